@@ -1,0 +1,32 @@
+# make demo  - set up .venv (TensorFlow first, then the package), run the main job on embedded data
+# make test  - same set-up, then the whole test suite
+# make bench - import/load/epoch-time benchmarks into docs/BENCHMARKS.md
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.zoo-installed
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: demo test bench install clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip setuptools wheel
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -e . --no-build-isolation --no-deps
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/zoo demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) tools/bench_load.py
+	$(PY) tools/bench_epoch.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

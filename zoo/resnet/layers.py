@@ -1,0 +1,111 @@
+"""Pre-activation residual units (He et al. 2016) as the RevNet paper's baselines use them."""
+import keras
+from keras import layers, ops
+
+
+
+def conv_initializer():
+    """Truncated normal with variance 2 / (k·k·C_out), the official RevNet/ResNet initialisation."""
+    return keras.initializers.VarianceScaling(scale=2.0, mode="fan_out", distribution="truncated_normal")
+
+
+def l2_regularizer(weight_decay):
+    """An L2 penalty whose gradient is ``weight_decay · w`` (TF1's ``wd · l2_loss``: sum(w²)/2)."""
+    return keras.regularizers.L2(weight_decay / 2.0) if weight_decay else None
+
+
+def batch_norm(name):
+    """Batch norm with the official code's settings (ε = 1e-3, moving-average decay 0.99)."""
+    return layers.BatchNormalization(epsilon=1e-3, momentum=0.99, name=name)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class PreActResidualUnit(layers.Layer):
+    """One pre-activation residual unit: ``y = h(x) + F(x)``.
+
+    ``F`` is BN-ReLU-conv3×3-BN-ReLU-conv3×3 (basic) or BN-ReLU-conv1×1-BN-ReLU-conv3×3-BN-ReLU-conv1×1 with
+    inner width ``filters / 4`` (bottleneck); the stride is in the first convolution. The shortcut ``h`` is
+    the identity unless the stride or width changes; then it is average pooling (kernel = stride) followed
+    by zero-padding of the channels on both sides (basic), or a strided 1×1 projection (bottleneck).
+
+    Args:
+        filters: output channels.
+        stride: spatial stride of the unit (1 or 2).
+        bottleneck: use the bottleneck residual function.
+        preactivate: apply BN-ReLU to the input first. False for the network's first unit, whose
+            input has just been activated by the stem.
+        weight_decay: L2 coefficient on every kernel (gradient ``weight_decay · w``).
+
+    Input shape: ``(batch, H, W, C_in)``. Output shape: ``(batch, H / stride, W / stride, filters)``.
+
+    Reference: Gomez, Ren, Urtasun, Grosse. The Reversible Residual Network. NIPS 2017, arXiv:1707.04585
+    (baselines); He, Zhang, Ren, Sun. Identity Mappings in Deep Residual Networks. ECCV 2016.
+    """
+
+    def __init__(self, filters, stride=1, bottleneck=False, preactivate=True, weight_decay=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if filters <= 0 or (bottleneck and filters % 4):
+            raise ValueError(f"filters must be positive (and divisible by 4 for bottleneck units), got {filters}")
+        if stride not in (1, 2):
+            raise ValueError(f"stride must be 1 or 2, got {stride}")
+        self.filters = filters
+        self.stride = stride
+        self.bottleneck = bottleneck
+        self.preactivate = preactivate
+        self.weight_decay = weight_decay
+        if bottleneck:
+            inner = filters // 4
+            shapes = [(inner, 1, stride), (inner, 3, 1), (filters, 1, 1)]
+        else:
+            shapes = [(filters, 3, stride), (filters, 3, 1)]
+        self.norms = [batch_norm(f"bn{i}") for i in range(len(shapes))]
+        self.convs = [
+            layers.Conv2D(width, kernel, strides=s, padding="same", use_bias=False, name=f"conv{i}",
+                          kernel_initializer=conv_initializer(), kernel_regularizer=l2_regularizer(weight_decay))
+            for i, (width, kernel, s) in enumerate(shapes)
+        ]
+        self.projection = None
+
+    def build(self, input_shape):
+        in_channels = input_shape[-1]
+        if self.bottleneck and (self.stride != 1 or in_channels != self.filters):
+            self.projection = layers.Conv2D(
+                self.filters, 1, strides=self.stride, use_bias=False, name="projection",
+                kernel_initializer=conv_initializer(), kernel_regularizer=l2_regularizer(self.weight_decay))
+            self.projection.build(input_shape)
+        if not self.bottleneck and (self.filters - in_channels) % 2:
+            raise ValueError(f"basic units pad channels equally on both sides: {in_channels}->{self.filters} is odd")
+        shape = tuple(input_shape)
+        for i, (norm, conv) in enumerate(zip(self.norms, self.convs)):
+            if i > 0 or self.preactivate:
+                norm.build(shape)
+            conv.build(shape)
+            shape = conv.compute_output_shape(shape)
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for i, (norm, conv) in enumerate(zip(self.norms, self.convs)):
+            if i > 0 or self.preactivate:
+                x = ops.relu(norm(x, training=training))
+            x = conv(x)
+        return x + self._shortcut(inputs)
+
+    def _shortcut(self, inputs):
+        if self.projection is not None:
+            return self.projection(inputs)
+        shortcut = inputs
+        if self.stride != 1:
+            shortcut = ops.average_pool(shortcut, self.stride, strides=self.stride, padding="valid")
+        extra = self.filters - inputs.shape[-1]
+        if extra:
+            shortcut = ops.pad(shortcut, [[0, 0], [0, 0], [0, 0], [extra // 2, extra // 2]])
+        return shortcut
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, _ = input_shape
+        shrink = lambda n: None if n is None else -(-n // self.stride)  # noqa: E731
+        return (batch, shrink(height), shrink(width), self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "stride": self.stride,
+                "bottleneck": self.bottleneck, "preactivate": self.preactivate, "weight_decay": self.weight_decay}

@@ -1,0 +1,177 @@
+"""Train a registered classifier on an image data set and write weights plus a manifest-ready record."""
+import dataclasses
+import hashlib
+import json
+import os
+import pathlib
+import sys
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo import evaluation, registry
+from zoo.data import pipeline, preprocessing
+from zoo.training import custom_loop, datasets, schedules, strategies
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """What to train and how.
+
+    Attributes:
+        model: registered architecture name, e.g. ``"resnet-32"``.
+        dataset: ``"fashion_mnist"`` or a tfds image-classification name.
+        tag: weight tag; the weight is named ``MODEL.TAG`` (default: the data set name).
+        epochs: passes over the training split.
+        batch_size: global batch size.
+        lr: initial learning rate (SGD with momentum).
+        momentum: SGD momentum.
+        lr_schedule: one of :data:`zoo.training.schedules.SCHEDULES`.
+        strategy: one of :data:`zoo.training.strategies.STRATEGIES`.
+        num_cpu_devices: logical CPU devices for the mirrored strategy without GPUs.
+        output: directory for weights, record, checkpoints and TensorBoard logs.
+        model_overrides: extra builder keyword arguments (e.g. smaller ``units`` for a quick run).
+        train_subset: use only the first N training examples (0 = all).
+        test_subset: evaluate on only the first N test examples (0 = the full test split).
+        steps_per_epoch: cap on steps per epoch (0 = a full pass).
+        seed: seed of initialisation, shuffling and augmentation.
+        download: let tfds download data sets that are not present.
+        command: the command line recorded in the weight record.
+        verbose: Keras progress output (0 silent, 1 progress bar, 2 one line per epoch).
+    """
+
+    model: str = "resnet-32"
+    dataset: str = "fashion_mnist"
+    tag: str = ""
+    epochs: int = 10
+    batch_size: int = 100
+    lr: float = 0.1
+    momentum: float = 0.9
+    lr_schedule: str = "piecewise"
+    strategy: str = "default"
+    num_cpu_devices: int = 2
+    output: str = "runs/train"
+    model_overrides: dict = dataclasses.field(default_factory=dict)
+    train_subset: int = 0
+    test_subset: int = 0
+    steps_per_epoch: int = 0
+    seed: int = 0
+    download: bool = False
+    command: str = ""
+    verbose: int = 1
+
+    def validate(self):
+        """Raise ``ValueError`` naming the first invalid field."""
+        registry.get_model_spec(self.model)
+        for field in ("epochs", "batch_size"):
+            if getattr(self, field) <= 0:
+                raise ValueError(f"{field} must be positive, got {getattr(self, field)}")
+        for field in ("train_subset", "test_subset", "steps_per_epoch"):
+            if getattr(self, field) < 0:
+                raise ValueError(f"{field} must be >= 0, got {getattr(self, field)}")
+        if self.lr <= 0:
+            raise ValueError(f"lr must be positive, got {self.lr}")
+        if self.lr_schedule not in schedules.SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {', '.join(schedules.SCHEDULES)}, got {self.lr_schedule!r}")
+        if self.strategy not in strategies.STRATEGIES:
+            raise ValueError(f"strategy must be one of {', '.join(strategies.STRATEGIES)}, got {self.strategy!r}")
+
+    @property
+    def weight_name(self):
+        """``MODEL.TAG``."""
+        return f"{self.model}.{self.tag or self.dataset}"
+
+
+def train_classifier(config: TrainConfig) -> dict:
+    """Train ``config.model`` on ``config.dataset``, evaluate on the test split, save weights and record.
+
+    Writes ``OUTPUT/MODEL.TAG.weights.h5``, ``OUTPUT/MODEL.TAG.json`` (the record for
+    ``pretrained/manifest.json``, without golden outputs, which ``tools/publish_weights.py`` adds),
+    ``OUTPUT/history.json``, TensorBoard logs in ``OUTPUT/logs`` and resumable checkpoints in
+    ``OUTPUT/backup``. Under ``multi_worker`` only the chief writes to ``OUTPUT``; worker ``i`` writes its
+    weights to ``OUTPUT/worker-i``.
+
+    Returns:
+        The weight record (a dict).
+    """
+    config.validate()
+    strategy = strategies.make_strategy(config.strategy, config.num_cpu_devices)
+    keras.utils.set_random_seed(config.seed)
+    train_x, train_y = datasets.load_classification_data(config.dataset, "train", config.download)
+    test_x, test_y = datasets.load_classification_data(config.dataset, "test", config.download)
+    if config.train_subset:
+        train_x, train_y = train_x[:config.train_subset], train_y[:config.train_subset]
+    if config.test_subset:
+        test_x, test_y = test_x[:config.test_subset], test_y[:config.test_subset]
+    record = datasets.preprocessing_record(config.dataset, train_x)
+    builder_kwargs = {"num_classes": int(train_y.max()) + 1, "input_shape": list(preprocessing.model_input_shape(record)),
+                      **config.model_overrides}
+    steps_per_epoch = -(-len(train_x) // config.batch_size)
+    if config.steps_per_epoch:
+        steps_per_epoch = min(steps_per_epoch, config.steps_per_epoch)
+    multi_worker = config.strategy == "multi_worker"
+    train_ds = pipeline.classification_dataset(train_x, train_y, config.batch_size, training=True, record=record,
+                                               seed=config.seed, drop_remainder=multi_worker)
+    output = _output_dir(config, strategy)
+    output.mkdir(parents=True, exist_ok=True)
+
+    with strategy.scope():
+        model = registry.build(config.model, **builder_kwargs)
+        optimizer = keras.optimizers.SGD(
+            schedules.make_lr_schedule(config.lr_schedule, config.lr, steps_per_epoch * config.epochs),
+            momentum=config.momentum)
+    started = time.time()
+    if multi_worker:
+        history = custom_loop.fit(model, optimizer, strategy, train_ds, config.epochs, steps_per_epoch,
+                                  config.batch_size, verbose=config.verbose)
+    else:
+        with strategy.scope():
+            model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                          metrics=["accuracy"])
+        callbacks = [keras.callbacks.BackupAndRestore(str(output / "backup")),
+                     keras.callbacks.TensorBoard(str(output / "logs"))]
+        fit = model.fit(train_ds.repeat(), epochs=config.epochs, steps_per_epoch=steps_per_epoch,
+                        callbacks=callbacks, verbose=config.verbose)
+        history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
+    train_seconds = time.time() - started
+
+    test_accuracy = evaluation.accuracy(model, test_x, test_y, record)
+    weights_path = output / f"{config.weight_name}.weights.h5"
+    model.save_weights(weights_path)
+    weight_record = {
+        "architecture": config.model,
+        "file": weights_path.name,
+        "sha256": hashlib.sha256(weights_path.read_bytes()).hexdigest(),
+        "size_bytes": weights_path.stat().st_size,
+        "builder_kwargs": builder_kwargs,
+        "dataset": config.dataset,
+        "split": {"train": f"train[:{len(train_x)}]", "test": f"test[:{len(test_x)}]"},
+        "preprocessing": record,
+        "metrics": {"top1_accuracy": round(test_accuracy, 6), "test_examples": int(len(test_x))},
+        "command": config.command or " ".join([os.path.basename(sys.executable), *sys.argv]),
+        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
+        "license": "MIT (weights trained on Fashion-MNIST, MIT)" if config.dataset == "fashion_mnist" else "",
+        "training": {"epochs": config.epochs, "batch_size": config.batch_size, "lr": config.lr,
+                     "momentum": config.momentum, "lr_schedule": config.lr_schedule, "strategy": config.strategy,
+                     "replicas": strategy.num_replicas_in_sync, "seed": config.seed,
+                     "steps": steps_per_epoch * config.epochs, "seconds": round(train_seconds, 1),
+                     "machine": f"{os.cpu_count()} CPU cores"},
+    }
+    (output / f"{config.weight_name}.json").write_text(json.dumps({config.weight_name: weight_record}, indent=2))
+    (output / "history.json").write_text(json.dumps(history, indent=2))
+    return weight_record
+
+
+def _output_dir(config, strategy):
+    output = pathlib.Path(config.output)
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if config.strategy == "multi_worker" and resolver is not None and resolver.task_id not in (None, 0):
+        return output / f"worker-{resolver.task_id}"
+    return output
+
+
+def weights_checksum(model):
+    """Sum of all weights, a cheap fingerprint for comparing replicas or workers."""
+    return float(sum(np.sum(np.asarray(w, np.float64)) for w in model.weights))
