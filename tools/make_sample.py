@@ -4,7 +4,7 @@ import numpy as np
 
 from zoo.data import fashion_mnist, samples
 
-FLAGS = flags.DEFINE_integer("per_class", 100, "test images per class")
+PER_CLASS = flags.DEFINE_integer("per_class", 100, "test images per class")
 
 
 def make_sample(per_class):
@@ -16,7 +16,7 @@ def make_sample(per_class):
 
 
 def main(_):
-    indices = make_sample(FLAGS.value)
+    indices = make_sample(PER_CLASS.value)
     print(f"wrote {len(indices)} images to {samples.SAMPLE_PATH}")
 
 

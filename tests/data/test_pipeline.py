@@ -46,11 +46,15 @@ def test_evaluation_pipeline_is_plain_preprocessing_in_order():
 
 def test_training_pipeline_is_deterministic_by_seed_and_augments_by_shifts_and_flips():
     images, labels = _images(8), np.arange(8)
-    first = _batches(pipeline.classification_dataset(images, labels, 8, training=True, seed=3))
-    again = _batches(pipeline.classification_dataset(images, labels, 8, training=True, seed=3))
-    other = _batches(pipeline.classification_dataset(images, labels, 8, training=True, seed=4))
-    np.testing.assert_array_equal(first[0][0], again[0][0])
+    stream = pipeline.classification_dataset(images, labels, 8, training=True, seed=3)
+    first = _batches(stream.take(3))
+    again = _batches(stream.take(3))  # a new iterator replays the same stream
+    other = _batches(pipeline.classification_dataset(images, labels, 8, training=True, seed=4).take(3))
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a[0], b[0])
     assert not np.array_equal(first[0][0], other[0][0])
+    assert not np.array_equal(first[0][1], first[1][1]), "epochs are reshuffled"
+    assert all(sorted(y.tolist()) == list(range(8)) for _, y in first), "each epoch visits every example once"
     x, y = first[0]
     assert sorted(y.tolist()) == list(range(8))
     # every augmented image is a crop of the zero-padded 40x40 canvas, possibly mirrored

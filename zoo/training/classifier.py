@@ -113,7 +113,7 @@ def train_classifier(config: TrainConfig) -> dict:
         steps_per_epoch = min(steps_per_epoch, config.steps_per_epoch)
     multi_worker = config.strategy == "multi_worker"
     train_ds = pipeline.classification_dataset(train_x, train_y, config.batch_size, training=True, record=record,
-                                               seed=config.seed, drop_remainder=multi_worker)
+                                               seed=config.seed)
     output = _output_dir(config, strategy)
     output.mkdir(parents=True, exist_ok=True)
 
@@ -132,8 +132,8 @@ def train_classifier(config: TrainConfig) -> dict:
                           metrics=["accuracy"])
         callbacks = [keras.callbacks.BackupAndRestore(str(output / "backup")),
                      keras.callbacks.TensorBoard(str(output / "logs"))]
-        fit = model.fit(train_ds.repeat(), epochs=config.epochs, steps_per_epoch=steps_per_epoch,
-                        callbacks=callbacks, verbose=config.verbose)
+        fit = model.fit(train_ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch,
+                        callbacks=callbacks, shuffle=False, verbose=config.verbose)
         history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
     train_seconds = time.time() - started
 

@@ -11,7 +11,7 @@ def fit(model, optimizer, strategy, dataset, epochs, steps_per_epoch, global_bat
         model: a classifier producing logits.
         optimizer: a Keras optimizer created under the strategy's scope.
         strategy: any ``tf.distribute`` strategy.
-        dataset: batched ``(inputs, labels)`` with the global batch size; repeated here.
+        dataset: an endless stream of ``(inputs, labels)`` batches of the global batch size.
         epochs: number of epochs.
         steps_per_epoch: optimiser steps per epoch.
         global_batch_size: examples per step over all replicas (the loss is averaged over it).
@@ -20,7 +20,7 @@ def fit(model, optimizer, strategy, dataset, epochs, steps_per_epoch, global_bat
     Returns:
         History ``{"loss": [...], "accuracy": [...]}`` with one value per epoch.
     """
-    iterator = iter(strategy.experimental_distribute_dataset(dataset.repeat()))
+    iterator = iter(strategy.experimental_distribute_dataset(dataset))
     loss_mean = keras.metrics.Mean()
 
     def replica_step(images, labels):

@@ -1,0 +1,38 @@
+"""Shared fixtures: a tiny trained-and-published model in a temporary manifest."""
+import os
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+TINY_OVERRIDES = {"units": [1, 1, 1], "channels": [4, 4, 8, 8]}
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """A 2-step training run of a scaled-down resnet-32 on 200 Fashion-MNIST images: its record path."""
+    from zoo.training import TrainConfig, train_classifier
+
+    output = tmp_path_factory.mktemp("tiny_run")
+    config = TrainConfig(model="resnet-32", tag="tiny", epochs=1, batch_size=50, steps_per_epoch=2,
+                         train_subset=200, test_subset=200, output=str(output), model_overrides=TINY_OVERRIDES,
+                         command="tiny test run", verbose=0)
+    train_classifier(config)
+    return output / "resnet-32.tiny.json"
+
+
+@pytest.fixture
+def tiny_zoo(tiny_run, tmp_path, monkeypatch):
+    """``resnet-32.tiny`` published into a temporary pretrained dir that zoo resolves first; returns its spec."""
+    from zoo import publish, weights
+
+    pretrained = tmp_path / "pretrained"
+    monkeypatch.setattr(weights, "MANIFEST_PATH", pretrained / "manifest.json")
+    monkeypatch.setenv("ZOO_WEIGHTS_DIR", str(pretrained))
+    monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
+    weights.clear_manifest_cache()
+    spec = publish.publish(tiny_run, pretrained)
+    yield spec
+    weights.clear_manifest_cache()
+
+

@@ -1,0 +1,30 @@
+import json
+
+import numpy as np
+import pytest
+
+import zoo
+from zoo import evaluation, publish, weights
+from zoo.data import load_sample
+
+
+def test_published_record_is_complete_and_golden_is_reproduced(tiny_zoo, tiny_run):
+    spec = tiny_zoo
+    assert spec.command == "tiny test run" and spec.versions["tensorflow"]
+    assert spec.metrics["test_examples"] == 200 and 0 <= spec.metrics["top1_accuracy"] <= 1
+    assert spec.metrics["sample_examples"] == len(load_sample()[1])
+    images = load_sample()[0][:publish.GOLDEN_EXAMPLES]
+    logits = evaluation.predict_logits(zoo.load(spec.name), images, spec.preprocessing)
+    np.testing.assert_allclose(logits, spec.golden["logits"], atol=spec.golden["atol"])
+    assert weights.sha256_of(weights.resolve(spec)) == spec.sha256
+
+
+def test_publishing_a_tampered_run_fails(tiny_run, tmp_path):
+    record = json.loads(tiny_run.read_text())
+    (name, entry), = record.items()
+    entry["sha256"] = "0" * 64
+    bad = tiny_run.parent / "tampered.json"
+    bad.write_text(json.dumps({name: entry}))
+    with pytest.raises(weights.ChecksumError):
+        publish.publish(bad, tmp_path / "pretrained", tmp_path / "manifest.json")
+    assert not (tmp_path / "manifest.json").exists()
