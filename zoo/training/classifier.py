@@ -8,7 +8,6 @@ import sys
 import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from zoo import evaluation, registry
@@ -171,7 +170,3 @@ def _output_dir(config, strategy):
         return output / f"worker-{resolver.task_id}"
     return output
 
-
-def weights_checksum(model):
-    """Sum of all weights, a cheap fingerprint for comparing replicas or workers."""
-    return float(sum(np.sum(np.asarray(w, np.float64)) for w in model.weights))

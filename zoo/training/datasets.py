@@ -15,8 +15,10 @@ def load_classification_data(name, split, download=False):
         return images[..., None], labels
     import tensorflow_datasets as tfds
 
-    images, labels = tfds.as_numpy(tfds.load(name, split=split, as_supervised=True, batch_size=-1,
-                                             download=download))
+    batches = list(tfds.as_numpy(tfds.load(name, split=split, as_supervised=True, download=download).batch(4096)))
+    if not batches:
+        raise ValueError(f"tfds data set {name!r} split {split!r} is empty")
+    images, labels = (np.concatenate(parts) for parts in zip(*batches))
     if images.dtype != np.uint8 or images.ndim != 4:
         raise ValueError(f"tfds data set {name!r} must give uint8 images (N, H, W, C), got {images.dtype} {images.shape}")
     return images, labels.astype(np.int64)
