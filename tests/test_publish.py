@@ -28,3 +28,9 @@ def test_publishing_a_tampered_run_fails(tiny_run, tmp_path):
     with pytest.raises(weights.ChecksumError):
         publish.publish(bad, tmp_path / "pretrained", tmp_path / "manifest.json")
     assert not (tmp_path / "manifest.json").exists()
+
+
+def test_weights_table_lists_each_weight_with_its_accuracy_and_command(tiny_zoo):
+    table = publish.weights_table({tiny_zoo.name: tiny_zoo})
+    assert "`resnet-32.tiny`" in table and "`tiny test run`" in table
+    assert f"{100 * tiny_zoo.metrics['top1_accuracy']:.2f}%" in table and "1 epochs × 2 steps" in table

@@ -42,7 +42,7 @@ def write_section(path, title, body, command):
     The section records the command that produced it, the machine and the date before ``body``.
     """
     path = pathlib.Path(path)
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    text = path.read_text() if path.exists() else f"# {path.stem.title()}\n"
     stamp = (f"Command: `{command}`  \nMachine: {machine_description()}  \n"
              f"Date: {datetime.date.today().isoformat()}\n\n")
     section = f"## {title}\n\n{stamp}{body.rstrip()}\n"

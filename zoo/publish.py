@@ -3,7 +3,7 @@ import json
 import pathlib
 import shutil
 
-from zoo import evaluation, registry, weights
+from zoo import benchmark, evaluation, registry, weights
 from zoo.data import samples
 
 GOLDEN_EXAMPLES = 4
@@ -50,3 +50,17 @@ def publish(record_path, pretrained_dir=None, manifest_path=None):
     manifest[name] = published
     weights.write_manifest(manifest, manifest_path)
     return published
+
+
+def weights_table(manifest):
+    """A markdown table of every weight in ``manifest``: data, scale of the run, accuracy and command."""
+    rows = []
+    for name, spec in sorted(manifest.items()):
+        training = spec.training
+        scale = (f"{training.get('epochs')} epochs × {training.get('steps', 0) // max(training.get('epochs', 1), 1)}"
+                 f" steps, batch {training.get('batch_size')}, {training.get('seconds', 0) / 60:.0f} min on "
+                 f"{training.get('machine', '?')}")
+        rows.append((f"`{name}`", registry.get_model_spec(name).paper, f"{spec.dataset} {spec.split.get('train')}",
+                     f"{100 * spec.metrics['top1_accuracy']:.2f}% ({spec.metrics['test_examples']} test images)",
+                     scale, f"`{spec.command}`"))
+    return benchmark.markdown_table(("weight", "paper", "trained on", "top-1 accuracy", "run", "command"), rows)
