@@ -54,6 +54,7 @@ def test_bottleneck_projection_only_when_shape_changes():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(filters=0), "filters"), (dict(filters=6, bottleneck=True), "filters"), (dict(filters=8, stride=3), "stride"),
+    (dict(filters=8, weight_decay=-1.0), "weight_decay"),
 ])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -63,3 +64,9 @@ def test_bad_arguments(kwargs, match):
 def test_odd_channel_growth_is_rejected():
     with pytest.raises(ValueError, match="odd"):
         PreActResidualUnit(7).build((None, 4, 4, 4))
+
+
+def test_odd_spatial_size_with_stride_two():
+    layer = PreActResidualUnit(8, stride=2)
+    x = np.random.default_rng(2).standard_normal((1, 7, 7, 4)).astype("float32")
+    assert layer(x).shape == (1, 4, 4, 8) == layer.compute_output_shape(x.shape)

@@ -1,4 +1,7 @@
-"""Pre-activation residual units (He et al. 2016) as the RevNet paper's baselines use them."""
+"""Pre-activation residual units (He et al. 2016) as the RevNet paper's baselines use them, and the
+convolution, batch norm and classifier-head conventions of the official RevNet/ResNet code."""
+import numbers
+
 import keras
 from keras import layers, ops
 
@@ -22,6 +25,32 @@ def batch_norm(name):
     changes nothing.
     """
     return layers.BatchNormalization(epsilon=1e-3, momentum=0.99, synchronized=True, name=name)
+
+
+def conv(filters, kernel_size, stride, weight_decay, name):
+    """A bias-free "same" convolution with the official initialisation and L2 weight decay (``weight_decay · w``)."""
+    return layers.Conv2D(filters, kernel_size, strides=stride, padding="same", use_bias=False, name=name,
+                         kernel_initializer=conv_initializer(), kernel_regularizer=l2_regularizer(weight_decay))
+
+
+def classifier_head(x, num_classes, weight_decay):
+    """The networks' end: BN-ReLU, global average pooling and a linear classifier (uniform-scaling init)."""
+    x = layers.ReLU(name="final_relu")(batch_norm("final_bn")(x))
+    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    return layers.Dense(num_classes, name="logits", kernel_regularizer=l2_regularizer(weight_decay),
+                        kernel_initializer=keras.initializers.VarianceScaling(1.0, "fan_in", "uniform"))(x)
+
+
+def check_unit_arguments(filters, stride, weight_decay, multiple):
+    """Raise ``ValueError`` for a residual unit's bad ``filters`` (positive, divisible by ``multiple``),
+    ``stride`` (1 or 2) or ``weight_decay`` (>= 0)."""
+    if not isinstance(filters, numbers.Integral) or filters <= 0 or filters % multiple:
+        divisible = f" divisible by {multiple}" if multiple > 1 else ""
+        raise ValueError(f"filters must be a positive integer{divisible}, got {filters!r}")
+    if stride not in (1, 2):
+        raise ValueError(f"stride must be 1 or 2, got {stride!r}")
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -49,10 +78,7 @@ class PreActResidualUnit(layers.Layer):
 
     def __init__(self, filters, stride=1, bottleneck=False, preactivate=True, weight_decay=0.0, **kwargs):
         super().__init__(**kwargs)
-        if filters <= 0 or (bottleneck and filters % 4):
-            raise ValueError(f"filters must be positive (and divisible by 4 for bottleneck units), got {filters}")
-        if stride not in (1, 2):
-            raise ValueError(f"stride must be 1 or 2, got {stride}")
+        check_unit_arguments(filters, stride, weight_decay, multiple=4 if bottleneck else 1)
         self.filters = filters
         self.stride = stride
         self.bottleneck = bottleneck
@@ -64,35 +90,29 @@ class PreActResidualUnit(layers.Layer):
         else:
             shapes = [(filters, 3, stride), (filters, 3, 1)]
         self.norms = [batch_norm(f"bn{i}") for i in range(len(shapes))]
-        self.convs = [
-            layers.Conv2D(width, kernel, strides=s, padding="same", use_bias=False, name=f"conv{i}",
-                          kernel_initializer=conv_initializer(), kernel_regularizer=l2_regularizer(weight_decay))
-            for i, (width, kernel, s) in enumerate(shapes)
-        ]
+        self.convs = [conv(width, kernel, s, weight_decay, f"conv{i}") for i, (width, kernel, s) in enumerate(shapes)]
         self.projection = None
 
     def build(self, input_shape):
         in_channels = input_shape[-1]
         if self.bottleneck and (self.stride != 1 or in_channels != self.filters):
-            self.projection = layers.Conv2D(
-                self.filters, 1, strides=self.stride, use_bias=False, name="projection",
-                kernel_initializer=conv_initializer(), kernel_regularizer=l2_regularizer(self.weight_decay))
+            self.projection = conv(self.filters, 1, self.stride, self.weight_decay, "projection")
             self.projection.build(input_shape)
         if not self.bottleneck and (self.filters - in_channels) % 2:
             raise ValueError(f"basic units pad channels equally on both sides: {in_channels}->{self.filters} is odd")
         shape = tuple(input_shape)
-        for i, (norm, conv) in enumerate(zip(self.norms, self.convs)):
+        for i, (norm, convolution) in enumerate(zip(self.norms, self.convs)):
             if i > 0 or self.preactivate:
                 norm.build(shape)
-            conv.build(shape)
-            shape = conv.compute_output_shape(shape)
+            convolution.build(shape)
+            shape = convolution.compute_output_shape(shape)
 
     def call(self, inputs, training=None):
         x = inputs
-        for i, (norm, conv) in enumerate(zip(self.norms, self.convs)):
+        for i, (norm, convolution) in enumerate(zip(self.norms, self.convs)):
             if i > 0 or self.preactivate:
                 x = ops.relu(norm(x, training=training))
-            x = conv(x)
+            x = convolution(x)
         return x + self._shortcut(inputs)
 
     def _shortcut(self, inputs):
@@ -100,7 +120,7 @@ class PreActResidualUnit(layers.Layer):
             return self.projection(inputs)
         shortcut = inputs
         if self.stride != 1:
-            shortcut = ops.average_pool(shortcut, self.stride, strides=self.stride, padding="valid")
+            shortcut = ops.average_pool(shortcut, self.stride, strides=self.stride, padding="same")
         extra = self.filters - inputs.shape[-1]
         if extra:
             shortcut = ops.pad(shortcut, [[0, 0], [0, 0], [0, 0], [extra // 2, extra // 2]])

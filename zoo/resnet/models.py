@@ -4,7 +4,7 @@ import keras
 from keras import layers
 
 from zoo.registry import register_model
-from zoo.resnet.layers import PreActResidualUnit, batch_norm, conv_initializer, l2_regularizer
+from zoo.resnet.layers import PreActResidualUnit, batch_norm, classifier_head, conv
 
 PAPER = "arXiv:1707.04585"
 
@@ -37,8 +37,7 @@ def build_resnet(units, channels, bottleneck, num_classes=10, input_shape=(32, 3
     if num_classes < 1:
         raise ValueError(f"num_classes must be positive, got {num_classes}")
     inputs = keras.Input(tuple(input_shape), name="images")
-    x = layers.Conv2D(channels[0], 3, padding="same", use_bias=False, name="stem_conv",
-                      kernel_initializer=conv_initializer(), kernel_regularizer=l2_regularizer(weight_decay))(inputs)
+    x = conv(channels[0], 3, 1, weight_decay, "stem_conv")(inputs)
     x = layers.ReLU(name="stem_relu")(batch_norm("stem_bn")(x))
     width_factor = 4 if bottleneck else 1
     for stage, (count, width) in enumerate(zip(units, channels[1:])):
@@ -47,11 +46,7 @@ def build_resnet(units, channels, bottleneck, num_classes=10, input_shape=(32, 3
             x = PreActResidualUnit(width * width_factor, stride=stride, bottleneck=bottleneck,
                                    preactivate=(stage, unit) != (0, 0), weight_decay=weight_decay,
                                    name=f"stage{stage + 1}_unit{unit + 1}")(x)
-    x = layers.ReLU(name="final_relu")(batch_norm("final_bn")(x))
-    x = layers.GlobalAveragePooling2D(name="pool")(x)
-    logits = layers.Dense(num_classes, name="logits", kernel_regularizer=l2_regularizer(weight_decay),
-                          kernel_initializer=keras.initializers.VarianceScaling(1.0, "fan_in", "uniform"))(x)
-    return keras.Model(inputs, logits, name=name)
+    return keras.Model(inputs, classifier_head(x, num_classes, weight_decay), name=name)
 
 
 def _variant(name, **kwargs):

@@ -1,0 +1,48 @@
+"""Measure how exactly a RevNet reconstructs activations from the outputs of its reversible stacks (float32),
+and write the figures to docs/BENCHMARKS.md.
+
+    python tools/revnet_reconstruction.py --model=revnet-164 --batch_size=100
+"""
+import shlex
+import sys
+
+from absl import app, flags
+import keras
+import numpy as np
+
+from zoo import benchmark, registry
+from zoo.revnet import benchmark as revnet_benchmark
+
+MODEL = flags.DEFINE_string("model", "revnet-164", "registered RevNet architecture")
+BATCH_SIZE = flags.DEFINE_integer("batch_size", 100, "images in the batch (paper CIFAR batch: 100)")
+IMAGE_SIZE = flags.DEFINE_integer("image_size", 32, "input height and width")
+SEED = flags.DEFINE_integer("seed", 0, "seed of the weights and the random images")
+OUTPUT = flags.DEFINE_string("output", "docs/BENCHMARKS.md", "markdown file to update ('' to only print)")
+
+
+def main(argv):
+    del argv
+    keras.utils.set_random_seed(SEED.value)
+    model = registry.build(MODEL.value, input_shape=(IMAGE_SIZE.value, IMAGE_SIZE.value, 3))
+    images = np.random.default_rng(SEED.value).standard_normal(
+        (BATCH_SIZE.value, IMAGE_SIZE.value, IMAGE_SIZE.value, 3)).astype("float32")
+    rows = []
+    for training in (True, False):
+        errors = revnet_benchmark.reconstruction_errors(model, images, training=training)
+        for stack, error in errors.items():
+            rows.append((stack, "training (batch statistics)" if training else "inference (moving averages)",
+                         f"{error['max_abs']:.2e}", f"{error['relative']:.2e}"))
+            print(*rows[-1], sep="\t", flush=True)
+    table = benchmark.markdown_table(("reversible stack", "batch norm mode", "max abs error", "relative error"), rows)
+    size = f"{IMAGE_SIZE.value}×{IMAGE_SIZE.value}×3"
+    body = (f"Inputs of every reversible stack of a randomly initialised `{MODEL.value}` reconstructed from the "
+            f"stack's output, unit by unit (float32, batch {BATCH_SIZE.value} of {size} standard-normal images). "
+            "Relative error is ‖x̂ − x‖ / ‖x‖. Training mode is the one the reconstructing gradient uses; in "
+            "inference mode the untrained moving averages let activations grow with depth, so the absolute error "
+            "is larger.\n\n" + table)
+    if OUTPUT.value:
+        benchmark.write_section(OUTPUT.value, "RevNet reconstruction error", body, shlex.join(["python", *sys.argv]))
+
+
+if __name__ == "__main__":
+    app.run(main)
