@@ -66,7 +66,7 @@ def main(argv):
             f"epoch time is the median step time (median of {REPEATS.value} repeats of {STEPS.value} steps, after a "
             "warm-up) × steps per epoch, without the input pipeline.\n\n" + table
             + "\n\nWhole epochs measured by the training runs behind the shipped weights (input pipeline, "
-            "augmentation and progress output included; from `training.seconds` in the manifest):\n\n" + runs)
+            "augmentation and progress output included; from `training.seconds` in the manifest; other jobs shared the machine during parts of these runs):\n\n" + runs)
     benchmark.write_section(OUTPUT.value, "Training epoch time (Fashion-MNIST)", body, shlex.join(["python", *sys.argv]))
 
 
