@@ -1,7 +1,11 @@
 """Classification accuracy of a model on raw stored images, with the model's preprocessing."""
+import time
+
 import numpy as np
 
-from zoo.data import preprocessing
+from zoo import registry
+from zoo.data import preprocessing, samples
+from zoo.training import datasets
 
 
 def predict_logits(model, images, record, batch_size=500):
@@ -32,12 +36,6 @@ def evaluate_pretrained(name, full=False):
         dict with ``name``, ``split`` (what was evaluated), ``examples``, ``top1_accuracy`` (now),
         ``manifest_top1_accuracy`` (recorded for the same split) and ``load_seconds``.
     """
-    import time
-
-    from zoo import registry
-    from zoo.data import samples
-    from zoo.training import datasets
-
     spec = registry.get_weight_spec(name)
     started = time.perf_counter()
     model = registry.load(spec.name)
