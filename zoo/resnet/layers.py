@@ -33,6 +33,16 @@ def conv(filters, kernel_size, stride, weight_decay, name):
                          kernel_initializer=conv_initializer(), kernel_regularizer=l2_regularizer(weight_decay))
 
 
+def residual_convs(filters, stride, bottleneck, weight_decay):
+    """The convolutions of a pre-activation residual function: 3×3-3×3 (basic) or 1×1-3×3-1×1 with inner width
+    ``filters / 4`` (bottleneck), the stride in the first."""
+    if bottleneck:
+        shapes = [(filters // 4, 1, stride), (filters // 4, 3, 1), (filters, 1, 1)]
+    else:
+        shapes = [(filters, 3, stride), (filters, 3, 1)]
+    return [conv(width, kernel, s, weight_decay, f"conv{i}") for i, (width, kernel, s) in enumerate(shapes)]
+
+
 def classifier_head(x, num_classes, weight_decay):
     """The networks' end: BN-ReLU, global average pooling and a linear classifier (uniform-scaling init)."""
     x = layers.ReLU(name="final_relu")(batch_norm("final_bn")(x))
@@ -84,13 +94,8 @@ class PreActResidualUnit(layers.Layer):
         self.bottleneck = bottleneck
         self.preactivate = preactivate
         self.weight_decay = weight_decay
-        if bottleneck:
-            inner = filters // 4
-            shapes = [(inner, 1, stride), (inner, 3, 1), (filters, 1, 1)]
-        else:
-            shapes = [(filters, 3, stride), (filters, 3, 1)]
-        self.norms = [batch_norm(f"bn{i}") for i in range(len(shapes))]
-        self.convs = [conv(width, kernel, s, weight_decay, f"conv{i}") for i, (width, kernel, s) in enumerate(shapes)]
+        self.convs = residual_convs(filters, stride, bottleneck, weight_decay)
+        self.norms = [batch_norm(f"bn{i}") for i in range(len(self.convs))]
         self.projection = None
 
     def build(self, input_shape):

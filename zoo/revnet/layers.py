@@ -9,7 +9,7 @@ import numbers
 import keras
 from keras import layers, ops
 
-from zoo.resnet.layers import batch_norm, check_unit_arguments, conv
+from zoo.resnet.layers import batch_norm, check_unit_arguments, conv, residual_convs
 from zoo.revnet import reversible
 
 
@@ -42,12 +42,8 @@ class ResidualFunction(layers.Layer):
         self.bottleneck = bottleneck
         self.preactivate = preactivate
         self.weight_decay = weight_decay
-        if bottleneck:
-            shapes = [(filters // 4, 1, stride), (filters // 4, 3, 1), (filters, 1, 1)]
-        else:
-            shapes = [(filters, 3, stride), (filters, 3, 1)]
-        self.norms = [batch_norm(f"bn{i}") for i in range(0 if preactivate else 1, len(shapes))]
-        self.convs = [conv(width, kernel, s, weight_decay, f"conv{i}") for i, (width, kernel, s) in enumerate(shapes)]
+        self.convs = residual_convs(filters, stride, bottleneck, weight_decay)
+        self.norms = [batch_norm(f"bn{i}") for i in range(0 if preactivate else 1, len(self.convs))]
 
     def build(self, input_shape):
         shape = tuple(input_shape)
