@@ -1,5 +1,8 @@
 """Every drop-in Keras layer of the zoo, importable as ``zoo.layers.NAME``."""
+from zoo.divnorm.layers import ActivationL1, DivisiveNormalization
+from zoo.divnorm.rnn import DNLSTMCell, DNSimpleRNNCell
 from zoo.resnet.layers import PreActResidualUnit
 from zoo.revnet.layers import RevBlock, RevStack
 
-__all__ = ["PreActResidualUnit", "RevBlock", "RevStack"]
+__all__ = ["ActivationL1", "DivisiveNormalization", "DNLSTMCell", "DNSimpleRNNCell", "PreActResidualUnit", "RevBlock",
+           "RevStack"]

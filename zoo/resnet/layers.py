@@ -1,5 +1,6 @@
 """Pre-activation residual units (He et al. 2016) as the RevNet paper's baselines use them, and the
 convolution, batch norm and classifier-head conventions of the official RevNet/ResNet code."""
+import copy
 import numbers
 
 import keras
@@ -43,9 +44,10 @@ def residual_convs(filters, stride, bottleneck, weight_decay):
     return [conv(width, kernel, s, weight_decay, f"conv{i}") for i, (width, kernel, s) in enumerate(shapes)]
 
 
-def classifier_head(x, num_classes, weight_decay):
-    """The networks' end: BN-ReLU, global average pooling and a linear classifier (uniform-scaling init)."""
-    x = layers.ReLU(name="final_relu")(batch_norm("final_bn")(x))
+def classifier_head(x, num_classes, weight_decay, norm=None):
+    """The networks' end: BN-ReLU (``norm`` replaces the BN), global average pooling and a linear classifier
+    (uniform-scaling init)."""
+    x = layers.ReLU(name="final_relu")((norm or batch_norm("final_bn"))(x))
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     return layers.Dense(num_classes, name="logits", kernel_regularizer=l2_regularizer(weight_decay),
                         kernel_initializer=keras.initializers.VarianceScaling(1.0, "fan_in", "uniform"))(x)
@@ -79,6 +81,8 @@ class PreActResidualUnit(layers.Layer):
         preactivate: apply BN-ReLU to the input first. False for the network's first unit, whose
             input has just been activated by the stem.
         weight_decay: L2 coefficient on every kernel (gradient ``weight_decay · w``).
+        normalization: None for batch norm, or the serialized config of the normalisation layer to use in its
+            place (``keras.saving.serialize_keras_object(layer)``), copied for each position.
 
     Input shape: ``(batch, H, W, C_in)``. Output shape: ``(batch, H / stride, W / stride, filters)``.
 
@@ -86,7 +90,8 @@ class PreActResidualUnit(layers.Layer):
     (baselines); He, Zhang, Ren, Sun. Identity Mappings in Deep Residual Networks. ECCV 2016.
     """
 
-    def __init__(self, filters, stride=1, bottleneck=False, preactivate=True, weight_decay=0.0, **kwargs):
+    def __init__(self, filters, stride=1, bottleneck=False, preactivate=True, weight_decay=0.0, normalization=None,
+                 **kwargs):
         super().__init__(**kwargs)
         check_unit_arguments(filters, stride, weight_decay, multiple=4 if bottleneck else 1)
         self.filters = filters
@@ -94,9 +99,17 @@ class PreActResidualUnit(layers.Layer):
         self.bottleneck = bottleneck
         self.preactivate = preactivate
         self.weight_decay = weight_decay
+        self.normalization = normalization
         self.convs = residual_convs(filters, stride, bottleneck, weight_decay)
-        self.norms = [batch_norm(f"bn{i}") for i in range(len(self.convs))]
+        self.norms = [self._norm(f"bn{i}") for i in range(len(self.convs))]
         self.projection = None
+
+    def _norm(self, name):
+        if self.normalization is None:
+            return batch_norm(name)
+        config = copy.deepcopy(self.normalization)
+        config["config"]["name"] = name
+        return keras.saving.deserialize_keras_object(config)
 
     def build(self, input_shape):
         in_channels = input_shape[-1]
@@ -138,4 +151,5 @@ class PreActResidualUnit(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "stride": self.stride,
-                "bottleneck": self.bottleneck, "preactivate": self.preactivate, "weight_decay": self.weight_decay}
+                "bottleneck": self.bottleneck, "preactivate": self.preactivate, "weight_decay": self.weight_decay,
+                "normalization": self.normalization}

@@ -1,0 +1,135 @@
+"""Recurrent cells with divisive normalization of the summed inputs (paper §3, Eqs. 6–11), for
+``keras.layers.RNN``."""
+import numbers
+
+import keras
+import tensorflow as tf
+
+from zoo.divnorm.layers import DivisiveNormalization
+
+
+def _check_cell_arguments(units, radius, sigma):
+    if not isinstance(units, numbers.Integral) or isinstance(units, bool) or units <= 0:
+        raise ValueError(f"units must be a positive int, got {units!r}")
+    if radius is not None and (not isinstance(radius, numbers.Integral) or isinstance(radius, bool) or radius < 0):
+        raise ValueError(f"radius must be None (all units, i.e. layer norm) or an int >= 0, got {radius!r}")
+    if not isinstance(sigma, numbers.Real) or sigma < 0:
+        raise ValueError(f"sigma must be a number >= 0, got {sigma!r}")
+
+
+class _DNCell(keras.layers.Layer):
+    """Shared arguments, normalisers and config of the DN recurrent cells."""
+
+    def __init__(self, units, radius=None, sigma=1.0, center=True, scale=True, **kwargs):
+        super().__init__(**kwargs)
+        _check_cell_arguments(units, radius, sigma)
+        self.units = int(units)
+        self.radius = None if radius is None else int(radius)
+        self.sigma = float(sigma)
+        self.center = bool(center)
+        self.scale = bool(scale)
+
+    def _normalizer(self, name):
+        width = "all" if self.radius is None else 2 * self.radius + 1
+        return DivisiveNormalization(window="all", channels=width, sigma=self.sigma, center=self.center,
+                                     scale=self.scale, dtype=self.dtype_policy, name=name)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "radius": self.radius, "sigma": self.sigma,
+                "center": self.center, "scale": self.scale}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class DNSimpleRNNCell(_DNCell):
+    """A vanilla RNN cell ``h_t = f(N(W_x x_t + W_h h_{t−1} + b))`` with DN ``N`` over a 1-D window of units.
+
+    ``N`` centres each unit ``j`` by the mean of units ``j−R..j+R`` and divides by the root of σ² plus the mean
+    of the centred squares over the same window (paper Eqs. 6–7); windows at the ends of the hidden vector
+    average over the valid units only. ``radius=None`` normalises over all units (layer norm).
+
+    Args:
+        units: hidden size.
+        radius: window radius R (window width 2R + 1), or None for all units.
+        sigma: smoothing σ (the paper uses 1 for the "-s" and "*" variants).
+        activation: the non-linearity ``f`` (``"tanh"`` or ``"relu"`` in the paper).
+        center, scale: per-unit affine β / γ after normalisation.
+
+    Input shape per step: ``(batch, input_dim)``; state and output: ``(batch, units)``.
+
+    Reference: Ren et al. Normalizing the Normalizers. ICLR 2017, arXiv:1611.04520, Eqs. 6–8.
+    """
+
+    def __init__(self, units, radius=None, sigma=1.0, activation="tanh", center=True, scale=True, **kwargs):
+        super().__init__(units, radius, sigma, center, scale, **kwargs)
+        self.activation = keras.activations.get(activation)
+        self.state_size = self.units
+        self.output_size = self.units
+        self.norm = self._normalizer("norm")
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units),
+                                      initializer="glorot_uniform")
+        self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=(self.units, self.units),
+                                                initializer="orthogonal")
+        self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+        self.norm.build((None, self.units))
+
+    def call(self, inputs, states, training=None):
+        previous = states[0] if isinstance(states, (list, tuple)) else states
+        summed = tf.matmul(inputs, self.kernel) + tf.matmul(previous, self.recurrent_kernel) + self.bias
+        hidden = self.activation(self.norm(summed))
+        return hidden, [hidden]
+
+    def get_config(self):
+        return {**super().get_config(), "activation": keras.activations.serialize(self.activation)}
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class DNLSTMCell(_DNCell):
+    """An LSTM cell with DN applied separately before each non-linearity (paper Eqs. 9–11)::
+
+        i, f, o = sigmoid(N_i(z_i)), sigmoid(N_f(z_f)), sigmoid(N_o(z_o)),  g = tanh(N_g(z_g))
+        c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(N_c(c_t))
+
+    where ``z = W_x x_t + W_h h_{t−1} + b`` and each ``N`` is a 1-D DN over a window of radius R within its
+    own gate (own affine parameters). The forget-gate bias starts at 1.
+
+    Args:
+        units: hidden size.
+        radius: window radius R (width 2R + 1), or None for all units of a gate (layer-norm LSTM).
+        sigma: smoothing σ.
+        center, scale: per-unit affine β / γ after each normalisation.
+
+    Input shape per step: ``(batch, input_dim)``; states ``[h, c]``, each ``(batch, units)``; output ``h``.
+
+    Reference: Ren et al. Normalizing the Normalizers. ICLR 2017, arXiv:1611.04520, §3 (RNN form).
+    """
+
+    GATES = ("input", "forget", "cell", "output")
+
+    def __init__(self, units, radius=None, sigma=1.0, center=True, scale=True, **kwargs):
+        super().__init__(units, radius, sigma, center, scale, **kwargs)
+        self.state_size = [self.units, self.units]
+        self.output_size = self.units
+        self.gate_norms = [self._normalizer(f"norm_{gate}") for gate in self.GATES]
+        self.state_norm = self._normalizer("norm_state")
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], 4 * self.units),
+                                      initializer="glorot_uniform")
+        self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=(self.units, 4 * self.units),
+                                                initializer="orthogonal")
+        forget_bias = [0.0] * self.units + [1.0] * self.units + [0.0] * (2 * self.units)
+        self.bias = self.add_weight(name="bias", shape=(4 * self.units,),
+                                    initializer=keras.initializers.Constant(forget_bias))
+        for norm in [*self.gate_norms, self.state_norm]:
+            norm.build((None, self.units))
+
+    def call(self, inputs, states, training=None):
+        hidden, cell = states
+        summed = tf.matmul(inputs, self.kernel) + tf.matmul(hidden, self.recurrent_kernel) + self.bias
+        z_i, z_f, z_g, z_o = tf.split(summed, 4, axis=-1)
+        norm_i, norm_f, norm_g, norm_o = self.gate_norms
+        cell = tf.sigmoid(norm_f(z_f)) * cell + tf.sigmoid(norm_i(z_i)) * tf.tanh(norm_g(z_g))
+        hidden = tf.sigmoid(norm_o(z_o)) * tf.tanh(self.state_norm(cell))
+        return hidden, [hidden, cell]
