@@ -50,8 +50,9 @@ def box_mean(x, axis, size):
     axis = axis % len(x.shape)
     n = tf.shape(x)[axis]
     half = size // 2
-    prefix_shape = tf.tensor_scatter_nd_update(tf.shape(x), [[axis]], [1])
-    cumulative = tf.concat([tf.zeros(prefix_shape, x.dtype), tf.cumsum(x, axis=axis)], axis=axis)
+    prefix = [[0, 0]] * len(x.shape)
+    prefix[axis] = [1, 0]
+    cumulative = tf.pad(tf.cumsum(x, axis=axis), prefix)
     position = tf.range(n)
     upper = tf.minimum(position + half + 1, n)
     lower = tf.maximum(position - half, 0)
@@ -80,5 +81,16 @@ def field_mean(x, window, channels):
         return tf.reduce_mean(x, axis=spatial_axes, keepdims=True) if spatial_axes else x
     sizes = (window,) * len(spatial_axes) if isinstance(window, int) else window
     for axis, size in zip(spatial_axes, sizes):
-        x = box_mean(x, axis, size)
+        if size > 1:
+            x = box_mean(x, axis, size)
     return x
+
+
+def divisive_normalize(x, window, channels, suppression_window, suppression_channels, floor):
+    """The paper's Eqs. 1–2 without affine: ``v = x − E_A[x]`` and ``v / sqrt(floor + E_B[v²])``.
+
+    Returns ``(v, normalised)``; ``floor`` is σ² plus any numerical epsilon.
+    """
+    v = x - field_mean(x, window, channels)
+    variance = field_mean(tf.square(v), suppression_window, suppression_channels)
+    return v, v * tf.math.rsqrt(variance + floor)

@@ -127,16 +127,16 @@ class DivisiveNormalization(keras.layers.Layer):
     def call(self, inputs, training=None):
         dtype = _statistics_dtype(self.compute_dtype)
         x = tf.cast(inputs, dtype)
+        floor = tf.square(tf.cast(self.sigma_variable, dtype)) + self.epsilon
         if self.over_batch:
             mean, variance = self._batch_statistics(x, training)
             v = x - mean
+            y = v * tf.math.rsqrt(variance + floor)
         else:
-            v = x - fields.field_mean(x, self.window, self.channels)
-            variance = fields.field_mean(tf.square(v), self.suppression_window, self.suppression_channels)
+            v, y = fields.divisive_normalize(x, self.window, self.channels, self.suppression_window,
+                                             self.suppression_channels, floor)
         if self.l1_alpha:
             self.add_loss(self.l1_alpha * tf.reduce_mean(tf.abs(v)))
-        sigma = tf.cast(self.sigma_variable, dtype)
-        y = v * tf.math.rsqrt(variance + tf.square(sigma) + self.epsilon)
         if self.gamma is not None:
             y = y * tf.cast(self.gamma, dtype)
         if self.beta is not None:

@@ -5,7 +5,9 @@ import numbers
 import keras
 import tensorflow as tf
 
-from zoo.divnorm.layers import DivisiveNormalization
+from zoo.divnorm import fields
+
+EPSILON = 1e-6  # numerical floor added to σ², as in DivisiveNormalization
 
 
 def _check_cell_arguments(units, radius, sigma):
@@ -29,10 +31,19 @@ class _DNCell(keras.layers.Layer):
         self.center = bool(center)
         self.scale = bool(scale)
 
-    def _normalizer(self, name):
+    def _affine_weights(self, name, shape):
+        gamma = self.add_weight(name=f"{name}_gamma", shape=shape, initializer="ones") if self.scale else None
+        beta = self.add_weight(name=f"{name}_beta", shape=shape, initializer="zeros") if self.center else None
+        return gamma, beta
+
+    def _normalize(self, z, gamma, beta):
+        """DN of ``z`` over a 1-D window of units along the last axis (separately for each leading index),
+        then the affine ``gamma``/``beta``."""
         width = "all" if self.radius is None else 2 * self.radius + 1
-        return DivisiveNormalization(window="all", channels=width, sigma=self.sigma, center=self.center,
-                                     scale=self.scale, dtype=self.dtype_policy, name=name)
+        _, y = fields.divisive_normalize(z, 1, width, 1, width, self.sigma ** 2 + EPSILON)
+        if gamma is not None:
+            y = y * gamma
+        return y if beta is None else y + beta
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "radius": self.radius, "sigma": self.sigma,
@@ -64,7 +75,6 @@ class DNSimpleRNNCell(_DNCell):
         self.activation = keras.activations.get(activation)
         self.state_size = self.units
         self.output_size = self.units
-        self.norm = self._normalizer("norm")
 
     def build(self, input_shape):
         self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units),
@@ -72,12 +82,12 @@ class DNSimpleRNNCell(_DNCell):
         self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=(self.units, self.units),
                                                 initializer="orthogonal")
         self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
-        self.norm.build((None, self.units))
+        self.gamma, self.beta = self._affine_weights("norm", (self.units,))
 
     def call(self, inputs, states, training=None):
         previous = states[0] if isinstance(states, (list, tuple)) else states
         summed = tf.matmul(inputs, self.kernel) + tf.matmul(previous, self.recurrent_kernel) + self.bias
-        hidden = self.activation(self.norm(summed))
+        hidden = self.activation(self._normalize(summed, self.gamma, self.beta))
         return hidden, [hidden]
 
     def get_config(self):
@@ -92,7 +102,8 @@ class DNLSTMCell(_DNCell):
         c_t = f ⊙ c_{t−1} + i ⊙ g,   h_t = o ⊙ tanh(N_c(c_t))
 
     where ``z = W_x x_t + W_h h_{t−1} + b`` and each ``N`` is a 1-D DN over a window of radius R within its
-    own gate (own affine parameters). The forget-gate bias starts at 1.
+    own gate, with its own per-unit affine γ/β. The four gates are normalised in one batched computation.
+    The forget-gate bias starts at 1.
 
     Args:
         units: hidden size.
@@ -105,14 +116,10 @@ class DNLSTMCell(_DNCell):
     Reference: Ren et al. Normalizing the Normalizers. ICLR 2017, arXiv:1611.04520, §3 (RNN form).
     """
 
-    GATES = ("input", "forget", "cell", "output")
-
     def __init__(self, units, radius=None, sigma=1.0, center=True, scale=True, **kwargs):
         super().__init__(units, radius, sigma, center, scale, **kwargs)
         self.state_size = [self.units, self.units]
         self.output_size = self.units
-        self.gate_norms = [self._normalizer(f"norm_{gate}") for gate in self.GATES]
-        self.state_norm = self._normalizer("norm_state")
 
     def build(self, input_shape):
         self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], 4 * self.units),
@@ -122,14 +129,14 @@ class DNLSTMCell(_DNCell):
         forget_bias = [0.0] * self.units + [1.0] * self.units + [0.0] * (2 * self.units)
         self.bias = self.add_weight(name="bias", shape=(4 * self.units,),
                                     initializer=keras.initializers.Constant(forget_bias))
-        for norm in [*self.gate_norms, self.state_norm]:
-            norm.build((None, self.units))
+        self.gate_gamma, self.gate_beta = self._affine_weights("gate_norm", (4, self.units))  # i, f, g, o
+        self.state_gamma, self.state_beta = self._affine_weights("state_norm", (self.units,))
 
     def call(self, inputs, states, training=None):
         hidden, cell = states
         summed = tf.matmul(inputs, self.kernel) + tf.matmul(hidden, self.recurrent_kernel) + self.bias
-        z_i, z_f, z_g, z_o = tf.split(summed, 4, axis=-1)
-        norm_i, norm_f, norm_g, norm_o = self.gate_norms
-        cell = tf.sigmoid(norm_f(z_f)) * cell + tf.sigmoid(norm_i(z_i)) * tf.tanh(norm_g(z_g))
-        hidden = tf.sigmoid(norm_o(z_o)) * tf.tanh(self.state_norm(cell))
+        gates = self._normalize(tf.reshape(summed, (-1, 4, self.units)), self.gate_gamma, self.gate_beta)
+        input_gate, forget_gate, candidate, output_gate = tf.unstack(gates, axis=1)
+        cell = tf.sigmoid(forget_gate) * cell + tf.sigmoid(input_gate) * tf.tanh(candidate)
+        hidden = tf.sigmoid(output_gate) * tf.tanh(self._normalize(cell, self.state_gamma, self.state_beta))
         return hidden, [hidden, cell]
