@@ -5,7 +5,7 @@ tokens) are. Each model is trained with the same schedule and its test perplexit
 "Divisive normalization: language modelling" section of docs/RESULTS.md. Finished models are kept in
 runs/divnorm_lm/ and skipped on a rerun.
 
-    python tools/divnorm_lm.py                           # lstm, ln, dn; 2 layers of 200; about 45 min on 2 cores
+    python tools/divnorm_lm.py                           # lstm, ln, dn; 2 layers of 200; about an hour on 2 cores
     python tools/divnorm_lm.py --train_tokens=20000 --epochs=1 --results=   # a smoke run, printed only
 """
 import json
@@ -28,7 +28,7 @@ flags.DEFINE_integer("num_layers", 2, "stacked LSTM layers (paper: 2)")
 flags.DEFINE_integer("radius", 15, "DN window radius (official PTB config: a 30-unit window)")
 flags.DEFINE_float("sigma", 1.0, "smoothing sigma of the LN and DN cells (paper: 1 for -s / *)")
 flags.DEFINE_integer("vocab_size", 10_000, "vocabulary size (PTB: 10k)")
-flags.DEFINE_integer("train_tokens", 400_000, "train on the first N training tokens (0 = all)")
+flags.DEFINE_integer("train_tokens", 800_000, "train on the first N training tokens (0 = all)")
 flags.DEFINE_integer("steps", 35, "unrolled time steps per row (paper: 35)")
 flags.DEFINE_integer("batch_size", 20, "rows per batch (paper: 20)")
 flags.DEFINE_integer("epochs", 2, "passes over the training tokens")
