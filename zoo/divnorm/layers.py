@@ -64,6 +64,13 @@ class DivisiveNormalization(keras.layers.Layer):
 
     Input shape: ``(batch, ..., channels)`` of rank ≥ 2. Output shape: the same.
 
+    Example::
+
+        x = keras.layers.Conv2D(32, 5, padding="same")(inputs)
+        x = zoo.layers.DivisiveNormalization.from_preset("dn_star", window=5)(x)   # DN* before the ReLU
+        x = keras.layers.ReLU()(x)
+        zoo.layers.DivisiveNormalization(window=(5, 5), suppression_window=(7, 7), sigma=1.0, learn_sigma=True)
+
     Reference: Ren, Liao, Urtasun, Sinz, Zemel. Normalizing the Normalizers: Comparing and Extending Network
     Normalization Schemes. ICLR 2017, arXiv:1611.04520.
     """
@@ -175,6 +182,10 @@ class ActivationL1(keras.layers.Layer):
         alpha: penalty weight (> 0).
 
     Input shape: any. Output shape: the same.
+
+    Example::
+
+        x = zoo.layers.ActivationL1(5e-3)(keras.layers.Conv2D(32, 5)(inputs))  # the penalty joins model.losses
 
     Reference: Ren et al., ICLR 2017, arXiv:1611.04520, §3.3.
     """

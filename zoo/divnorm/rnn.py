@@ -67,6 +67,11 @@ class DNSimpleRNNCell(_DNCell):
 
     Input shape per step: ``(batch, input_dim)``; state and output: ``(batch, units)``.
 
+    Example::
+
+        outputs = keras.layers.RNN(zoo.layers.DNSimpleRNNCell(400, radius=30, activation="relu"),
+                                   return_sequences=True)(embedded)
+
     Reference: Ren et al. Normalizing the Normalizers. ICLR 2017, arXiv:1611.04520, Eqs. 6–8.
     """
 
@@ -112,6 +117,10 @@ class DNLSTMCell(_DNCell):
         center, scale: per-unit affine β / γ after each normalisation.
 
     Input shape per step: ``(batch, input_dim)``; states ``[h, c]``, each ``(batch, units)``; output ``h``.
+
+    Example::
+
+        outputs = keras.layers.RNN(zoo.layers.DNLSTMCell(200, radius=15), return_sequences=True)(embedded)
 
     Reference: Ren et al. Normalizing the Normalizers. ICLR 2017, arXiv:1611.04520, §3 (RNN form).
     """
