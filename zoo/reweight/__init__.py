@@ -1,0 +1,4 @@
+"""Learning to reweight examples (Ren, Zeng, Yang, Urtasun; ICML 2018, arXiv:1803.09050)."""
+from zoo.reweight.model import METHODS, ExampleReweighting
+
+__all__ = ["METHODS", "ExampleReweighting"]
