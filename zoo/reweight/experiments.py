@@ -1,0 +1,136 @@
+"""The paper's three experiments on Fashion-MNIST: building each corrupted task and training one method on it.
+
+* ``imbalance``: two similar classes (pullover vs coat), the coat class dominant at ``ratio``, 5,000 training
+  images, a balanced clean set of 10 images (paper: MNIST 4 vs 9, Fig. 2);
+* ``uniform``: 40% of the training labels flipped uniformly to another class, 1,000 clean images (Table 1);
+* ``background``: 40% of the other classes' labels flipped to one background class, 10 clean images per class
+  (Table 2).
+
+The clean set is always taken out of the training split before corrupting it; tests use the full test split
+(of the two classes, for ``imbalance``).
+"""
+import dataclasses
+
+import keras
+import numpy as np
+
+from zoo import evaluation, registry
+from zoo.data import pipeline, preprocessing
+from zoo.reweight import data
+from zoo.reweight.model import ExampleReweighting
+from zoo.training import schedules
+
+SETUPS = ("imbalance", "uniform", "background")
+# Methods as the paper names them; "+ft" fine-tunes on the clean set afterwards.
+METHODS = ("plain", "plain+ft", "proportion", "resample", "hard_mining", "random", "random+ft", "clean_only",
+           "reweight")
+IMBALANCE_CLASSES = (2, 4)  # Fashion-MNIST pullover (minority) vs coat (dominant): the most confused pair
+
+
+@dataclasses.dataclass
+class Task:
+    """A corrupted training set, its clean set, and the test set (raw uint8 images, int labels)."""
+
+    train: tuple
+    clean: tuple
+    test: tuple
+    num_classes: int
+    description: str
+
+    @property
+    def class_frequencies(self):
+        """Training-set frequency of each class (for the "proportion" baseline)."""
+        return np.bincount(self.train[1], minlength=self.num_classes) / len(self.train[1])
+
+
+def make_task(setup, train, test, seed, ratio=0.995, noise=0.4):
+    """The corrupted task ``setup`` (one of :data:`SETUPS`) built from ``train`` / ``test`` ``(images, labels)``.
+
+    Args:
+        setup: ``"imbalance"``, ``"uniform"`` or ``"background"``.
+        train, test: raw Fashion-MNIST splits.
+        seed: seed of every random choice (clean set, corruption, background class).
+        ratio: dominant-class fraction (``imbalance``).
+        noise: fraction of labels flipped (``uniform`` / ``background``).
+    """
+    images, labels = train
+    if setup == "imbalance":
+        minority, dominant = IMBALANCE_CLASSES
+        pair = np.flatnonzero(np.isin(labels, IMBALANCE_CLASSES))
+        clean, rest = data.split_clean(labels[pair], per_class=5, seed=seed)
+        picked, binary = data.two_class_imbalance(labels[pair[rest]], IMBALANCE_CLASSES, ratio, 5000, seed)
+        train_indices = pair[rest][picked]
+        test_pair = np.isin(test[1], IMBALANCE_CLASSES)
+        return Task((images[train_indices], binary),
+                    (images[pair[clean]], (labels[pair[clean]] == dominant).astype(np.int64)),
+                    (test[0][test_pair], (test[1][test_pair] == dominant).astype(np.int64)), 2,
+                    f"pullover vs coat, {100 * ratio:g}% coat, 5,000 training images, 10 clean")
+    if setup not in ("uniform", "background"):
+        raise ValueError(f"setup must be one of {', '.join(SETUPS)}, got {setup!r}")
+    per_class = 100 if setup == "uniform" else 10
+    clean, rest = data.split_clean(labels, per_class=per_class, seed=seed)
+    if setup == "uniform":
+        noisy, _ = data.uniform_flip(labels[rest], noise, 10, seed)
+        description = f"{100 * noise:g}% uniform flip, {len(rest):,} training images, {10 * per_class:,} clean"
+    else:
+        background = int(np.random.default_rng(seed).integers(0, 10))
+        noisy, _ = data.background_flip(labels[rest], noise, background, seed)
+        description = (f"{100 * noise:g}% background flip (to class {background}), {len(rest):,} training images, "
+                       f"{10 * per_class} clean")
+    return Task((images[rest], noisy.astype(np.int64)), (images[clean], labels[clean].astype(np.int64)),
+                (test[0], test[1].astype(np.int64)), 10, description)
+
+
+@dataclasses.dataclass
+class Recipe:
+    """How every method is trained (the same for all methods of an experiment)."""
+
+    architecture: str = "reweight-lenet"
+    steps: int = 2000
+    batch_size: int = 100
+    clean_batch_size: int = 100
+    lr: float = 0.1
+    momentum: float = 0.9
+    lr_schedule: str = "piecewise"
+    fine_tune_steps: int = 200
+    fine_tune_lr: float = 0.001
+    augment: bool = True
+
+
+def train_method(task, method, recipe, seed):
+    """Train ``method`` (one of :data:`METHODS`) on ``task``; returns ``(model, test accuracy)``."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    keras.utils.set_random_seed(seed)
+    record = preprocessing.FASHION_MNIST
+    model = registry.build(recipe.architecture, num_classes=task.num_classes,
+                           input_shape=preprocessing.model_input_shape(record))
+    base, fine_tune = method.removesuffix("+ft"), method.endswith("+ft")
+    images, labels = task.clean if base == "clean_only" else task.train
+    if base == "resample":
+        order = data.class_balanced_indices(labels, recipe.steps * recipe.batch_size, seed)
+        images, labels = images[order], labels[order]
+    stream = _stream(images, labels, recipe.batch_size, recipe, seed)
+    weighting = "plain" if base in ("clean_only", "resample") else base
+    trainer = ExampleReweighting(model, method=weighting, class_frequencies=task.class_frequencies, seed=seed)
+    if weighting == "reweight":
+        clean = _stream(*task.clean, min(recipe.clean_batch_size, len(task.clean[1])), recipe, seed + 1)
+        stream = data.with_clean_batches(stream, clean)
+    _fit(trainer, stream, recipe.steps, recipe.lr, recipe)
+    if fine_tune:
+        clean = _stream(*task.clean, min(recipe.batch_size, len(task.clean[1])), recipe, seed + 2)
+        _fit(ExampleReweighting(model, method="plain"), clean, recipe.fine_tune_steps, recipe.fine_tune_lr, recipe,
+             schedule="constant")
+    return model, evaluation.accuracy(model, task.test[0], task.test[1], record)
+
+
+def _stream(images, labels, batch_size, recipe, seed):
+    return pipeline.classification_dataset(images, labels, batch_size, training=True, seed=seed,
+                                           crop_padding=4 if recipe.augment else 0, flip=recipe.augment)
+
+
+def _fit(trainer, stream, steps, lr, recipe, schedule=None):
+    trainer.compile(keras.optimizers.SGD(schedules.make_lr_schedule(schedule or recipe.lr_schedule, lr, steps),
+                                         momentum=recipe.momentum))
+    trainer.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0)
+    return trainer
