@@ -27,7 +27,7 @@ flags.DEFINE_list("seeds", ["0", "1", "2"], "seeds (clean split, corruption, ini
 flags.DEFINE_list("ratios", ["0.9", "0.95", "0.98", "0.99", "0.995"], "dominant-class fractions (imbalance)")
 flags.DEFINE_float("noise", 0.4, "flipped fraction (uniform, background)")
 flags.DEFINE_string("methods", "", "comma-separated methods for every setup (default: each setup's own list)")
-flags.DEFINE_integer("imbalance_steps", 1500, "training steps of the imbalance setup")
+flags.DEFINE_integer("imbalance_steps", 1000, "training steps of the imbalance setup")
 flags.DEFINE_float("imbalance_lr", 0.01, "constant learning rate of the imbalance setup (momentum 0.9)")
 flags.DEFINE_integer("noisy_steps", 3000, "training steps of the noisy-label setups (lr /10 at 50% and 75%)")
 flags.DEFINE_float("noisy_lr", 0.1, "initial learning rate of the noisy-label setups (momentum 0.9)")
