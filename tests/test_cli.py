@@ -1,7 +1,6 @@
 import json
 
 import numpy as np
-import pytest
 import tensorflow as tf
 
 from zoo import cli, evaluation, registry

@@ -15,7 +15,6 @@ import subprocess
 import shutil
 import pathlib
 import random
-import re
 import threading
 
 import pytest

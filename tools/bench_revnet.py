@@ -43,7 +43,7 @@ def main(argv):
         "a warm-up step (exact and repeatable). Step time is the median of "
         f"{REPEATS.value} steps; other jobs shared the machine, so times are noisy, memory is not.",
         revnet_benchmark.paper_table(results, pairs),
-        f"Depth series (revnet-110 widths, n units in each of 3 stages; plain = the same network with "
+        "Depth series (revnet-110 widths, n units in each of 3 stages; plain = the same network with "
         "`reconstruct=False`):",
         revnet_benchmark.series_table(results, units),
         "\n".join(f"- {name}: {ratio:.2f}×" for name, ratio in ratios.items()),

@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 import tensorflow_datasets as tfds
 
 from zoo.training import TrainConfig, datasets, train_classifier

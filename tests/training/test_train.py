@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from zoo import weights
-from zoo.training import TrainConfig, schedules, train_classifier
+from zoo.training import TrainConfig, schedules
 from zoo.training.schedules import make_lr_schedule
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -1,6 +1,5 @@
 """Train a registered classifier on an image data set and write weights plus a manifest-ready record."""
 import dataclasses
-import hashlib
 import json
 import os
 import pathlib
@@ -8,11 +7,10 @@ import sys
 import time
 
 import keras
-import tensorflow as tf
 
 from zoo import evaluation, registry
 from zoo.data import pipeline, preprocessing
-from zoo.training import custom_loop, datasets, schedules, strategies
+from zoo.training import custom_loop, datasets, records, schedules, strategies
 
 
 @dataclasses.dataclass
@@ -137,28 +135,16 @@ def train_classifier(config: TrainConfig) -> dict:
     train_seconds = time.time() - started
 
     test_accuracy = evaluation.accuracy(model, test_x, test_y, record)
-    weights_path = output / f"{config.weight_name}.weights.h5"
-    model.save_weights(weights_path)
-    weight_record = {
-        "architecture": config.model,
-        "file": weights_path.name,
-        "sha256": hashlib.sha256(weights_path.read_bytes()).hexdigest(),
-        "size_bytes": weights_path.stat().st_size,
-        "builder_kwargs": builder_kwargs,
-        "dataset": config.dataset,
-        "split": {"train": f"train[:{len(train_x)}]", "test": f"test[:{len(test_x)}]"},
-        "preprocessing": record,
-        "metrics": {"top1_accuracy": round(test_accuracy, 6), "test_examples": int(len(test_x))},
-        "command": config.command or " ".join([os.path.basename(sys.executable), *sys.argv]),
-        "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
-        "license": "MIT (weights trained on Fashion-MNIST, MIT)" if config.dataset == "fashion_mnist" else "",
-        "training": {"epochs": config.epochs, "batch_size": config.batch_size, "lr": config.lr,
-                     "momentum": config.momentum, "lr_schedule": config.lr_schedule, "strategy": config.strategy,
-                     "replicas": strategy.num_replicas_in_sync, "seed": config.seed,
-                     "steps": steps_per_epoch * config.epochs, "seconds": round(train_seconds, 1),
-                     "machine": f"{os.cpu_count()} CPU cores"},
-    }
-    (output / f"{config.weight_name}.json").write_text(json.dumps({config.weight_name: weight_record}, indent=2))
+    weight_record = records.write_weight_record(
+        model, output, config.weight_name, architecture=config.model, builder_kwargs=builder_kwargs,
+        dataset=config.dataset, split={"train": f"train[:{len(train_x)}]", "test": f"test[:{len(test_x)}]"},
+        preprocessing=record,
+        metrics={"top1_accuracy": round(test_accuracy, 6), "test_examples": int(len(test_x))},
+        command=config.command or " ".join([os.path.basename(sys.executable), *sys.argv]),
+        training={"epochs": config.epochs, "batch_size": config.batch_size, "lr": config.lr,
+                  "momentum": config.momentum, "lr_schedule": config.lr_schedule, "strategy": config.strategy,
+                  "replicas": strategy.num_replicas_in_sync, "seed": config.seed,
+                  "steps": steps_per_epoch * config.epochs, "seconds": round(train_seconds, 1)})
     (output / "history.json").write_text(json.dumps(history, indent=2))
     return weight_record
 
