@@ -18,8 +18,9 @@ import numpy as np
 from absl import app, flags
 
 from zoo import benchmark
-from zoo.data import load_fashion_mnist
+from zoo.data import load_fashion_mnist, preprocessing
 from zoo.reweight import experiments
+from zoo.training import records
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("setups", list(experiments.SETUPS), "experiments to run")
@@ -36,6 +37,8 @@ flags.DEFINE_string("output", "runs/reweight", "directory of finished runs")
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update ('' to only print)")
 flags.DEFINE_string("plot", "docs/images/reweight_imbalance.png", "imbalance plot")
 flags.DEFINE_bool("results_only", False, "do not train; rewrite the results from finished runs")
+flags.DEFINE_list("weights_for", ["plain", "reweight"],
+                  "methods whose seed-0 uniform-noise models are saved with a manifest-ready record")
 
 DEFAULT_METHODS = {
     "imbalance": ["plain", "proportion", "resample", "hard_mining", "random", "reweight"],
@@ -93,8 +96,10 @@ def run_all(train, test):
                     if path.exists():
                         continue
                     started = time.time()
-                    _, accuracy = experiments.train_method(task, method, recipe, int(seed))
+                    model, accuracy = experiments.train_method(task, method, recipe, int(seed))
                     path.parent.mkdir(parents=True, exist_ok=True)
+                    if setup == "uniform" and seed == "0" and method in FLAGS.weights_for:
+                        save_weights(model, task, recipe, method, accuracy, path.parent, time.time() - started)
                     path.write_text(json.dumps({"setup": setup, "param": param, "method": method, "seed": int(seed),
                                                 "task": task.description, "recipe": vars(recipe),
                                                 "test_accuracy": accuracy,
@@ -102,6 +107,23 @@ def run_all(train, test):
                     print(f"{setup} {param} {method} seed {seed}: {100 * accuracy:.2f}% "
                           f"({time.time() - started:.0f} s)", flush=True)
                     write_results(setup)
+
+
+def save_weights(model, task, recipe, method, accuracy, output, seconds):
+    """Write ``MODEL.fashion_mnist_uniform40_METHOD`` weights and record (publish with tools/publish_weights.py)."""
+    tag = f"fashion_mnist_uniform{round(100 * FLAGS.noise)}_{method.replace('+', '_')}"
+    records.write_weight_record(
+        model, output, f"{recipe.architecture}.{tag}", architecture=recipe.architecture,
+        builder_kwargs={"num_classes": 10, "input_shape": list(preprocessing.model_input_shape(
+            preprocessing.FASHION_MNIST))},
+        dataset="fashion_mnist",
+        split={"train": f"train: {task.description}", "test": f"test[:{len(task.test[1])}]"},
+        preprocessing=preprocessing.FASHION_MNIST,
+        metrics={"top1_accuracy": round(accuracy, 6), "test_examples": int(len(task.test[1]))},
+        command=shlex.join(["python", "tools/reweight_experiments.py", "--setups=uniform", f"--methods={method}",
+                            "--seeds=0", f"--noisy_steps={recipe.steps}", f"--noisy_lr={recipe.lr}",
+                            f"--noisy_architecture={recipe.architecture}"]),
+        training={**vars(recipe), "method": method, "seed": 0, "seconds": round(seconds, 1)})
 
 
 def mean_std(values):
