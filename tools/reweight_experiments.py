@@ -31,7 +31,8 @@ flags.DEFINE_string("methods", "", "comma-separated methods for every setup (def
 flags.DEFINE_integer("imbalance_steps", 1000, "training steps of the imbalance setup")
 flags.DEFINE_float("imbalance_lr", 0.01, "constant learning rate of the imbalance setup (momentum 0.9)")
 flags.DEFINE_integer("noisy_steps", 3000, "training steps of the noisy-label setups (lr /10 at 50% and 75%)")
-flags.DEFINE_float("noisy_lr", 0.1, "initial learning rate of the noisy-label setups (momentum 0.9)")
+flags.DEFINE_float("noisy_lr", 0.03, "initial learning rate of the noisy-label setups (momentum 0.9; 0.1, the "
+                   "paper's, diverges without batch norm)")
 flags.DEFINE_string("noisy_architecture", "reweight-lenet", "model of the noisy-label setups")
 flags.DEFINE_string("output", "runs/reweight", "directory of finished runs")
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update ('' to only print)")
@@ -96,8 +97,12 @@ def run_all(train, test):
                     if path.exists():
                         continue
                     started = time.time()
-                    model, accuracy = experiments.train_method(task, method, recipe, int(seed))
+                    base_weights = result_path(setup, param, method.removesuffix("+ft"), seed).with_suffix(
+                        ".weights.h5")
+                    model, accuracy = experiments.train_method(
+                        task, method, recipe, int(seed), trained_base=base_weights if base_weights.exists() else None)
                     path.parent.mkdir(parents=True, exist_ok=True)
+                    model.save_weights(path.with_suffix(".weights.h5"))
                     if setup == "uniform" and seed == "0" and method in FLAGS.weights_for:
                         save_weights(model, task, recipe, method, accuracy, path.parent, time.time() - started)
                     path.write_text(json.dumps({"setup": setup, "param": param, "method": method, "seed": int(seed),

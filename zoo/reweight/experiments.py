@@ -97,8 +97,12 @@ class Recipe:
     augment: bool = True
 
 
-def train_method(task, method, recipe, seed):
-    """Train ``method`` (one of :data:`METHODS`) on ``task``; returns ``(model, test accuracy)``."""
+def train_method(task, method, recipe, seed, trained_base=None):
+    """Train ``method`` (one of :data:`METHODS`) on ``task``; returns ``(model, test accuracy)``.
+
+    For a ``+ft`` method, ``trained_base`` may name the weights file of the finished base run (same task,
+    recipe and seed), which is then fine-tuned instead of training the base method again.
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     keras.utils.set_random_seed(seed)
@@ -112,11 +116,14 @@ def train_method(task, method, recipe, seed):
         images, labels = images[order], labels[order]
     stream = _stream(images, labels, recipe.batch_size, recipe, seed)
     weighting = "plain" if base in ("clean_only", "resample") else base
-    trainer = ExampleReweighting(model, method=weighting, class_frequencies=task.class_frequencies, seed=seed)
-    if weighting == "reweight":
-        clean = _stream(*task.clean, min(recipe.clean_batch_size, len(task.clean[1])), recipe, seed + 1)
-        stream = data.with_clean_batches(stream, clean)
-    _fit(trainer, stream, recipe.steps, recipe.lr, recipe)
+    if fine_tune and trained_base is not None:
+        model.load_weights(trained_base)
+    else:
+        trainer = ExampleReweighting(model, method=weighting, class_frequencies=task.class_frequencies, seed=seed)
+        if weighting == "reweight":
+            clean = _stream(*task.clean, min(recipe.clean_batch_size, len(task.clean[1])), recipe, seed + 1)
+            stream = data.with_clean_batches(stream, clean)
+        _fit(trainer, stream, recipe.steps, recipe.lr, recipe)
     if fine_tune:
         clean = _stream(*task.clean, min(recipe.batch_size, len(task.clean[1])), recipe, seed + 2)
         _fit(ExampleReweighting(model, method="plain"), clean, recipe.fine_tune_steps, recipe.fine_tune_lr, recipe,
