@@ -47,12 +47,12 @@ def test_lstm_cell_matches_numpy(radius):
     cell = DNLSTMCell(5, radius=radius, sigma=0.5, dtype="float64")
     _, outputs = run_rnn(cell, x)
     kernel, recurrent, bias = (np.asarray(w) for w in (cell.kernel, cell.recurrent_kernel, cell.bias))
-    np.testing.assert_array_equal(bias[5:10], 1.0)  # forget-gate bias
+    np.testing.assert_array_equal(np.asarray(cell.gate_beta), [[0] * 5, [1] * 5, [0] * 5, [0] * 5])  # forget bias
     hidden, state = np.zeros((2, 5)), np.zeros((2, 5))
-    norm = lambda z: numpy_dn_1d(z, radius, 0.5)  # noqa: E731  (affine starts at γ = 1, β = 0)
+    norm = lambda z: numpy_dn_1d(z, radius, 0.5)  # noqa: E731  (γ starts at 1; β at 0 except the forget gate's)
     for t in range(4):
         z_i, z_f, z_g, z_o = np.split(x[:, t] @ kernel + hidden @ recurrent + bias, 4, axis=-1)
-        state = sigmoid(norm(z_f)) * state + sigmoid(norm(z_i)) * np.tanh(norm(z_g))
+        state = sigmoid(norm(z_f) + 1) * state + sigmoid(norm(z_i)) * np.tanh(norm(z_g))
         hidden = sigmoid(norm(z_o)) * np.tanh(norm(state))
         np.testing.assert_allclose(outputs[:, t], hidden, atol=1e-10)
 

@@ -31,9 +31,9 @@ class _DNCell(keras.layers.Layer):
         self.center = bool(center)
         self.scale = bool(scale)
 
-    def _affine_weights(self, name, shape):
+    def _affine_weights(self, name, shape, beta_initializer="zeros"):
         gamma = self.add_weight(name=f"{name}_gamma", shape=shape, initializer="ones") if self.scale else None
-        beta = self.add_weight(name=f"{name}_beta", shape=shape, initializer="zeros") if self.center else None
+        beta = self.add_weight(name=f"{name}_beta", shape=shape, initializer=beta_initializer) if self.center else None
         return gamma, beta
 
     def _normalize(self, z, gamma, beta):
@@ -108,7 +108,8 @@ class DNLSTMCell(_DNCell):
 
     where ``z = W_x x_t + W_h h_{t−1} + b`` and each ``N`` is a 1-D DN over a window of radius R within its
     own gate, with its own per-unit affine γ/β. The four gates are normalised in one batched computation.
-    The forget-gate bias starts at 1.
+    The forget gate's β starts at 1 (the usual forget bias; a bias added before the normaliser would be removed
+    by its centring, so with ``center=False`` there is none).
 
     Args:
         units: hidden size.
@@ -135,10 +136,11 @@ class DNLSTMCell(_DNCell):
                                       initializer="glorot_uniform")
         self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=(self.units, 4 * self.units),
                                                 initializer="orthogonal")
-        forget_bias = [0.0] * self.units + [1.0] * self.units + [0.0] * (2 * self.units)
-        self.bias = self.add_weight(name="bias", shape=(4 * self.units,),
-                                    initializer=keras.initializers.Constant(forget_bias))
-        self.gate_gamma, self.gate_beta = self._affine_weights("gate_norm", (4, self.units))  # i, f, g, o
+        self.bias = self.add_weight(name="bias", shape=(4 * self.units,), initializer="zeros")
+        # Rows i, f, g, o. The forget-gate bias of 1 lives in β: a bias before the normaliser is centred away.
+        forget_bias = keras.initializers.Constant([[0.0] * self.units, [1.0] * self.units, [0.0] * self.units,
+                                                   [0.0] * self.units])
+        self.gate_gamma, self.gate_beta = self._affine_weights("gate_norm", (4, self.units), forget_bias)
         self.state_gamma, self.state_beta = self._affine_weights("state_norm", (self.units,))
 
     def call(self, inputs, states, training=None):
