@@ -117,7 +117,7 @@ def plot(means, stds):
 
     variants = list(means)
     positions = np.arange(len(variants))
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig, ax = plt.subplots(figsize=(9, 4.2))
     ax.bar(positions, [100 * means[v] for v in variants], yerr=[100 * stds[v] for v in variants], capsize=3,
            color="tab:blue", label="Fashion-MNIST (ours, mean ± std)")
     ax.set_ylim(min(100 * means[v] for v in variants) - 2, 100 * max(means.values()) + 1)
@@ -126,10 +126,10 @@ def plot(means, stds):
     twin.plot(positions, [100 * PAPER_CIFAR10[v] for v in variants], "o", color="tab:red",
               label="CIFAR-10 (paper)")
     twin.set_ylabel("CIFAR-10 test top-1 % (paper)", color="tab:red")
-    ax.set_xticks(positions, [LABELS[v] for v in variants])
+    ax.set_xticks(positions, [LABELS[v] for v in variants], rotation=30, ha="right")
     ax.set_title("CIFAR-quick with each normaliser (paper Table 3)")
-    fig.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
+    fig.legend(loc="lower center", ncol=2, fontsize=8)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     pathlib.Path(FLAGS.plot).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(FLAGS.plot, dpi=120)
     plt.close(fig)
