@@ -31,8 +31,8 @@ flags.DEFINE_string("methods", "", "comma-separated methods for every setup (def
 flags.DEFINE_integer("imbalance_steps", 1000, "training steps of the imbalance setup")
 flags.DEFINE_float("imbalance_lr", 0.01, "constant learning rate of the imbalance setup (momentum 0.9)")
 flags.DEFINE_integer("noisy_steps", 3000, "training steps of the noisy-label setups (lr /10 at 50% and 75%)")
-flags.DEFINE_float("noisy_lr", 0.03, "initial learning rate of the noisy-label setups (momentum 0.9; 0.1, the "
-                   "paper's, diverges without batch norm)")
+flags.DEFINE_float("noisy_lr", 0.01, "initial learning rate of the noisy-label setups (momentum 0.9; the paper's "
+                   "0.1, and 0.03, make reweighted training of the BN-free reweight-lenet diverge)")
 flags.DEFINE_string("noisy_architecture", "reweight-lenet", "model of the noisy-label setups")
 flags.DEFINE_string("output", "runs/reweight", "directory of finished runs")
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update ('' to only print)")
