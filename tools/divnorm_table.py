@@ -104,7 +104,8 @@ def write_results():
             f"is the paper's CIFAR-10 test accuracy (Table 3).\n\n"
             + benchmark.markdown_table(("Model", "Name", "Fashion-MNIST top-1 % (ours)", "Seeds",
                                         "CIFAR-10 top-1 % (paper)"), rows)
-            + f"\n\n{ordering_sentence(means)}\n\n![Table 3 on Fashion-MNIST](images/{pathlib.Path(FLAGS.plot).name})\n")
+            + f"\n\n{ordering_sentence(means)}\n\n"
+            f"![Table 3 on Fashion-MNIST](images/{pathlib.Path(FLAGS.plot).name})\n")
     benchmark.write_section(FLAGS.results, SECTION, body, "python tools/divnorm_table.py")
     plot(means, stds)
 

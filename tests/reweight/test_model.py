@@ -69,7 +69,8 @@ def test_plain_and_proportion_steps_use_their_weights():
     frequencies = [0.5, 0.3, 0.2]
     model, _ = one_step("proportion", class_frequencies=frequencies)
     inverse = 1 / np.array(frequencies)[Y]
-    for got, expected in zip(model.trainable_variables, reference_update("proportion", weights=inverse / inverse.sum())):
+    expected_update = reference_update("proportion", weights=inverse / inverse.sum())
+    for got, expected in zip(model.trainable_variables, expected_update):
         np.testing.assert_allclose(got.numpy(), expected, atol=1e-6)
 
 
