@@ -7,6 +7,11 @@ rewritten, and for the imbalance setup the plot docs/images/reweight_imbalance.p
     python tools/reweight_experiments.py --setups=imbalance              # 5 ratios x 6 methods x 3 seeds
     python tools/reweight_experiments.py --setups=uniform,background     # 40% noise, 5-6 methods x 3 seeds
     python tools/reweight_experiments.py --results_only                  # rewrite the sections only
+
+The shipped setup-(b) weights come from the whole corrupted training split, without a results table:
+
+    python tools/reweight_experiments.py --setups=uniform --methods=plain,reweight --seeds=0 \
+        --noisy_train_size=0 --noisy_steps=20000 --weights_for=plain,reweight --output=runs/reweight_full --results=
 """
 import json
 import pathlib
@@ -30,16 +35,22 @@ flags.DEFINE_float("noise", 0.4, "flipped fraction (uniform, background)")
 flags.DEFINE_string("methods", "", "comma-separated methods for every setup (default: each setup's own list)")
 flags.DEFINE_integer("imbalance_steps", 1000, "training steps of the imbalance setup")
 flags.DEFINE_float("imbalance_lr", 0.01, "constant learning rate of the imbalance setup (momentum 0.9)")
-flags.DEFINE_integer("noisy_steps", 3000, "training steps of the noisy-label setups (lr /10 at 50% and 75%)")
-flags.DEFINE_float("noisy_lr", 0.01, "initial learning rate of the noisy-label setups (momentum 0.9; the paper's "
-                   "0.1, and 0.03, make reweighted training of the BN-free reweight-lenet diverge)")
+flags.DEFINE_integer("noisy_steps", 6000, "training steps of the noisy-label setups")
+flags.DEFINE_float("noisy_lr", 0.01, "learning rate of the noisy-label setups (momentum 0.9; the paper's 0.1, and "
+                   "0.03, make reweighted training of the BN-free reweight-lenet diverge)")
+flags.DEFINE_enum("noisy_lr_schedule", "constant", ["constant", "piecewise", "cosine"],
+                  "learning-rate schedule of the noisy-label setups")
+flags.DEFINE_integer("noisy_train_size", 10_000, "corrupted training images kept in the noisy-label setups (0: all); "
+                     "a small set lets the baselines memorise the noise within a short run, as in the paper")
+flags.DEFINE_bool("noisy_augment", False, "crop + flip augmentation in the noisy-label setups (it delays "
+                  "memorisation of the noise)")
 flags.DEFINE_string("noisy_architecture", "reweight-lenet", "model of the noisy-label setups")
 flags.DEFINE_string("output", "runs/reweight", "directory of finished runs")
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update ('' to only print)")
 flags.DEFINE_string("plot", "docs/images/reweight_imbalance.png", "imbalance plot")
 flags.DEFINE_bool("results_only", False, "do not train; rewrite the results from finished runs")
-flags.DEFINE_list("weights_for", ["plain", "reweight"],
-                  "methods whose seed-0 uniform-noise models are saved with a manifest-ready record")
+flags.DEFINE_list("weights_for", [], "methods whose seed-0 uniform-noise models are saved with a manifest-ready "
+                  "record (for tools/publish_weights.py)")
 
 DEFAULT_METHODS = {
     "imbalance": ["plain", "proportion", "resample", "hard_mining", "random", "reweight"],
@@ -74,7 +85,8 @@ def recipe_for(setup):
     if setup == "imbalance":
         return experiments.Recipe(steps=FLAGS.imbalance_steps, lr=FLAGS.imbalance_lr, lr_schedule="constant",
                                   augment=False, clean_batch_size=10, fine_tune_steps=0)
-    return experiments.Recipe(architecture=FLAGS.noisy_architecture, steps=FLAGS.noisy_steps, lr=FLAGS.noisy_lr)
+    return experiments.Recipe(architecture=FLAGS.noisy_architecture, steps=FLAGS.noisy_steps, lr=FLAGS.noisy_lr,
+                              lr_schedule=FLAGS.noisy_lr_schedule, augment=FLAGS.noisy_augment)
 
 
 def result_path(setup, param, method, seed):
@@ -89,9 +101,11 @@ def finished(setup, param, method):
 def run_all(train, test):
     for setup in FLAGS.setups:
         recipe = recipe_for(setup)
+        train_size = None if setup == "imbalance" else FLAGS.noisy_train_size or None
         for seed in FLAGS.seeds:
             for param in params_for(setup):
-                task = experiments.make_task(setup, train, test, int(seed), ratio=float(param), noise=FLAGS.noise)
+                task = experiments.make_task(setup, train, test, int(seed), ratio=float(param), noise=FLAGS.noise,
+                                             train_size=train_size)
                 for method in methods_for(setup):
                     path = result_path(setup, param, method, seed)
                     if path.exists():
@@ -127,7 +141,9 @@ def save_weights(model, task, recipe, method, accuracy, output, seconds):
         metrics={"top1_accuracy": round(accuracy, 6), "test_examples": int(len(task.test[1]))},
         command=shlex.join(["python", "tools/reweight_experiments.py", "--setups=uniform", f"--methods={method}",
                             "--seeds=0", f"--noisy_steps={recipe.steps}", f"--noisy_lr={recipe.lr}",
-                            f"--noisy_architecture={recipe.architecture}"]),
+                            f"--noisy_lr_schedule={recipe.lr_schedule}", f"--noisy_train_size={FLAGS.noisy_train_size}",
+                            f"--noisy_augment={recipe.augment}", f"--noisy_architecture={recipe.architecture}",
+                            f"--output={FLAGS.output}", "--results="]),
         training={**vars(recipe), "method": method, "seed": 0, "seconds": round(seconds, 1)})
 
 

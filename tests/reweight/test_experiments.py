@@ -26,6 +26,16 @@ def test_noisy_tasks_remove_the_clean_set_and_corrupt_the_rest(setup, clean, fli
     assert task.class_frequencies.sum() == pytest.approx(1.0)
 
 
+def test_train_size_keeps_a_random_subset_of_the_corrupted_training_set_with_the_exact_noise_rate():
+    task = experiments.make_task("uniform", TRAIN, TEST, seed=2, train_size=500)
+    assert len(task.train[1]) == 500 and len(task.clean[1]) == 1000
+    originals = {image.tobytes(): label for image, label in zip(*TRAIN)}
+    flipped = [task_label != originals[image.tobytes()] for image, task_label in zip(*task.train)]
+    assert sum(flipped) == 200 and "500 training images" in task.description
+    with pytest.raises(ValueError, match="train_size must be in"):
+        experiments.make_task("uniform", TRAIN, TEST, seed=2, train_size=2001)
+
+
 def test_every_method_trains_and_reports_test_accuracy():
     task = experiments.make_task("background", TRAIN, TEST, seed=0)
     recipe = experiments.Recipe(steps=2, batch_size=20, clean_batch_size=10, fine_tune_steps=1)

@@ -43,15 +43,18 @@ class Task:
         return np.bincount(self.train[1], minlength=self.num_classes) / len(self.train[1])
 
 
-def make_task(setup, train, test, seed, ratio=0.995, noise=0.4):
+def make_task(setup, train, test, seed, ratio=0.995, noise=0.4, train_size=None):
     """The corrupted task ``setup`` (one of :data:`SETUPS`) built from ``train`` / ``test`` ``(images, labels)``.
 
     Args:
         setup: ``"imbalance"``, ``"uniform"`` or ``"background"``.
         train, test: raw Fashion-MNIST splits.
-        seed: seed of every random choice (clean set, corruption, background class).
+        seed: seed of every random choice (clean set, corruption, background class, training subset).
         ratio: dominant-class fraction (``imbalance``).
         noise: fraction of labels flipped (``uniform`` / ``background``).
+        train_size: for the noisy setups, keep only this many randomly chosen corrupted training images
+            (``None``: all of them). A small network memorises the noise of a small set within a short run,
+            which is the regime where the paper's baselines fail.
     """
     images, labels = train
     if setup == "imbalance":
@@ -69,6 +72,11 @@ def make_task(setup, train, test, seed, ratio=0.995, noise=0.4):
         raise ValueError(f"setup must be one of {', '.join(SETUPS)}, got {setup!r}")
     per_class = 100 if setup == "uniform" else 10
     clean, rest = data.split_clean(labels, per_class=per_class, seed=seed)
+    if train_size is not None:
+        if not 0 < train_size <= len(rest):
+            raise ValueError(f"train_size must be in [1, {len(rest)}] (the training images left after taking out "
+                             f"the clean set), got {train_size}")
+        rest = np.sort(np.random.default_rng(seed + 1).choice(rest, train_size, replace=False))
     if setup == "uniform":
         noisy, _ = data.uniform_flip(labels[rest], noise, 10, seed)
         description = f"{100 * noise:g}% uniform flip, {len(rest):,} training images, {10 * per_class:,} clean"
