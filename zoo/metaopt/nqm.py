@@ -167,13 +167,18 @@ def greedy_lr(problem, mean, variance):
     return tf.reduce_sum(h ** 2 * second_moment) / tf.reduce_sum(h ** 3 * (second_moment + noise))
 
 
-def greedy_schedule(problem, horizon):
-    """The greedy SGD schedule: at every step the one-step-optimal learning rate of the current state."""
+def greedy_schedule(problem, horizon, stable=True):
+    """The greedy SGD schedule: at every step the one-step-optimal learning rate of the current state.
+
+    With ``stable`` the rate is clipped to :func:`stable_lr_limit` (the one-step loss is a convex quadratic in
+    ``α``, so the clipped rate is the best stable one), the range :func:`optimal_schedule` searches.
+    """
     _check_horizon(horizon)
     state = initial_sgd_state(problem)
+    limit = stable_lr_limit(problem) if stable else np.inf
     lrs = []
     for _ in range(horizon):
-        lr = greedy_lr(problem, *state)
+        lr = tf.minimum(greedy_lr(problem, *state), limit)
         lrs.append(lr)
         state = sgd_step(problem, state, lr)
     return tf.stack(lrs).numpy()
@@ -189,54 +194,64 @@ class OptimizedSchedule:
     history: np.ndarray
 
 
+def stable_lr_limit(problem, momentum=0.0):
+    """The largest learning rate at which no coordinate's mean grows: ``α h_max < 2 (1 + μ)``."""
+    return 2.0 * (1.0 + momentum) / float(np.max(problem.curvatures))
+
+
 def optimal_schedule(problem, horizon, momentum=False, initial_lrs=None, initial_momentum=0.5, steps=2000,
                      meta_lr=0.03, verbose=False):
     """The schedule that minimises the expected loss after ``horizon`` steps, by Adam on the unrolled loss.
 
-    The learning rates (and momenta) are optimised in log space (``α_t = exp(a_t)``, ``μ_t = sigmoid(b_t)``)
-    on ``log E[L_T]``, which is scale-free; steps that make the loss non-finite are undone.
+    The learning rates are searched inside the stable range, ``α_t = 2 (1 + μ_t) / h_max · sigmoid(a_t)``
+    (``μ_t = sigmoid(b_t)`` with momentum), and Adam descends ``log E[L_T]``, which is scale-free. The range
+    matters: the exact expected loss otherwise rewards schedules that first blow up the stiff coordinates by
+    orders of magnitude and later cancel them exactly (a polynomial that vanishes at the curvatures), which
+    overflows and which no real optimiser could use.
 
     Args:
         problem: a :class:`NoisyQuadratic`.
         horizon: ``T``, the number of steps.
         momentum: also optimise a momentum schedule ``μ_t`` (heavy ball).
-        initial_lrs: starting learning rates (default: the greedy schedule, scaled by ``1 − μ₀`` with momentum,
-            so the effective learning rate starts the same).
+        initial_lrs: starting learning rates (default: the greedy schedule, clipped to the stable range, scaled
+            by ``1 − μ₀`` with momentum so the effective learning rate starts the same).
         initial_momentum: ``μ₀`` of every step when ``momentum`` is set.
         steps: Adam steps.
-        meta_lr: Adam step size on the log-parameters.
+        meta_lr: Adam step size on the unconstrained parameters.
         verbose: show a progress bar.
     """
     _check_horizon(horizon)
     if not 0 < initial_momentum < 1:
         raise ValueError(f"initial_momentum must be in (0, 1), got {initial_momentum}")
+    mu0 = initial_momentum if momentum else 0.0
+    limit0 = stable_lr_limit(problem, mu0)
     if initial_lrs is None:
-        initial_lrs = greedy_schedule(problem, horizon) * ((1 - initial_momentum) if momentum else 1.0)
+        initial_lrs = greedy_schedule(problem, horizon) * (1 - mu0)
     initial_lrs = np.asarray(initial_lrs, np.float64)
     if initial_lrs.shape != (horizon,) or not np.all(initial_lrs > 0):
         raise ValueError(f"initial_lrs must be {horizon} positive learning rates, got shape {initial_lrs.shape}")
-    log_lrs = tf.Variable(np.log(initial_lrs))
-    logit_momenta = tf.Variable(np.full(horizon, np.log(initial_momentum / (1 - initial_momentum)))) \
-        if momentum else None
-    variables = [log_lrs] + ([logit_momenta] if momentum else [])
+    fraction = np.clip(initial_lrs / limit0, 1e-12, 0.999)
+    lr_logits = tf.Variable(np.log(fraction / (1 - fraction)))
+    momentum_logits = tf.Variable(np.full(horizon, np.log(mu0 / (1 - mu0)))) if momentum else None
+    variables = [lr_logits] + ([momentum_logits] if momentum else [])
+    max_curvature = float(np.max(problem.curvatures))
+
+    def schedules():
+        momenta = tf.sigmoid(momentum_logits) if momentum else tf.zeros([horizon], tf.float64)
+        return 2.0 * (1.0 + momenta) / max_curvature * tf.sigmoid(lr_logits), momenta
 
     def final_log_loss():
-        lrs = tf.exp(log_lrs)
-        losses = (momentum_losses(problem, lrs, tf.sigmoid(logit_momenta)) if momentum
-                  else sgd_losses(problem, lrs))
+        lrs, momenta = schedules()
+        losses = momentum_losses(problem, lrs, momenta) if momentum else sgd_losses(problem, lrs)
         return tf.math.log(losses[-1])
 
     optimizer = keras.optimizers.Adam(meta_lr)
 
     @tf.function
     def meta_step():
-        previous = [v.read_value() for v in variables]
         with tf.GradientTape() as tape:
             loss = final_log_loss()
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        if not tf.math.is_finite(final_log_loss()):
-            for variable, value in zip(variables, previous):
-                variable.assign(value)
         return loss
 
     progress = keras.utils.Progbar(steps, stateful_metrics=["log_loss"]) if verbose else None
@@ -245,8 +260,9 @@ def optimal_schedule(problem, horizon, momentum=False, initial_lrs=None, initial
         history.append(float(meta_step()))
         if progress is not None:
             progress.update(step + 1, [("log_loss", history[-1])])
-    return OptimizedSchedule(tf.exp(log_lrs).numpy(), tf.sigmoid(logit_momenta).numpy() if momentum else None,
-                             float(tf.exp(final_log_loss())), np.array(history))
+    lrs, momenta = schedules()
+    return OptimizedSchedule(lrs.numpy(), momenta.numpy() if momentum else None, float(tf.exp(final_log_loss())),
+                             np.array(history))
 
 
 def _constants(problem):
