@@ -18,25 +18,25 @@ def tiny_trainer(schedule):
 
 
 def tiny_data(seed=0):
+    """40 examples; each step draws its batch of 8 at random, the meta loss is on 16 of them."""
     rng = np.random.default_rng(seed)
-    xs = rng.standard_normal((STEPS, BATCH, 4))
-    ys = rng.integers(0, 3, (STEPS, BATCH))
-    return (xs, ys), (rng.standard_normal((16, 4)), rng.integers(0, 3, 16))
+    data = (rng.standard_normal((40, 4)), rng.integers(0, 3, 40))
+    return data, rng.integers(0, 40, (STEPS, BATCH)), rng.choice(40, 16, replace=False)
 
 
-def meta_loss(trainer, hyper, batches, meta_batch, start_step):
+def meta_loss(trainer, hyper, data, indices, meta_indices, start_step):
     parameters = trainer.initial_parameters()
-    parameters, _, _ = trainer.train(parameters, hypergrad.zero_accumulators(parameters), tf.constant(hyper),
-                                     batches, start_step=start_step)
-    return float(trainer.loss(parameters, *meta_batch))
+    parameters, _, _ = trainer.train(parameters, hypergrad.zero_accumulators(parameters), tf.constant(hyper), data,
+                                     indices, start_step=start_step)
+    return float(trainer.loss(parameters, data[0][meta_indices], data[1][meta_indices]))
 
 
-def finite_differences(trainer, hyper, batches, meta_batch, start_step, epsilon=1e-6):
+def finite_differences(trainer, hyper, data, indices, meta_indices, start_step, epsilon=1e-6):
     gradient = []
     for j in range(len(hyper)):
         step = np.eye(len(hyper))[j] * epsilon
-        gradient.append((meta_loss(trainer, hyper + step, batches, meta_batch, start_step)
-                         - meta_loss(trainer, hyper - step, batches, meta_batch, start_step)) / (2 * epsilon))
+        gradient.append((meta_loss(trainer, hyper + step, data, indices, meta_indices, start_step)
+                         - meta_loss(trainer, hyper - step, data, indices, meta_indices, start_step)) / (2 * epsilon))
     return np.array(gradient)
 
 
@@ -46,15 +46,16 @@ def finite_differences(trainer, hyper, batches, meta_batch, start_step, epsilon=
 ])
 def test_forward_and_reverse_hypergradients_equal_finite_differences(schedule, hyper, start_step):
     trainer = tiny_trainer(schedule)
-    batches, meta_batch = tiny_data()
-    expected = finite_differences(trainer, hyper.numpy(), batches, meta_batch, start_step)
+    data, indices, meta_indices = tiny_data()
+    expected = finite_differences(trainer, hyper.numpy(), data, indices, meta_indices, start_step)
     parameters = trainer.initial_parameters()
     accumulators = hypergrad.zero_accumulators(parameters)
-    loss_r, reverse = hypergrad.reverse_hypergradient(trainer, hyper, parameters, accumulators, batches, meta_batch,
-                                                      start_step=start_step)
-    loss_f, forward, _, _ = hypergrad.forward_hypergradient(trainer, hyper, parameters, accumulators, batches,
-                                                            meta_batch, start_step=start_step)
-    assert float(loss_r) == pytest.approx(meta_loss(trainer, hyper.numpy(), batches, meta_batch, start_step), rel=1e-12)
+    loss_r, reverse = hypergrad.reverse_hypergradient(trainer, hyper, parameters, accumulators, data, indices,
+                                                      meta_indices, start_step=start_step)
+    loss_f, forward, _, _ = hypergrad.forward_hypergradient(trainer, hyper, parameters, accumulators, data, indices,
+                                                            meta_indices, start_step=start_step)
+    assert float(loss_r) == pytest.approx(meta_loss(trainer, hyper.numpy(), data, indices, meta_indices, start_step),
+                                          rel=1e-12)
     assert float(loss_f) == pytest.approx(float(loss_r), rel=1e-12)
     np.testing.assert_allclose(reverse.numpy(), expected, rtol=1e-4)
     np.testing.assert_allclose(forward.numpy(), expected, rtol=1e-4)
@@ -73,6 +74,40 @@ def test_clear_errors():
     with pytest.raises(ValueError, match="non-trainable state"):
         hypergrad.UnrolledTraining(model, hypergrad.InverseTimeDecay())
     trainer = tiny_trainer(hypergrad.InverseTimeDecay())
-    with pytest.raises(ValueError, match="same positive number of steps"):
-        trainer.train(trainer.initial_parameters(), [], tf.constant([0.0, 0.0]),
-                      (np.zeros((2, 8, 4)), np.zeros((3, 8))))
+    data = (np.zeros((10, 4)), np.zeros(10))
+    for indices, message in ((np.zeros((0, 8), int), "at least one step"), (np.zeros(8, int), r"\(steps, batch\)"),
+                             (np.full((2, 8), 10), r"must lie in \[0, 10\)")):
+        with pytest.raises(ValueError, match=message):
+            trainer.train(trainer.initial_parameters(), [], tf.constant([0.0, 0.0]), data, indices)
+    with pytest.raises(ValueError, match="as many labels as examples"):
+        trainer.train(trainer.initial_parameters(), [], tf.constant([0.0, 0.0]), (np.zeros((10, 4)), np.zeros(9)),
+                      np.zeros((2, 8), int))
+
+
+def separable_data(seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((200, 4))
+    return x, (x[:, 0] + x[:, 1] > 0).astype(np.int64) + (x[:, 2] > 1).astype(np.int64)
+
+
+def test_offline_meta_optimisation_raises_a_too_small_learning_rate():
+    trainer = tiny_trainer(hypergrad.InverseTimeDecay(decay_steps=10.0))
+    start = hypergrad.InverseTimeDecay.hyper(1e-3, 1.0)
+    for mode in ("reverse", "forward"):
+        trace = hypergrad.meta_optimize_offline(trainer, start, separable_data(), horizon=5, meta_steps=8,
+                                                batch_size=16, meta_batch_size=50, meta_lr=0.1, mode=mode)
+        assert len(trace.hyper) == 9 and len(trace.meta_losses) == 8
+        assert trace.hyper[-1][0] > trace.hyper[0][0] + 0.5  # log α₀ went up
+
+
+def test_online_meta_optimisation_respects_the_bounds_and_trains():
+    trainer = tiny_trainer(hypergrad.EffectiveLearningRate())
+    indices = np.random.default_rng(1).integers(0, 200, (40, 16))
+    start = hypergrad.EffectiveLearningRate.hyper(1e-3, 0.5)
+    _, trace = hypergrad.meta_optimize_online(trainer, start, separable_data(), indices, update_every=10,
+                                              look_ahead=3, meta_updates=4, meta_lr=0.3, lr_bounds=(1e-4, 0.05))
+    assert len(trace.training_losses) == 40 and len(trace.meta_losses) == 2 * 4  # meta-updates in the first half
+    for hyper in trace.hyper:
+        lr, momentum = trainer.schedule(0, tf.constant(hyper))
+        assert 1e-4 * (1 - 1e-9) <= float(lr) <= 0.05 * (1 + 1e-9) and 0.0 <= float(momentum) < 1.0
+    assert float(trainer.schedule(0, tf.constant(trace.hyper[-1]))[0]) > 1e-3

@@ -16,6 +16,7 @@ Hyper-parameters live in log space; :class:`InverseTimeDecay` (offline: ``α_t =
 import dataclasses
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 
@@ -80,6 +81,10 @@ class UnrolledTraining:
         """The model's current parameter values as a list of tensors."""
         return [tf.convert_to_tensor(v.value) for v in self.model.trainable_variables]
 
+    def fresh_parameters(self):
+        """A new draw of the model's initial parameters (from its initialisers and Keras' global seed)."""
+        return [tf.convert_to_tensor(v.value) for v in keras.models.clone_model(self.model).trainable_variables]
+
     def loss(self, parameters, x, y):
         """Mean softmax cross-entropy of the model with ``parameters`` on ``(x, y)``."""
         logits, _ = self.model.stateless_call(parameters, [], x, training=True)
@@ -97,15 +102,15 @@ class UnrolledTraining:
         parameters = [p - tf.cast(lr, p.dtype) * a for p, a in zip(parameters, accumulators)]
         return parameters, accumulators, loss
 
-    def train(self, parameters, accumulators, hyper, batches, start_step=0, verbose=False):
-        """Plain (non-differentiated) training on ``batches = (xs, ys)`` of shape ``(T, batch, ...)``;
+    def train(self, parameters, accumulators, hyper, data, indices, start_step=0, verbose=False):
+        """Plain (non-differentiated) training, step ``t`` on the examples ``indices[t]`` of ``data``;
         returns ``(parameters, accumulators, losses)``."""
-        xs, ys = _check_batches(batches)
-        step_fn = tf.function(self.step)
+        data, indices = check_batches(data, indices)
         losses = []
-        progress = keras.utils.Progbar(len(xs)) if verbose else None
-        for t in range(len(xs)):
-            parameters, accumulators, loss = step_fn(parameters, accumulators, hyper, start_step + t, xs[t], ys[t])
+        progress = keras.utils.Progbar(len(indices)) if verbose else None
+        for t in range(len(indices)):
+            parameters, accumulators, loss = _train_step(self, parameters, accumulators, hyper,
+                                                         tf.constant(start_step + t), *_batch(data, indices[t]))
             losses.append(float(loss))
             if progress is not None:
                 progress.update(t + 1, [("loss", losses[-1])])
@@ -117,53 +122,57 @@ def zero_accumulators(parameters):
     return [tf.zeros_like(p) for p in parameters]
 
 
-def reverse_hypergradient(trainer, hyper, parameters, accumulators, batches, meta_batch, start_step=0):
+def reverse_hypergradient(trainer, hyper, parameters, accumulators, data, indices, meta_indices, start_step=0):
     """``(L_meta(θ_T), dL_meta/dλ)`` by back-propagation through ``T`` unrolled steps.
 
     Args:
         trainer: an :class:`UnrolledTraining`.
         hyper: ``λ``, a float tensor of the schedule's hyper-parameters.
         parameters, accumulators: training state at ``start_step``.
-        batches: ``(xs, ys)`` with leading dimension ``T`` (one batch per step).
-        meta_batch: ``(x, y)`` on which the loss after the unroll is measured.
+        data: ``(x, y)``, the examples the batches are drawn from.
+        indices: ``(T, batch)`` integer indices into ``data``: the batch of each unrolled step.
+        meta_indices: the examples on which the loss after the unroll is measured.
         start_step: global step of the first unrolled step (the schedule depends on it).
     """
-    xs, ys = _check_batches(batches)
+    data, indices = check_batches(data, indices)
     hyper = tf.convert_to_tensor(hyper)
-    return _reverse(trainer, hyper, parameters, accumulators, xs, ys, meta_batch, tf.constant(start_step))
+    return _reverse(trainer, hyper, parameters, accumulators, data, indices, _batch(data, meta_indices),
+                    tf.constant(start_step))
 
 
 @tf.function(reduce_retracing=True)
-def _reverse(trainer, hyper, parameters, accumulators, xs, ys, meta_batch, start_step):
+def _reverse(trainer, hyper, parameters, accumulators, data, indices, meta_batch, start_step):
     with tf.GradientTape() as tape:
         tape.watch(hyper)
-        for t in tf.range(tf.shape(xs)[0]):
-            parameters, accumulators, _ = trainer.step(parameters, accumulators, hyper, start_step + t, xs[t], ys[t])
+        for t in tf.range(tf.shape(indices)[0]):
+            parameters, accumulators, _ = trainer.step(parameters, accumulators, hyper, start_step + t,
+                                                       *_batch(data, indices[t]))
         meta_loss = trainer.loss(parameters, *meta_batch)
     return meta_loss, tape.gradient(meta_loss, hyper)
 
 
-def forward_hypergradient(trainer, hyper, parameters, accumulators, batches, meta_batch, start_step=0,
+def forward_hypergradient(trainer, hyper, parameters, accumulators, data, indices, meta_indices, start_step=0,
                           verbose=False):
     """``(L_meta(θ_T), dL_meta/dλ)`` by forward-mode differentiation of the unroll (memory independent of ``T``).
 
     Arguments as :func:`reverse_hypergradient`; ``verbose`` shows a progress bar over the ``T`` steps.
     Also returns the trained state: ``(meta_loss, hypergradient, parameters, accumulators)``.
     """
-    xs, ys = _check_batches(batches)
+    data, indices = check_batches(data, indices)
     hyper = tf.convert_to_tensor(hyper)
     count = int(hyper.shape[0])
     directions = tf.eye(count, dtype=hyper.dtype)
     tangents = [(zero_accumulators(parameters), zero_accumulators(accumulators)) for _ in range(count)]
-    progress = keras.utils.Progbar(len(xs)) if verbose else None
-    for t in range(len(xs)):
+    progress = keras.utils.Progbar(len(indices)) if verbose else None
+    for t in range(len(indices)):
         parameters, accumulators, tangents = _forward_step(trainer, hyper, directions, parameters, accumulators,
-                                                           tangents, tf.constant(start_step + t), xs[t], ys[t])
+                                                           tangents, tf.constant(start_step + t),
+                                                           *_batch(data, indices[t]))
         if progress is not None:
             progress.update(t + 1)
     with tf.GradientTape() as tape:
         tape.watch(parameters)
-        meta_loss = trainer.loss(parameters, *meta_batch)
+        meta_loss = trainer.loss(parameters, *_batch(data, meta_indices))
     meta_gradient = tape.gradient(meta_loss, parameters)
     hypergradient = tf.stack([tf.add_n([tf.reduce_sum(tf.cast(g, d.dtype) * d) for g, d in zip(meta_gradient, dp)])
                               for dp, _ in tangents])
@@ -184,11 +193,141 @@ def _forward_step(trainer, hyper, directions, parameters, accumulators, tangents
     return new_parameters, new_accumulators, new_tangents
 
 
-def _check_batches(batches):
-    if not isinstance(batches, (tuple, list)) or len(batches) != 2:
-        raise ValueError("batches must be a pair (xs, ys) with one batch per step along the first axis")
-    xs, ys = (tf.convert_to_tensor(b) for b in batches)
-    if xs.shape[0] != ys.shape[0] or xs.shape[0] in (None, 0):
-        raise ValueError(f"batches must hold the same positive number of steps in xs and ys, got {xs.shape[0]} "
-                         f"and {ys.shape[0]}")
-    return xs, ys
+@tf.function(reduce_retracing=True)
+def _train_step(trainer, parameters, accumulators, hyper, step, x, y):
+    return trainer.step(parameters, accumulators, hyper, step, x, y)
+
+
+def check_batches(data, indices):
+    """Validate ``data = (x, y)`` and the per-step batch ``indices`` ``(T, batch)``; returns them as tensors."""
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise ValueError("data must be a pair (x, y) of examples and labels")
+    x, y = (tf.convert_to_tensor(d) for d in data)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"data must hold as many labels as examples, got {x.shape[0]} and {y.shape[0]}")
+    indices = tf.convert_to_tensor(indices)
+    if indices.shape.rank != 2 or indices.shape[0] == 0 or not indices.dtype.is_integer:
+        raise ValueError(f"indices must be integer (steps, batch) indices with at least one step, got shape "
+                         f"{indices.shape} and dtype {indices.dtype.name}")
+    if int(tf.reduce_min(indices)) < 0 or int(tf.reduce_max(indices)) >= x.shape[0]:
+        raise ValueError(f"indices must lie in [0, {x.shape[0]}) (the number of examples in data)")
+    return (x, y), indices
+
+
+def _batch(data, indices):
+    return tf.gather(data[0], indices), tf.gather(data[1], indices)
+
+
+@dataclasses.dataclass
+class MetaTrace:
+    """History of a meta-optimisation: ``hyper`` after every meta-update and the meta losses."""
+
+    hyper: list
+    meta_losses: list
+    training_losses: list = dataclasses.field(default_factory=list)
+
+
+def meta_optimize_offline(trainer, hyper, data, horizon, meta_steps, batch_size=100, meta_batch_size=1000,
+                          meta_lr=0.01, gradient_clip=10.0, mode="auto", reverse_max_horizon=100, seed=0,
+                          verbose=False):
+    """Offline stochastic meta-descent: tune ``λ`` so that training for ``horizon`` steps ends at a low loss.
+
+    Every meta-step starts training from a fresh initialisation of the model (seeded by ``seed`` and the meta-step),
+    draws ``horizon`` random batches and a meta batch of ``data``, computes the hypergradient of the meta-batch loss
+    after the unroll, clips it to ±``gradient_clip`` and takes an Adam step on ``λ`` (the paper's offline
+    meta-optimiser; its code's Momentum was a deviation).
+
+    Args:
+        trainer: an :class:`UnrolledTraining` (e.g. with :class:`InverseTimeDecay`).
+        hyper: initial ``λ`` (log space).
+        data: ``(x, y)`` training examples.
+        horizon: unrolled steps ``T`` per meta-step.
+        meta_steps: number of meta-updates.
+        mode: ``"reverse"``, ``"forward"`` or ``"auto"`` (reverse up to ``reverse_max_horizon`` steps).
+    """
+    if mode not in ("auto", "reverse", "forward"):
+        raise ValueError(f"mode must be 'auto', 'reverse' or 'forward', got {mode!r}")
+    reverse = mode == "reverse" or (mode == "auto" and horizon <= reverse_max_horizon)
+    count = int(tf.convert_to_tensor(data[0]).shape[0])
+    hyper = tf.Variable(tf.convert_to_tensor(hyper, tf.float64))
+    optimizer = keras.optimizers.Adam(meta_lr)
+    trace = MetaTrace([hyper.numpy().copy()], [])
+    progress = keras.utils.Progbar(meta_steps, stateful_metrics=["meta_loss", *trainer.schedule.names]) \
+        if verbose else None
+    for meta_step in range(meta_steps):
+        rng = np.random.default_rng([seed, meta_step])
+        keras.utils.set_random_seed(int(rng.integers(2 ** 31)))
+        parameters = trainer.fresh_parameters()
+        indices = rng.integers(0, count, (horizon, batch_size))
+        meta_indices = rng.choice(count, min(meta_batch_size, count), replace=False)
+        arguments = (trainer, hyper.value(), parameters, zero_accumulators(parameters), data, indices, meta_indices)
+        if reverse:
+            meta_loss, gradient = reverse_hypergradient(*arguments)
+        else:
+            meta_loss, gradient, _, _ = forward_hypergradient(*arguments)
+        if bool(tf.reduce_all(tf.math.is_finite(gradient))):
+            optimizer.apply_gradients([(tf.clip_by_value(gradient, -gradient_clip, gradient_clip), hyper)])
+        trace.hyper.append(hyper.numpy().copy())
+        trace.meta_losses.append(float(meta_loss))
+        if progress is not None:
+            progress.update(meta_step + 1, [("meta_loss", float(meta_loss)),
+                                            *zip(trainer.schedule.names, hyper.numpy())])
+    return trace
+
+
+def meta_optimize_online(trainer, hyper, data, indices, update_every=100, look_ahead=5, meta_updates=10,
+                         meta_until=None, meta_lr=0.01, gradient_clip=10.0, lr_bounds=(1e-4, 10.0), verbose=False):
+    """Online meta-optimisation of the learning rate and momentum while training on the batches ``indices``.
+
+    Every ``update_every`` steps (until step ``meta_until``, default half of training, as the paper), take
+    ``meta_updates`` Adam steps on ``λ``, each with the hypergradient of the loss on the next batch after a
+    ``look_ahead``-step unroll from the current state (reverse mode), clipped to ±``gradient_clip``; the learning
+    rate is then clipped to ``lr_bounds`` and the momentum to ``[0, 1)``. Training itself continues from the
+    current state with the updated ``λ``.
+
+    Args:
+        trainer: an :class:`UnrolledTraining` with :class:`EffectiveLearningRate`.
+        hyper: initial ``λ`` (e.g. ``EffectiveLearningRate.hyper(lr, momentum)``).
+        data: ``(x, y)`` training examples; ``indices``: ``(steps, batch)`` batches of the whole run.
+
+    Returns:
+        ``(parameters, trace)``; the trace holds ``λ`` after every meta-update phase and the training losses.
+    """
+    if not isinstance(trainer.schedule, EffectiveLearningRate):
+        raise ValueError("online meta-optimisation tunes a constant (lr, momentum): the trainer's schedule must be "
+                         "EffectiveLearningRate")
+    data, indices = check_batches(data, indices)
+    steps = int(indices.shape[0])
+    meta_until = steps // 2 if meta_until is None else meta_until
+    hyper = tf.Variable(tf.convert_to_tensor(hyper, tf.float64))
+    optimizer = keras.optimizers.Adam(meta_lr)
+    parameters = trainer.initial_parameters()
+    accumulators = zero_accumulators(parameters)
+    trace = MetaTrace([hyper.numpy().copy()], [])
+    progress = keras.utils.Progbar(steps, stateful_metrics=["loss", "lr", "momentum"]) if verbose else None
+    for start in range(0, steps, update_every):
+        if start < meta_until and start + look_ahead < steps:
+            for _ in range(meta_updates):
+                meta_loss, gradient = reverse_hypergradient(
+                    trainer, hyper.value(), parameters, accumulators, data, indices[start:start + look_ahead],
+                    indices[start + look_ahead], start_step=start)
+                if bool(tf.reduce_all(tf.math.is_finite(gradient))):
+                    optimizer.apply_gradients([(tf.clip_by_value(gradient, -gradient_clip, gradient_clip), hyper)])
+                    hyper.assign(_clip_effective(hyper.value(), lr_bounds))
+                trace.meta_losses.append(float(meta_loss))
+            trace.hyper.append(hyper.numpy().copy())
+        end = min(start + update_every, steps)
+        parameters, accumulators, losses = trainer.train(parameters, accumulators, hyper.value(), data,
+                                                         indices[start:end], start_step=start)
+        trace.training_losses.extend(losses)
+        if progress is not None:
+            lr, momentum = trainer.schedule(0, hyper.value())
+            progress.update(end, [("loss", losses[-1]), ("lr", float(lr)), ("momentum", float(momentum))])
+    return parameters, trace
+
+
+def _clip_effective(hyper, lr_bounds):
+    """Clip ``λ = (log(α/(1−μ)), log(1−μ))`` so that ``μ ∈ [0, 1)`` and ``α`` lies in ``lr_bounds``."""
+    log_one_minus_momentum = tf.minimum(hyper[1], 0.0)
+    log_lr = tf.clip_by_value(hyper[0] + log_one_minus_momentum, *np.log(lr_bounds))
+    return tf.stack([log_lr - log_one_minus_momentum, log_one_minus_momentum])
