@@ -22,6 +22,7 @@ if keras.backend.backend() != "tensorflow":
 
 from zoo import layers  # noqa: E402,F401  (registers every serializable layer)
 from zoo import divnorm  # noqa: E402,F401  (registers model builders)
+from zoo import metaopt  # noqa: E402,F401  (registers model builders)
 from zoo import resnet  # noqa: E402,F401  (registers model builders)
 from zoo import reweight  # noqa: E402,F401  (registers model builders)
 from zoo import revnet  # noqa: E402,F401  (registers model builders)

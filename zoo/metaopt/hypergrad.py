@@ -98,7 +98,8 @@ class UnrolledTraining:
             loss = self.loss(parameters, x, y)
         gradients = tape.gradient(loss, parameters)
         lr, momentum = self.schedule(step, hyper)
-        accumulators = [momentum * a + tf.cast(g, a.dtype) for a, g in zip(accumulators, gradients)]
+        # Hyper-parameters are float64; the model may be float32.
+        accumulators = [tf.cast(momentum, a.dtype) * a + tf.cast(g, a.dtype) for a, g in zip(accumulators, gradients)]
         parameters = [p - tf.cast(lr, p.dtype) * a for p, a in zip(parameters, accumulators)]
         return parameters, accumulators, loss
 
