@@ -8,6 +8,14 @@ rewritten, and for the imbalance setup the plot docs/images/reweight_imbalance.p
     python tools/reweight_experiments.py --setups=uniform,background     # 40% noise, 5-6 methods x 3 seeds
     python tools/reweight_experiments.py --results_only                  # rewrite the sections only
 
+The noisy setups default to the regime in which the paper's baselines fail: a 10,000-image subset without
+augmentation, long enough (60 epochs) for plain training to memorise the noise. The regime in which it does not
+(all images, augmentation, 3,000 steps with lr decay) is kept apart:
+
+    python tools/reweight_experiments.py --setups=uniform --noisy_train_size=0 --noisy_augment \
+        --noisy_lr_schedule=piecewise --noisy_steps=3000 --output=runs/reweight_all_images_augmented \
+        --section_suffix=" (all images, augmentation: no memorisation)"
+
 The shipped setup-(b) weights come from the whole corrupted training split, without a results table:
 
     python tools/reweight_experiments.py --setups=uniform --methods=plain,reweight --seeds=0 \
@@ -48,6 +56,8 @@ flags.DEFINE_string("noisy_architecture", "reweight-lenet", "model of the noisy-
 flags.DEFINE_string("output", "runs/reweight", "directory of finished runs")
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update ('' to only print)")
 flags.DEFINE_string("plot", "docs/images/reweight_imbalance.png", "imbalance plot")
+flags.DEFINE_string("section_suffix", "", "appended to the RESULTS.md section titles (to keep the sections of "
+                    "another protocol, run into another --output, apart)")
 flags.DEFINE_bool("results_only", False, "do not train; rewrite the results from finished runs")
 flags.DEFINE_list("weights_for", [], "methods whose seed-0 uniform-noise models are saved with a manifest-ready "
                   "record (for tools/publish_weights.py)")
@@ -183,7 +193,8 @@ def write_results(setup):
                 f"The paper's column is CIFAR-10 ({'WRN-28-10' if setup == 'uniform' else 'ResNet-32'}).\n\n"
                 + benchmark.markdown_table(("Method", "Fashion-MNIST (ours)", "Seeds", "CIFAR-10 (paper)"), rows))
     if FLAGS.results:
-        benchmark.write_section(FLAGS.results, TITLES[setup], body, shlex.join(["python", *sys.argv]))
+        benchmark.write_section(FLAGS.results, TITLES[setup] + FLAGS.section_suffix, body,
+                                shlex.join(["python", *sys.argv]))
     else:
         print(body)
 
