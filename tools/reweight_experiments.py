@@ -170,6 +170,10 @@ def write_results(setup):
                 if setup != "imbalance" else "")
              + f". Mean ± std over seeds {', '.join(FLAGS.seeds)} (the seed also draws the clean set and the "
              "corruption).")
+    if setup != "imbalance" and FLAGS.noisy_train_size and not recipe.augment:
+        scale += (f" {recipe.steps * recipe.batch_size / FLAGS.noisy_train_size:g} epochs over a fixed subset "
+                  "without augmentation: long enough for plain training to memorise the noisy labels, the regime of "
+                  "the paper's CIFAR experiments.")
     if setup == "imbalance":
         header = ("Method", *[f"{float(r):g} coat" for r in FLAGS.ratios])
         rows = [(LABELS[m], *[mean_std([1 - a for a in finished(setup, r, m)]) for r in FLAGS.ratios])
