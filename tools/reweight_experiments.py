@@ -191,8 +191,10 @@ def write_results(setup):
             accuracies = finished(setup, param, method)
             rows.append((LABELS[method], mean_std(accuracies), str(len(accuracies)),
                          PAPER[setup].get(method, "–")))
-        description = next((json.loads(p.read_text())["task"] for p in
-                            sorted((pathlib.Path(FLAGS.output) / setup / param).glob("*/seed*.json"))), "")
+        # The background class is drawn by the seed, so the seeds' task descriptions can differ.
+        description = " / ".join(dict.fromkeys(
+            json.loads(p.read_text())["task"] for p in
+            sorted((pathlib.Path(FLAGS.output) / setup / param).glob("*/seed*.json"), key=lambda p: p.name)))
         body = (f"Test accuracy (%) on the full Fashion-MNIST test split; training labels: {description}. {scale} "
                 f"The paper's column is CIFAR-10 ({'WRN-28-10' if setup == 'uniform' else 'ResNet-32'}).\n\n"
                 + benchmark.markdown_table(("Method", "Fashion-MNIST (ours)", "Seeds", "CIFAR-10 (paper)"), rows))
