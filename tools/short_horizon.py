@@ -226,8 +226,11 @@ def plot_offline(grid, meta, path):
     lrs, decays = sorted({k[0] for k in grid}), sorted({k[1] for k in grid})
     surface = np.array([[min(grid[(lr, d)]["train_loss"], 3.0) for lr in lrs] for d in decays])
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    mesh = ax.pcolormesh(np.log10(lrs), np.log10(decays), surface, shading="nearest", cmap="viridis")
+    mesh = ax.pcolormesh(np.log10(lrs), np.log10(decays), surface, shading="nearest", cmap="viridis",
+                         norm=matplotlib.colors.LogNorm())  # log scale: diverged runs would swamp the rest
     fig.colorbar(mesh, label=f"full-run training loss ({FLAGS.full_run_steps:,} steps, clipped at 3)")
+    best_lr, best_decay = min(grid, key=lambda key: grid[key]["train_loss"])
+    ax.plot(np.log10(best_lr), np.log10(best_decay), "r*", markersize=14, label="grid-search best")
     for horizon, result in meta.items():
         path_points = np.log10(np.array(result["path"]))
         ax.plot(path_points[:, 0], path_points[:, 1], marker=".", markersize=3, label=f"meta-optimised, T = {horizon}")
