@@ -1,0 +1,78 @@
+"""Block geometry of SBNet's overlapping tiles (the official ``calc_block_params``), with SAME or VALID padding.
+
+A convolution (or a residual unit, through its receptive field) over only the active tiles of an image reads
+input blocks of ``bsize`` that overlap by ``ksize − stride`` and writes output blocks of ``bsize_out`` that tile
+the output exactly. Block ``(i, j)`` reads from input origin ``boffset + (i, j) · bstrides`` (negative offsets and
+reads past the border are the zero padding) and writes to output origin ``(i, j) · bsize_out``. The grid of
+``bcount`` blocks covers the whole output, so the bottom/right padding is enlarged until the last block fits.
+"""
+import dataclasses
+import math
+
+
+@dataclasses.dataclass(frozen=True)
+class BlockParams:
+    """Per spatial axis (height, width): input block size, output block size, input offset of block 0,
+    number of blocks, and input stride between blocks."""
+
+    bsize: tuple
+    bsize_out: tuple
+    boffset: tuple
+    bcount: tuple
+    bstrides: tuple
+
+
+def calc_block_params(in_size, bsize, ksize, strides=1, padding="SAME"):
+    """Block geometry for a ``ksize`` convolution with ``strides`` on ``in_size`` inputs read in ``bsize`` blocks.
+
+    Args:
+        in_size: input ``(height, width)``.
+        bsize: input block ``(height, width)`` (an int for square blocks).
+        ksize: kernel ``(height, width)`` (an int for square kernels); for a residual unit pass its receptive
+            field (see :func:`calc_block_params_res_block`).
+        strides: convolution stride, an int or a pair.
+        padding: ``"SAME"`` or ``"VALID"``, as in ``tf.nn.conv2d``.
+    """
+    in_size, bsize, ksize, strides = (_pair(name, value) for name, value in
+                                      (("in_size", in_size), ("bsize", bsize), ("ksize", ksize),
+                                       ("strides", strides)))
+    if padding not in ("SAME", "VALID"):
+        raise ValueError(f"padding must be 'SAME' or 'VALID', got {padding!r}")
+    axes = [_axis(n, b, k, s, padding, axis) for axis, (n, b, k, s) in
+            enumerate(zip(in_size, bsize, ksize, strides))]
+    return BlockParams(*(tuple(axis[i] for axis in axes) for i in range(5)))
+
+
+def calc_block_params_res_block(in_size, bsize, ksize_list, strides=1, padding="SAME"):
+    """Block geometry for a residual unit whose convolutions have kernels ``ksize_list`` (e.g. ``[1, 3, 1]``):
+    its receptive field ``1 + Σ (k − 1)`` acts as one kernel."""
+    if not ksize_list:
+        raise ValueError("ksize_list must name at least one kernel size")
+    kernels = [_pair("ksize_list entry", k) for k in ksize_list]
+    field = tuple(1 + sum(k[axis] - 1 for k in kernels) for axis in (0, 1))
+    return calc_block_params(in_size, bsize, field, strides, padding)
+
+
+def _axis(size, block, kernel, stride, padding, axis):
+    name = ("height", "width")[axis]
+    if block < kernel:
+        raise ValueError(f"bsize {name} {block} must be at least the kernel {name} {kernel}")
+    if (block - kernel) % stride:
+        raise ValueError(f"bsize {name} {block} minus kernel {kernel} must be a multiple of the stride {stride}")
+    if padding == "SAME":
+        out = math.ceil(size / stride)
+        pad_before = max((out - 1) * stride + kernel - size, 0) // 2
+    else:
+        if size < kernel:
+            raise ValueError(f"in_size {name} {size} is smaller than the kernel {kernel} with VALID padding")
+        out = (size - kernel) // stride + 1
+        pad_before = 0
+    block_out = (block - kernel) // stride + 1
+    return block, block_out, -pad_before, math.ceil(out / block_out), block - kernel + stride
+
+
+def _pair(name, value):
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, int) and v >= 1 for v in pair):
+        raise ValueError(f"{name} must be a positive int or a pair of positive ints, got {value!r}")
+    return pair
