@@ -111,10 +111,7 @@ def write_results():
 
 
 def plot(means, stds):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = benchmark.pyplot()
 
     variants = list(means)
     positions = np.arange(len(variants))

@@ -206,10 +206,7 @@ def write_results(setup):
 
 
 def plot_imbalance():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = benchmark.pyplot()
 
     ratios = [float(r) for r in FLAGS.ratios]
     fig, ax = plt.subplots(figsize=(6, 4))

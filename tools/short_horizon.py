@@ -82,10 +82,7 @@ def nqm_experiment():
 
 
 def plot_nqm(curves, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = benchmark.pyplot()
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for name, (lrs, losses) in curves.items():
@@ -137,7 +134,7 @@ def cached(name, compute):
     if path.exists():
         return json.loads(path.read_text())
     started = time.time()
-    result = {**compute(), "seconds": None}
+    result = compute()
     result["seconds"] = round(time.time() - started, 1)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=1))
@@ -218,16 +215,13 @@ def mean_lr(lr, decay):
 
 
 def plot_offline(grid, meta, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = benchmark.pyplot()
 
     lrs, decays = sorted({k[0] for k in grid}), sorted({k[1] for k in grid})
     surface = np.array([[min(grid[(lr, d)]["train_loss"], 3.0) for lr in lrs] for d in decays])
     fig, ax = plt.subplots(figsize=(7, 4.5))
     mesh = ax.pcolormesh(np.log10(lrs), np.log10(decays), surface, shading="nearest", cmap="viridis",
-                         norm=matplotlib.colors.LogNorm())  # log scale: diverged runs would swamp the rest
+                         norm="log")  # log scale: diverged runs would swamp the rest
     fig.colorbar(mesh, label=f"full-run training loss ({FLAGS.full_run_steps:,} steps, clipped at 3)")
     best_lr, best_decay = min(grid, key=lambda key: grid[key]["train_loss"])
     ax.plot(np.log10(best_lr), np.log10(best_decay), "r*", markersize=14, label="grid-search best")
@@ -292,10 +286,7 @@ def online_experiment():
 
 
 def plot_online(runs, steps, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = benchmark.pyplot()
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     window = 100

@@ -211,10 +211,7 @@ def series_table(results, units_per_stage, model="revnet-110"):
 
 def plot_series(results, units_per_stage, path, model="revnet-110"):
     """Plot peak memory against units per stage, with and without reconstruction, to ``path`` (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = benchmark.pyplot()
 
     figure, axes = plt.subplots(figsize=(5.5, 3.8), dpi=120)
     for reconstruct, style, name in ((True, "o-", "RevNet (reconstruction)"), (False, "s--", "plain autodiff")):
