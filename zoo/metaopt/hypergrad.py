@@ -266,8 +266,7 @@ def meta_optimize_offline(trainer, hyper, data, horizon, meta_steps, batch_size=
             meta_loss, gradient = reverse_hypergradient(*arguments)
         else:
             meta_loss, gradient, _, _ = forward_hypergradient(*arguments)
-        if bool(tf.reduce_all(tf.math.is_finite(gradient))):
-            optimizer.apply_gradients([(tf.clip_by_value(gradient, -gradient_clip, gradient_clip), hyper)])
+        _meta_update(optimizer, hyper, gradient, gradient_clip)
         trace.hyper.append(hyper.numpy().copy())
         trace.meta_losses.append(float(meta_loss))
         if progress is not None:
@@ -312,8 +311,7 @@ def meta_optimize_online(trainer, hyper, data, indices, update_every=100, look_a
                 meta_loss, gradient = reverse_hypergradient(
                     trainer, hyper.value(), parameters, accumulators, data, indices[start:start + look_ahead],
                     indices[start + look_ahead], start_step=start)
-                if bool(tf.reduce_all(tf.math.is_finite(gradient))):
-                    optimizer.apply_gradients([(tf.clip_by_value(gradient, -gradient_clip, gradient_clip), hyper)])
+                if _meta_update(optimizer, hyper, gradient, gradient_clip):
                     hyper.assign(_clip_effective(hyper.value(), lr_bounds))
                 trace.meta_losses.append(float(meta_loss))
             trace.hyper.append(hyper.numpy().copy())
@@ -325,6 +323,15 @@ def meta_optimize_online(trainer, hyper, data, indices, update_every=100, look_a
             lr, momentum = trainer.schedule(0, hyper.value())
             progress.update(end, [("loss", losses[-1]), ("lr", float(lr)), ("momentum", float(momentum))])
     return parameters, trace
+
+
+def _meta_update(optimizer, hyper, gradient, gradient_clip):
+    """One optimizer step on ``hyper`` with the gradient clipped to ±``gradient_clip``; a non-finite
+    hypergradient (a diverged unroll) is skipped. Returns whether the step was taken."""
+    if not bool(tf.reduce_all(tf.math.is_finite(gradient))):
+        return False
+    optimizer.apply_gradients([(tf.clip_by_value(gradient, -gradient_clip, gradient_clip), hyper)])
+    return True
 
 
 def _clip_effective(hyper, lr_bounds):
