@@ -3,6 +3,8 @@ from zoo.divnorm.layers import ActivationL1, DivisiveNormalization
 from zoo.divnorm.rnn import DNLSTMCell, DNSimpleRNNCell
 from zoo.resnet.layers import PreActResidualUnit
 from zoo.revnet.layers import RevBlock, RevStack
+from zoo.sbnet.layers import SparseConv2D, SparseResBlock
 
 __all__ = ["ActivationL1", "DivisiveNormalization", "DNLSTMCell", "DNSimpleRNNCell", "PreActResidualUnit", "RevBlock",
-           "RevStack"]
+           "RevStack",
+           "SparseConv2D", "SparseResBlock"]

@@ -8,6 +8,7 @@ reads past the border are the zero padding) and writes to output origin ``(i, j)
 """
 import dataclasses
 import math
+import numbers
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +73,8 @@ def _axis(size, block, kernel, stride, padding, axis):
 
 
 def _pair(name, value):
-    pair = (value, value) if isinstance(value, int) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, int) and v >= 1 for v in pair):
+    pair = (value, value) if isinstance(value, numbers.Integral) else tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
+                                 for v in pair):
         raise ValueError(f"{name} must be a positive int or a pair of positive ints, got {value!r}")
-    return pair
+    return tuple(int(v) for v in pair)

@@ -1,0 +1,108 @@
+// SBNet block kernels in plain C++ (no TensorFlow): the CPU implementation behind the TensorFlow ops in
+// sbnet_ops.cc, and the reference the standalone CUDA harness compares the GPU kernels with.
+//
+// Geometry (per spatial axis): block k of an index (n, bi, bj) covers rows
+// [offset_h + bi * stride_h, offset_h + bi * stride_h + size_h) and the matching columns of image n.
+// Rows or columns outside the image read as zero (gather) and are skipped (scatter).
+#ifndef ZOO_SBNET_KERNELS_H_
+#define ZOO_SBNET_KERNELS_H_
+
+#include <algorithm>
+#include <cstdint>
+
+namespace zoo_sbnet {
+
+struct BlockGeometry {
+  int size_h, size_w;      // block extent
+  int stride_h, stride_w;  // distance between neighbouring blocks
+  int offset_h, offset_w;  // origin of block (0, 0); negative for SAME padding
+};
+
+struct ImageShape {
+  int64_t n, h, w, c;  // NHWC
+};
+
+// True when the pooled mask over block (n, bi, bj) exceeds tol. Pixels outside the image count as zero;
+// average pooling divides by the full block area, as the official op does.
+inline bool BlockIsActive(const float* mask, const ImageShape& shape, const BlockGeometry& g, int64_t n,
+                          int64_t bi, int64_t bj, float tol, bool avgpool) {
+  const int64_t y0 = g.offset_h + bi * g.stride_h, x0 = g.offset_w + bj * g.stride_w;
+  const int64_t ya = std::max<int64_t>(y0, 0), yb = std::min<int64_t>(y0 + g.size_h, shape.h);
+  const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min<int64_t>(x0 + g.size_w, shape.w);
+  const bool clipped = ya > y0 || xa > x0 || yb < y0 + g.size_h || xb < x0 + g.size_w;
+  const float* image = mask + n * shape.h * shape.w;
+  if (avgpool) {
+    double sum = 0.0;
+    for (int64_t y = ya; y < yb; ++y)
+      for (int64_t x = xa; x < xb; ++x) sum += image[y * shape.w + x];
+    return sum / (static_cast<double>(g.size_h) * g.size_w) > tol;
+  }
+  float best = clipped ? 0.0f : image[ya * shape.w + xa];
+  for (int64_t y = ya; y < yb; ++y)
+    for (int64_t x = xa; x < xb; ++x) best = std::max(best, image[y * shape.w + x]);
+  return best > tol;
+}
+
+// Copies the window of block `index` = (n, bi, bj) out of x (NHWC) into `out`, a [size_h, size_w, c] block,
+// or [c, size_h, size_w] when `transpose`. Out-of-image pixels become zero.
+template <typename T>
+void GatherBlock(const T* x, const ImageShape& shape, const BlockGeometry& g, const int32_t* index, T* out,
+                 bool transpose) {
+  const int64_t n = index[0], y0 = g.offset_h + int64_t{index[1]} * g.stride_h;
+  const int64_t x0 = g.offset_w + int64_t{index[2]} * g.stride_w, c = shape.c;
+  for (int64_t dy = 0; dy < g.size_h; ++dy) {
+    const int64_t y = y0 + dy;
+    const bool row_inside = y >= 0 && y < shape.h;
+    for (int64_t dx = 0; dx < g.size_w; ++dx) {
+      const int64_t xx = x0 + dx;
+      const bool inside = row_inside && xx >= 0 && xx < shape.w;
+      const T* src = x + ((n * shape.h + y) * shape.w + xx) * c;
+      if (!transpose) {
+        T* dst = out + (dy * g.size_w + dx) * c;
+        if (inside) {
+          std::copy(src, src + c, dst);
+        } else {
+          std::fill(dst, dst + c, T(0));
+        }
+      } else {
+        const int64_t plane = int64_t{g.size_h} * g.size_w, at = dy * g.size_w + dx;
+        for (int64_t ch = 0; ch < c; ++ch) out[ch * plane + at] = inside ? src[ch] : T(0);
+      }
+    }
+  }
+}
+
+// Writes (or adds, when `add`) channels [c_begin, c_end) of `block` ([size_h, size_w, c], or
+// [c, size_h, size_w] when `transpose`) into y (NHWC) at block `index`; out-of-image pixels are skipped.
+template <typename T>
+void ScatterBlock(const T* block, const ImageShape& shape, const BlockGeometry& g, const int32_t* index, T* y,
+                  bool add, bool transpose, int64_t c_begin, int64_t c_end) {
+  const int64_t n = index[0], y0 = g.offset_h + int64_t{index[1]} * g.stride_h;
+  const int64_t x0 = g.offset_w + int64_t{index[2]} * g.stride_w, c = shape.c;
+  const int64_t ya = std::max<int64_t>(y0, 0), yb = std::min<int64_t>(y0 + g.size_h, shape.h);
+  const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min<int64_t>(x0 + g.size_w, shape.w);
+  const int64_t plane = int64_t{g.size_h} * g.size_w;
+  for (int64_t yy = ya; yy < yb; ++yy) {
+    for (int64_t xx = xa; xx < xb; ++xx) {
+      T* dst = y + ((n * shape.h + yy) * shape.w + xx) * c;
+      const int64_t at = (yy - y0) * g.size_w + (xx - x0);
+      if (!transpose) {
+        const T* src = block + at * c;
+        if (add) {
+          for (int64_t ch = c_begin; ch < c_end; ++ch) dst[ch] += src[ch];
+        } else {
+          std::copy(src + c_begin, src + c_end, dst + c_begin);
+        }
+      } else {
+        for (int64_t ch = c_begin; ch < c_end; ++ch) {
+          const T v = block[ch * plane + at];
+          dst[ch] = add ? T(dst[ch] + v) : v;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace zoo_sbnet
+
+#endif  // ZOO_SBNET_KERNELS_H_

@@ -1,0 +1,274 @@
+"""SBNet ops: native kernels vs pure-TF ops vs numpy loops, gradients, and bad input (never a crash)."""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from zoo import ops as compiled
+from zoo.sbnet import ops
+from zoo.sbnet.geometry import calc_block_params
+
+IMPLS = ["native", "tf"]
+native = pytest.mark.skipif(compiled.sbnet is None, reason=f"SBNet library not built: {compiled.load_error}")
+
+
+def numpy_reduce_mask(mask, params, tol, avgpool):
+    """Loop over every block: pool the zero-padded window, keep it when above tol (row-major order)."""
+    (bh, bw), (sh, sw), (oh, ow) = params.bsize, params.bstrides, params.boffset
+    n, h, w = mask.shape
+    pad_h, pad_w = bh + abs(oh), bw + abs(ow)
+    padded = np.zeros((n, h + 2 * pad_h + sh * params.bcount[0], w + 2 * pad_w + sw * params.bcount[1]))
+    padded[:, pad_h:pad_h + h, pad_w:pad_w + w] = mask
+    found = []
+    for b in range(n):
+        for i in range(params.bcount[0]):
+            for j in range(params.bcount[1]):
+                top, left = pad_h + oh + i * sh, pad_w + ow + j * sw
+                window = padded[b, top:top + bh, left:left + bw]
+                if (window.mean() if avgpool else window.max()) > tol:
+                    found.append((b, i, j))
+    return np.array(found, np.int32).reshape(-1, 3)
+
+
+def numpy_gather(x, indices, bsize, bstride, boffset):
+    out = np.zeros((len(indices), *bsize, x.shape[3]), x.dtype)
+    for k, (n, i, j) in enumerate(indices):
+        for dy in range(bsize[0]):
+            for dx in range(bsize[1]):
+                y, xx = boffset[0] + i * bstride[0] + dy, boffset[1] + j * bstride[1] + dx
+                if 0 <= y < x.shape[1] and 0 <= xx < x.shape[2]:
+                    out[k, dy, dx] = x[n, y, xx]
+    return out
+
+
+def random_case(seed, density, channels=5, dtype=np.float32):
+    rng = np.random.default_rng(seed)
+    n, h, w = rng.integers(1, 3), rng.integers(5, 30), rng.integers(5, 30)
+    ksize = int(rng.choice([1, 3, 5]))
+    stride = int(rng.choice([1, 2])) if ksize > 1 else 1
+    bsize = ksize + stride * int(rng.integers(0, 6))
+    params = calc_block_params((int(h), int(w)), bsize, ksize, stride)
+    mask = (rng.random((n, h, w)) < density).astype(np.float32)
+    x = rng.standard_normal((n, h, w, channels)).astype(dtype)
+    return params, mask, x
+
+
+@native
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("avgpool", [False, True])
+def test_reduce_mask_native_tf_and_numpy_agree(seed, avgpool):
+    density = [0.0, 0.02, 0.1, 0.5, 1.0, 0.3][seed % 6]
+    params, mask, _ = random_case(seed, density)
+    tol = 0.05 if avgpool else 0.0
+    expected = numpy_reduce_mask(mask, params, tol, avgpool)
+    for impl in IMPLS:
+        got = ops.reduce_mask(mask, params, tol=tol, avgpool=avgpool, impl=impl)
+        assert int(got.count) == len(expected)
+        # Order is unspecified by the paper's ops; compare as sets (both of ours are row-major anyway).
+        assert set(map(tuple, got.indices.numpy())) == set(map(tuple, expected))
+
+
+def test_reduce_mask_of_an_all_zero_mask_is_empty_and_of_an_all_ones_mask_is_every_block():
+    params = calc_block_params((9, 11), 5, 3)
+    for impl in ["auto", "tf"]:
+        empty = ops.reduce_mask(np.zeros((2, 9, 11)), params, impl=impl)
+        assert int(empty.count) == 0 and empty.indices.shape == (0, 3)
+        full = ops.reduce_mask(np.ones((2, 9, 11, 1)), params, impl=impl)
+        assert int(full.count) == 2 * params.bcount[0] * params.bcount[1]
+
+
+@native
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, tf.bfloat16.as_numpy_dtype])
+def test_gather_and_scatter_native_equal_tf_exactly(seed, dtype):
+    params, mask, x = random_case(seed, [0.05, 0.3, 1.0][seed % 3], dtype=dtype)
+    indices = ops.reduce_mask(mask, params, impl="tf").indices
+    geometry = (params.bsize, params.bstrides, params.boffset)
+    blocks = {impl: ops.sparse_gather(x, indices, *geometry, impl=impl).numpy() for impl in IMPLS}
+    np.testing.assert_array_equal(blocks["native"], blocks["tf"])
+    np.testing.assert_array_equal(blocks["native"].astype(np.float64),
+                                  numpy_gather(x.astype(np.float64), indices.numpy(), *geometry))
+    transposed = ops.sparse_gather(x, indices, *geometry, transpose=True, impl="native").numpy()
+    np.testing.assert_array_equal(transposed, blocks["native"].transpose(0, 3, 1, 2))
+
+    (oh, ow) = params.bsize_out
+    outputs = blocks["native"][:, :oh, :ow]
+    for add in (False, True):
+        scattered = {impl: ops.sparse_scatter(outputs, indices, x, params.bsize_out, add=add, impl=impl).numpy()
+                     for impl in IMPLS}
+        np.testing.assert_array_equal(scattered["native"], scattered["tf"])
+        via_transpose = ops.sparse_scatter(outputs.transpose(0, 3, 1, 2), indices, x, params.bsize_out, add=add,
+                                           transpose=True, impl="native").numpy()
+        np.testing.assert_array_equal(via_transpose, scattered["native"])
+
+
+@native
+@pytest.mark.parametrize("seed", range(4))
+def test_overlapping_scatter_add_sums_every_window(seed):
+    params, mask, x = random_case(seed, 0.4, dtype=np.float64)
+    indices = ops.reduce_mask(mask, params, impl="tf").indices
+    blocks = ops.sparse_gather(x, indices, params.bsize, params.bstrides, params.boffset).numpy()
+    expected = x.copy()
+    for k, (n, i, j) in enumerate(indices.numpy()):
+        for dy in range(params.bsize[0]):
+            for dx in range(params.bsize[1]):
+                y = params.boffset[0] + i * params.bstrides[0] + dy
+                xx = params.boffset[1] + j * params.bstrides[1] + dx
+                if 0 <= y < x.shape[1] and 0 <= xx < x.shape[2]:
+                    expected[n, y, xx] += blocks[k, dy, dx]
+    for impl in IMPLS:
+        got = ops.sparse_scatter(blocks, indices, x, params.bstrides, params.boffset, add=True, impl=impl)
+        np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("transpose", [False, True])
+def test_gradients_match_finite_differences(impl, transpose):
+    if impl == "native" and compiled.sbnet is None:
+        pytest.skip(compiled.load_error)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 7, 9, 3))
+    params = calc_block_params((7, 9), 5, 3)  # overlapping input windows: the gather gradient accumulates
+    indices = tf.constant([[0, 0, 0], [0, 1, 2], [1, 1, 1], [1, 0, 2], [1, 1, 2]], tf.int32)
+    geometry = (params.bsize, params.bstrides, params.boffset)
+    (oh, ow) = params.bsize_out
+    blocks = rng.standard_normal((5, 3, oh, ow) if transpose else (5, oh, ow, 3))
+
+    def gather(t):
+        return ops.sparse_gather(t, indices, *geometry, transpose=transpose, impl=impl)
+
+    def scatter(add):
+        return lambda b, base: ops.sparse_scatter(b, indices, base, params.bsize_out, add=add, transpose=transpose,
+                                                  impl=impl)
+
+    for function, args in ((gather, [x]), (scatter(False), [blocks, x]), (scatter(True), [blocks, x])):
+        analytic, numeric = tf.test.compute_gradient(tf.function(function), args)
+        for a, n in zip(analytic, numeric):
+            np.testing.assert_allclose(a, n, atol=1e-7)
+
+    def overlapping_add(b, base):
+        return ops.sparse_scatter(b, indices, base, params.bstrides, params.boffset, add=True, transpose=transpose,
+                                  impl=impl)
+
+    wide = rng.standard_normal((5, 3, 5, 5) if transpose else (5, 5, 5, 3))
+    for a, n in zip(*tf.test.compute_gradient(tf.function(overlapping_add), [wide, x])):
+        np.testing.assert_allclose(a, n, atol=1e-7)
+
+
+@native
+def test_native_and_tf_gradients_agree_in_float32():
+    rng = np.random.default_rng(2)
+    params, mask, x = random_case(3, 0.3)
+    indices = ops.reduce_mask(mask, params).indices
+    weights = rng.standard_normal((int(indices.shape[0]), *params.bsize, x.shape[3])).astype(np.float32)
+    grads = {}
+    for impl in IMPLS:
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            blocks = ops.sparse_gather(xt, indices, params.bsize, params.bstrides, params.boffset, impl=impl)
+            out = ops.sparse_scatter(blocks[:, :params.bsize_out[0], :params.bsize_out[1]] * 2, indices, xt,
+                                     params.bsize_out, add=False, impl=impl)
+            loss = tf.reduce_sum(blocks * weights) + tf.reduce_sum(out ** 2)
+        grads[impl] = tape.gradient(loss, xt).numpy()
+    np.testing.assert_allclose(grads["native"], grads["tf"], rtol=1e-5, atol=1e-5)
+
+
+BAD_CALLS = {
+    "mask of rank 2": lambda impl: ops.reduce_mask(np.ones((4, 4)), calc_block_params((4, 4), 3, 3), impl=impl),
+    "empty mask": lambda impl: ops.reduce_mask(np.ones((1, 0, 4)), calc_block_params((4, 4), 3, 3), impl=impl),
+    "string mask": lambda impl: ops.reduce_mask(np.array([[["a"]]]), calc_block_params((1, 1), 1, 1), impl=impl),
+    "x of rank 3": lambda impl: ops.sparse_gather(np.ones((4, 4, 1), np.float32), [[0, 0, 0]], 2, 2, impl=impl),
+    "integer x": lambda impl: ops.sparse_gather(np.ones((1, 4, 4, 1), np.int32), [[0, 0, 0]], 2, 2, impl=impl),
+    "zero block size": lambda impl: ops.sparse_gather(np.ones((1, 4, 4, 1), np.float32), [[0, 0, 0]], 0, 2,
+                                                      impl=impl),
+    "negative stride": lambda impl: ops.sparse_gather(np.ones((1, 4, 4, 1), np.float32), [[0, 0, 0]], 2, -1,
+                                                      impl=impl),
+    "indices of width 2": lambda impl: ops.sparse_gather(np.ones((1, 4, 4, 1), np.float32), [[0, 0]], 2, 2,
+                                                         impl=impl),
+    "float indices": lambda impl: ops.sparse_gather(np.ones((1, 4, 4, 1), np.float32), [[0.0, 0, 0]], 2, 2,
+                                                    impl=impl),
+    "overlapping write": lambda impl: ops.sparse_scatter(np.ones((1, 3, 3, 1), np.float32), [[0, 0, 0]],
+                                                         np.ones((1, 4, 4, 1), np.float32), 2, impl=impl),
+}
+OUT_OF_RANGE = {
+    "batch index past the batch": ([[1, 0, 0]], (1, 4, 4, 1)),
+    "negative batch index": ([[-1, 0, 0]], (1, 4, 4, 1)),
+    "block row past the image": ([[0, 2, 0]], (1, 4, 4, 1)),
+    "negative block column": ([[0, 0, -1]], (1, 4, 4, 1)),
+}
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("case", sorted(BAD_CALLS))
+def test_bad_arguments_raise_value_error(impl, case):
+    if impl == "native" and compiled.sbnet is None:
+        pytest.skip(compiled.load_error)
+    with pytest.raises(ValueError):
+        BAD_CALLS[case](impl)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("case", sorted(OUT_OF_RANGE))
+def test_indices_out_of_range_raise_invalid_argument(impl, case):
+    if impl == "native" and compiled.sbnet is None:
+        pytest.skip(compiled.load_error)
+    indices, shape = OUT_OF_RANGE[case]
+    x = np.ones(shape, np.float32)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
+        ops.sparse_gather(x, indices, 2, 2, impl=impl)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
+        ops.sparse_scatter(np.ones((1, 2, 2, 1), np.float32), indices, x, 2, impl=impl)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_mismatched_blocks_and_base_raise_invalid_argument(impl):
+    if impl == "native" and compiled.sbnet is None:
+        pytest.skip(compiled.load_error)
+    base = np.ones((2, 4, 4, 3), np.float32)
+    with pytest.raises(tf.errors.InvalidArgumentError):  # two blocks, one index
+        ops.sparse_scatter(np.ones((2, 2, 2, 3), np.float32), [[0, 0, 0]], base, 2, impl=impl)
+    with pytest.raises(tf.errors.InvalidArgumentError):  # channel mismatch
+        ops.sparse_scatter(np.ones((1, 2, 2, 5), np.float32), [[0, 0, 0]], base, 2, impl=impl)
+
+
+@native
+def test_fuzzed_raw_op_calls_either_run_or_raise_invalid_argument():
+    """Drive the compiled ops directly (no Python checks) with random shapes, attributes and indices."""
+    rng = np.random.default_rng(0)
+    lib = compiled.sbnet
+    outcomes = {"ok": 0, "error": 0}
+
+    def attempt(call):
+        try:
+            call()
+            outcomes["ok"] += 1
+        except (tf.errors.InvalidArgumentError, ValueError, TypeError):
+            outcomes["error"] += 1
+
+    def pair(low, high):
+        return [int(v) for v in rng.integers(low, high, int(rng.choice([2, 2, 2, 1, 3])))]
+
+    for _ in range(300):
+        shape = [int(v) for v in rng.integers(0, 6, int(rng.choice([4, 4, 4, 3, 5])))]
+        x = tf.zeros(shape, tf.float32)
+        indices = tf.constant(rng.integers(-3, 6, (int(rng.integers(0, 4)), int(rng.choice([3, 3, 2])))), tf.int32)
+        geometry = dict(bsize=pair(-1, 5), bstride=pair(-1, 5), boffset=pair(-4, 3))
+        attempt(lambda: lib.zoo_sbnet_reduce_mask(x[..., :1] if x.shape.rank == 4 else x, bcount=pair(-1, 4),
+                                                  tol=0.0, avgpool=bool(rng.integers(2)), **geometry))
+        attempt(lambda: lib.zoo_sbnet_sparse_gather(x, indices, transpose=bool(rng.integers(2)), **geometry))
+        blocks = tf.zeros([int(indices.shape[0])] + [int(v) for v in rng.integers(0, 5, 3)], tf.float32)
+        attempt(lambda: lib.zoo_sbnet_sparse_scatter(blocks, indices, x, bstride=geometry["bstride"],
+                                                     boffset=geometry["boffset"], add=bool(rng.integers(2)),
+                                                     transpose=bool(rng.integers(2))))
+    assert outcomes["ok"] > 0 and outcomes["error"] > 0
+
+
+def test_unknown_impl_and_missing_native_library_are_clear_errors(monkeypatch):
+    params = calc_block_params((4, 4), 3, 3)
+    with pytest.raises(ValueError, match="impl must be one of"):
+        ops.reduce_mask(np.ones((1, 4, 4)), params, impl="cuda")
+    monkeypatch.setattr(compiled, "sbnet", None)
+    monkeypatch.setattr(compiled, "load_error", "not built in this test")
+    with pytest.raises(RuntimeError, match="not built in this test"):
+        ops.reduce_mask(np.ones((1, 4, 4)), params, impl="native")
+    assert int(ops.reduce_mask(np.ones((1, 4, 4)), params, impl="auto").count) == 16  # falls back to pure TF
