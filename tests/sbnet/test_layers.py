@@ -1,0 +1,163 @@
+"""SparseConv2D and SparseResBlock against dense convolutions: equal on the active region, 0 / shortcut
+elsewhere, equal everywhere with an all-ones mask; gradients, serialization and argument errors."""
+import numpy as np
+import pytest
+import keras
+import tensorflow as tf
+
+from zoo import ops as compiled
+from zoo.layers import SparseConv2D, SparseResBlock
+from zoo.sbnet import ops
+
+IMPLS = ["native", "tf"] if compiled.sbnet is not None else ["tf"]
+
+
+def block_coverage(indices, params, out_hw, batch):
+    """1 on every output pixel written by an active block."""
+    cover = np.zeros((batch, *out_hw), bool)
+    (oh, ow) = params.bsize_out
+    for n, i, j in indices:
+        cover[n, i * oh:(i + 1) * oh, j * ow:(j + 1) * ow] = True
+    return cover
+
+
+def dilated_mask(mask, kernel, stride):
+    """1 on each SAME-conv output pixel whose receptive field holds an active mask pixel."""
+    ones = np.ones((kernel, kernel, 1, 1))
+    hits = tf.nn.conv2d(mask[..., None].astype(np.float64), ones, stride, "SAME").numpy()[..., 0]
+    return hits > 0
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("seed", range(8))
+def test_sparse_conv_equals_dense_conv_on_the_active_region_and_zero_elsewhere(impl, seed):
+    rng = np.random.default_rng(seed)
+    kernel, stride = [(3, 1), (3, 2), (5, 1), (1, 1)][seed % 4]
+    h, w, c_in, filters = rng.integers(6, 26), rng.integers(6, 26), rng.integers(1, 5), rng.integers(1, 7)
+    density = [0.0, 0.05, 0.25, 1.0][seed // 2 % 4]
+    block = kernel + stride * int(rng.integers(1, 5))
+    x = rng.standard_normal((2, h, w, c_in)).astype(np.float32)
+    mask = (rng.random((2, h, w)) < density).astype(np.float32)
+    layer = SparseConv2D(int(filters), kernel, block, strides=stride, impl=impl)
+    out = layer((x, mask)).numpy()
+    dense = (tf.nn.conv2d(x, layer.conv.kernel, stride, "SAME") + layer.conv.bias).numpy()
+    params = layer.block_params((h, w))
+    indices = ops.reduce_mask(mask, params, impl="tf").indices.numpy()
+    cover = block_coverage(indices, params, out.shape[1:3], 2)
+    assert (cover | ~dilated_mask(mask, kernel, stride)).all()
+    np.testing.assert_allclose(out, np.where(cover[..., None], dense, 0.0), atol=1e-5)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("stride,filters,projection", [(1, 8, None), (2, 8, None), (1, 12, None), (1, 8, True)])
+def test_all_ones_mask_equals_the_dense_counterparts_everywhere(impl, stride, filters, projection):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 15, 18, 8)).astype(np.float32)
+    ones = np.ones((2, 15, 18), np.float32)
+    conv = SparseConv2D(filters, 3, 7, strides=stride, impl=impl)
+    np.testing.assert_allclose(conv((x, ones)), tf.nn.conv2d(x, conv.conv.kernel, stride, "SAME") + conv.conv.bias,
+                               atol=1e-5)
+    sparse = SparseResBlock(filters, 7, strides=stride, projection=projection, impl=impl)
+    dense = SparseResBlock(filters, 7, strides=stride, projection=projection, sparse=False)
+    sparse((x, ones))
+    dense(x)
+    randomise_batch_norm(sparse, rng)
+    dense.set_weights(sparse.get_weights())
+    np.testing.assert_allclose(sparse((x, ones), training=False), dense(x, training=False), atol=1e-4)
+
+
+def randomise_batch_norm(layer, rng):
+    """Give the BN layers non-trivial statistics, so zero padding versus BN-ReLU(0) would show."""
+    for norm in layer.norms:
+        norm.set_weights([rng.uniform(0.5, 2, w.shape).astype(np.float32) if i in (0, 3)
+                          else rng.standard_normal(w.shape).astype(np.float32)
+                          for i, w in enumerate(norm.get_weights())])
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("density", [0.0, 0.1, 0.5])
+def test_sparse_res_block_is_the_dense_unit_on_active_blocks_and_the_shortcut_elsewhere(impl, density):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 17, 13, 16)).astype(np.float32)
+    mask = (rng.random((2, 17, 13)) < density).astype(np.float32)
+    sparse = SparseResBlock(16, 9, impl=impl)
+    dense = SparseResBlock(16, 9, sparse=False)
+    sparse((x, mask))
+    dense(x)
+    randomise_batch_norm(sparse, rng)
+    dense.set_weights(sparse.get_weights())
+    params = sparse.block_params((17, 13))
+    indices = ops.reduce_mask(mask, params, impl="tf").indices.numpy()
+    cover = block_coverage(indices, params, (17, 13), 2)[..., None]
+    expected = np.where(cover, dense(x, training=False), x)
+    np.testing.assert_allclose(sparse((x, mask), training=False), expected, atol=1e-4)
+    np.testing.assert_allclose(sparse((x, indices), training=False), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_gradients_reach_weights_and_inputs(impl):
+    rng = np.random.default_rng(2)
+    x = tf.constant(rng.standard_normal((2, 12, 12, 4)).astype(np.float32))
+    mask = tf.constant((rng.random((2, 12, 12)) < 0.2).astype(np.float32))
+    conv = SparseConv2D(8, 3, 5, impl=impl)
+    unit = SparseResBlock(8, 7, strides=1, impl=impl)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = tf.reduce_sum(unit((conv((x, mask)), mask), training=True) ** 2)
+    variables = conv.trainable_variables + unit.trainable_variables
+    grads = tape.gradient(loss, [x] + variables)
+    assert all(g is not None and float(tf.reduce_max(tf.abs(g))) > 0 for g in grads)
+
+
+def test_native_and_tf_layers_give_the_same_training_gradients():
+    if compiled.sbnet is None:
+        pytest.skip(compiled.load_error)
+    rng = np.random.default_rng(3)
+    x = tf.constant(rng.standard_normal((2, 14, 11, 8)).astype(np.float32))
+    mask = (rng.random((2, 14, 11)) < 0.3).astype(np.float32)
+    units = {impl: SparseResBlock(8, 7, strides=2, impl=impl) for impl in ("native", "tf")}
+    units["native"]((x, mask))
+    units["tf"]((x, mask))
+    units["tf"].set_weights(units["native"].get_weights())
+    grads = {}
+    for impl, unit in units.items():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(tf.sin(unit((x, mask), training=True)))
+        grads[impl] = tape.gradient(loss, [x] + unit.trainable_variables)
+    for a, b in zip(grads["native"], grads["tf"]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_layers_serialize_and_reload_in_a_model(tmp_path):
+    image = keras.Input((16, 16, 3))
+    mask = keras.Input((16, 16))
+    y = SparseConv2D(8, 3, 6, name="sconv")((image, mask))
+    y = SparseResBlock(16, 9, strides=2, name="sres")((y, mask))
+    model = keras.Model([image, mask], y)
+    rng = np.random.default_rng(4)
+    inputs = [rng.standard_normal((2, 16, 16, 3)).astype(np.float32), (rng.random((2, 16, 16)) < 0.3).astype("f4")]
+    model.save(tmp_path / "sparse.keras")
+    reloaded = keras.models.load_model(tmp_path / "sparse.keras")
+    np.testing.assert_allclose(reloaded(inputs), model(inputs), atol=1e-6)
+    assert reloaded.get_layer("sres").get_config() == model.get_layer("sres").get_config()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SparseConv2D(0, 3, 5), lambda: SparseConv2D(4, 3, 2), lambda: SparseConv2D(4, 3, 6, strides=2),
+    lambda: SparseConv2D(4, 3, 5, impl="gpu"), lambda: SparseResBlock(8, 6, strides=2),
+    lambda: SparseResBlock(-1, 5),
+])
+def test_bad_layer_arguments_raise_value_error(make):
+    with pytest.raises(ValueError):
+        make()
+
+
+def test_bad_layer_inputs_raise_value_error():
+    x = np.zeros((1, 8, 8, 4), np.float32)
+    with pytest.raises(ValueError, match="takes \\(x, mask\\)"):
+        SparseConv2D(4, 3, 5)(x)
+    with pytest.raises(ValueError, match="mask"):
+        SparseConv2D(4, 3, 5)((x, np.zeros((8, 8))))
+    with pytest.raises(ValueError, match="projection=False"):
+        SparseResBlock(8, 5, projection=False)((x, np.ones((1, 8, 8))))
