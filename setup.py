@@ -101,6 +101,6 @@ class BuildTensorFlowOps(build_ext):
 
 setup(
     ext_modules=[Extension("zoo.ops._sbnet_ops", sources=CPU_SOURCES + GPU_HOST_SOURCES + CUDA_SOURCES,
-                           depends=[os.path.join(SBNET_DIR, "sbnet_kernels.h")])],
+                           depends=glob.glob(os.path.join(SBNET_DIR, "*.h")))],
     cmdclass={"build_ext": BuildTensorFlowOps},
 )

@@ -44,29 +44,33 @@ inline bool BlockIsActive(const float* mask, const ImageShape& shape, const Bloc
 }
 
 // Copies the window of block `index` = (n, bi, bj) out of x (NHWC) into `out`, a [size_h, size_w, c] block,
-// or [c, size_h, size_w] when `transpose`. Out-of-image pixels become zero.
+// or [c, size_h, size_w] when `transpose`. Out-of-image pixels become zero. In NHWC the in-image part of a
+// block row is one contiguous span of x, so each row is a single copy plus zero-filled margins.
 template <typename T>
 void GatherBlock(const T* x, const ImageShape& shape, const BlockGeometry& g, const int32_t* index, T* out,
                  bool transpose) {
   const int64_t n = index[0], y0 = g.offset_h + int64_t{index[1]} * g.stride_h;
   const int64_t x0 = g.offset_w + int64_t{index[2]} * g.stride_w, c = shape.c;
+  const int64_t xa = std::max<int64_t>(x0, 0), xb = std::max(xa, std::min<int64_t>(x0 + g.size_w, shape.w));
+  const int64_t plane = int64_t{g.size_h} * g.size_w;
   for (int64_t dy = 0; dy < g.size_h; ++dy) {
     const int64_t y = y0 + dy;
-    const bool row_inside = y >= 0 && y < shape.h;
-    for (int64_t dx = 0; dx < g.size_w; ++dx) {
-      const int64_t xx = x0 + dx;
-      const bool inside = row_inside && xx >= 0 && xx < shape.w;
-      const T* src = x + ((n * shape.h + y) * shape.w + xx) * c;
-      if (!transpose) {
-        T* dst = out + (dy * g.size_w + dx) * c;
-        if (inside) {
-          std::copy(src, src + c, dst);
-        } else {
-          std::fill(dst, dst + c, T(0));
-        }
-      } else {
-        const int64_t plane = int64_t{g.size_h} * g.size_w, at = dy * g.size_w + dx;
-        for (int64_t ch = 0; ch < c; ++ch) out[ch * plane + at] = inside ? src[ch] : T(0);
+    const bool row_inside = y >= 0 && y < shape.h && xb > xa;
+    const T* src = x + ((n * shape.h + y) * shape.w + xa) * c;
+    if (!transpose) {
+      T* dst = out + dy * g.size_w * c;
+      if (!row_inside) {
+        std::fill(dst, dst + g.size_w * c, T(0));
+        continue;
+      }
+      std::fill(dst, dst + (xa - x0) * c, T(0));
+      std::copy(src, src + (xb - xa) * c, dst + (xa - x0) * c);
+      std::fill(dst + (xb - x0) * c, dst + g.size_w * c, T(0));
+    } else {
+      for (int64_t dx = 0; dx < g.size_w; ++dx) {
+        const int64_t xx = x0 + dx, at = dy * g.size_w + dx;
+        const bool inside = row_inside && xx >= xa && xx < xb;
+        for (int64_t ch = 0; ch < c; ++ch) out[ch * plane + at] = inside ? src[(xx - xa) * c + ch] : T(0);
       }
     }
   }
@@ -82,22 +86,26 @@ void ScatterBlock(const T* block, const ImageShape& shape, const BlockGeometry& 
   const int64_t ya = std::max<int64_t>(y0, 0), yb = std::min<int64_t>(y0 + g.size_h, shape.h);
   const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min<int64_t>(x0 + g.size_w, shape.w);
   const int64_t plane = int64_t{g.size_h} * g.size_w;
+  const bool whole_pixels = c_begin == 0 && c_end == c;
   for (int64_t yy = ya; yy < yb; ++yy) {
-    for (int64_t xx = xa; xx < xb; ++xx) {
-      T* dst = y + ((n * shape.h + yy) * shape.w + xx) * c;
-      const int64_t at = (yy - y0) * g.size_w + (xx - x0);
-      if (!transpose) {
-        const T* src = block + at * c;
-        if (add) {
-          for (int64_t ch = c_begin; ch < c_end; ++ch) dst[ch] += src[ch];
-        } else {
-          std::copy(src + c_begin, src + c_end, dst + c_begin);
-        }
+    T* dst_row = y + ((n * shape.h + yy) * shape.w + xa) * c;
+    const int64_t row_at = (yy - y0) * g.size_w + (xa - x0);
+    if (!transpose && whole_pixels) {  // one contiguous span per row
+      const T* src = block + row_at * c;
+      const int64_t span = (xb - xa) * c;
+      if (add) {
+        for (int64_t i = 0; i < span; ++i) dst_row[i] += src[i];
       } else {
-        for (int64_t ch = c_begin; ch < c_end; ++ch) {
-          const T v = block[ch * plane + at];
-          dst[ch] = add ? T(dst[ch] + v) : v;
-        }
+        std::copy(src, src + span, dst_row);
+      }
+      continue;
+    }
+    for (int64_t xx = xa; xx < xb; ++xx) {
+      T* dst = dst_row + (xx - xa) * c;
+      const int64_t at = row_at + (xx - xa);
+      for (int64_t ch = c_begin; ch < c_end; ++ch) {
+        const T v = transpose ? block[ch * plane + at] : block[at * c + ch];
+        dst[ch] = add ? T(dst[ch] + v) : v;
       }
     }
   }

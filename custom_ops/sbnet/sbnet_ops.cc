@@ -3,13 +3,11 @@
 // The per-block work lives in sbnet_kernels.h; this file validates every input and shards the blocks over
 // TensorFlow's intra-op thread pool. Gradients are registered in Python (zoo/sbnet/ops.py).
 #include <algorithm>
-#include <array>
-#include <string>
+#include <functional>
 #include <vector>
 
-#include "sbnet_kernels.h"
+#include "sbnet_op_common.h"
 #include "tensorflow/core/framework/op.h"
-#include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/shape_inference.h"
 #include "tensorflow/core/util/work_sharder.h"
 
@@ -17,72 +15,11 @@ namespace zoo_sbnet {
 
 using ::tensorflow::DEVICE_CPU;
 using ::tensorflow::OpKernel;
-using ::tensorflow::OpKernelConstruction;
-using ::tensorflow::OpKernelContext;
-using ::tensorflow::Status;
-using ::tensorflow::Tensor;
-using ::tensorflow::TensorShape;
-using ::tensorflow::errors::InvalidArgument;
 using ::tensorflow::shape_inference::DimensionHandle;
 using ::tensorflow::shape_inference::InferenceContext;
 using ::tensorflow::shape_inference::ShapeHandle;
 
 namespace {
-
-// Reads a two-element int list attribute, checking its length and (when `positive`) its sign.
-Status PairAttr(OpKernelConstruction* ctx, const char* name, bool positive, std::array<int, 2>* pair) {
-  std::vector<int> values;
-  TF_RETURN_IF_ERROR(ctx->GetAttr(name, &values));
-  if (values.size() != 2) {
-    return InvalidArgument(name, " must have 2 elements (height, width), got ", values.size());
-  }
-  for (int v : values) {
-    if (positive && v <= 0) return InvalidArgument(name, " must be positive, got ", v);
-  }
-  *pair = {values[0], values[1]};
-  return Status();
-}
-
-Status GeometryAttrs(OpKernelConstruction* ctx, const char* size_attr, BlockGeometry* g) {
-  std::array<int, 2> size{1, 1}, stride, offset;
-  if (size_attr != nullptr) TF_RETURN_IF_ERROR(PairAttr(ctx, size_attr, true, &size));
-  TF_RETURN_IF_ERROR(PairAttr(ctx, "bstride", true, &stride));
-  TF_RETURN_IF_ERROR(PairAttr(ctx, "boffset", false, &offset));
-  *g = {size[0], size[1], stride[0], stride[1], offset[0], offset[1]};
-  return Status();
-}
-
-// Checks an NHWC image (rank 4, every dimension positive) and returns its shape.
-Status CheckImage(const Tensor& t, const char* name, ImageShape* shape) {
-  if (t.dims() != 4) {
-    return InvalidArgument(name, " must be rank 4 (NHWC), got shape ", t.shape().DebugString());
-  }
-  for (int d = 0; d < 4; ++d) {
-    if (t.dim_size(d) <= 0) return InvalidArgument(name, " must not be empty, got shape ", t.shape().DebugString());
-  }
-  *shape = {t.dim_size(0), t.dim_size(1), t.dim_size(2), t.dim_size(3)};
-  return Status();
-}
-
-// Checks that `indices` is [K, 3] and that every block lies in a valid image and overlaps it.
-Status CheckIndices(const Tensor& indices, const ImageShape& shape, const BlockGeometry& g) {
-  if (indices.dims() != 2 || indices.dim_size(1) != 3) {
-    return InvalidArgument("indices must have shape [num_blocks, 3] (n, block row, block column), got ",
-                           indices.shape().DebugString());
-  }
-  const auto idx = indices.matrix<int32_t>();
-  for (int64_t k = 0; k < indices.dim_size(0); ++k) {
-    const int64_t n = idx(k, 0), bi = idx(k, 1), bj = idx(k, 2);
-    const int64_t y0 = g.offset_h + bi * g.stride_h, x0 = g.offset_w + bj * g.stride_w;
-    if (n < 0 || n >= shape.n || bi < 0 || bj < 0 || y0 >= shape.h || x0 >= shape.w || y0 + g.size_h <= 0 ||
-        x0 + g.size_w <= 0) {
-      return InvalidArgument("indices[", k, "] = (", n, ", ", bi, ", ", bj,
-                             ") is out of range: batch must be in [0, ", shape.n,
-                             ") and the block window must overlap the ", shape.h, "x", shape.w, " image");
-    }
-  }
-  return Status();
-}
 
 void ParallelFor(OpKernelContext* ctx, int64_t total, int64_t cost_per_unit,
                  const std::function<void(int64_t, int64_t)>& work) {
@@ -121,51 +58,29 @@ row-major order. mask is [N, H, W] or [N, H, W, 1]. An all-zero mask gives no bl
 class ReduceMaskOp : public OpKernel {
  public:
   explicit ReduceMaskOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
-    OP_REQUIRES_OK(ctx, GeometryAttrs(ctx, "bsize", &geometry_));
-    OP_REQUIRES_OK(ctx, PairAttr(ctx, "bcount", true, &count_));
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("tol", &tol_));
-    OP_REQUIRES_OK(ctx, ctx->GetAttr("avgpool", &avgpool_));
+    OP_REQUIRES_OK(ctx, ReadReduceMaskAttrs(ctx, &attrs_));
   }
 
   void Compute(OpKernelContext* ctx) override {
     const Tensor& mask = ctx->input(0);
-    const bool rank3 = mask.dims() == 3, rank4 = mask.dims() == 4 && mask.dim_size(3) == 1;
-    OP_REQUIRES(ctx, rank3 || rank4,
-                InvalidArgument("mask must be [N, H, W] or [N, H, W, 1], got shape ", mask.shape().DebugString()));
-    OP_REQUIRES(ctx, mask.NumElements() > 0,
-                InvalidArgument("mask must not be empty, got shape ", mask.shape().DebugString()));
-    const ImageShape shape{mask.dim_size(0), mask.dim_size(1), mask.dim_size(2), 1};
-    const int64_t per_image = int64_t{count_[0]} * count_[1], total = shape.n * per_image;
-    std::vector<char> active(total);
+    ImageShape shape;
+    OP_REQUIRES_OK(ctx, CheckMask(mask, &shape));
+    const auto& count = attrs_.count;
+    const int64_t per_image = int64_t{count[0]} * count[1];
+    std::vector<uint8_t> active(shape.n * per_image);
     const float* data = mask.flat<float>().data();
-    ParallelFor(ctx, total, int64_t{geometry_.size_h} * geometry_.size_w, [&](int64_t begin, int64_t end) {
+    const int64_t cost = int64_t{attrs_.geometry.size_h} * attrs_.geometry.size_w;
+    ParallelFor(ctx, active.size(), cost, [&](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; ++b) {
-        active[b] = BlockIsActive(data, shape, geometry_, b / per_image, (b % per_image) / count_[1],
-                                  b % count_[1], tol_, avgpool_);
+        active[b] = BlockIsActive(data, shape, attrs_.geometry, b / per_image, (b % per_image) / count[1],
+                                  b % count[1], attrs_.tol, attrs_.avgpool);
       }
     });
-    const int64_t num_active = std::count(active.begin(), active.end(), 1);
-    Tensor* indices = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({num_active, 3}), &indices));
-    auto out = indices->matrix<int32_t>();
-    int64_t k = 0;
-    for (int64_t b = 0; b < total; ++b) {
-      if (!active[b]) continue;
-      out(k, 0) = b / per_image;
-      out(k, 1) = (b % per_image) / count_[1];
-      out(k, 2) = b % count_[1];
-      ++k;
-    }
-    Tensor* count = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(1, TensorShape({}), &count));
-    count->scalar<int32_t>()() = static_cast<int32_t>(num_active);
+    OP_REQUIRES_OK(ctx, EmitActiveIndices(ctx, active, count));
   }
 
  private:
-  BlockGeometry geometry_{};
-  std::array<int, 2> count_{};
-  float tol_ = 0.0f;
-  bool avgpool_ = false;
+  ReduceMaskAttrs attrs_;
 };
 
 REGISTER_KERNEL_BUILDER(Name("ZooSbnetReduceMask").Device(DEVICE_CPU), ReduceMaskOp);
@@ -270,28 +185,10 @@ class SparseScatterOp : public OpKernel {
     const Tensor& blocks = ctx->input(0);
     const Tensor& indices = ctx->input(1);
     const Tensor& base = ctx->input(2);
-    ImageShape shape;
-    OP_REQUIRES_OK(ctx, CheckImage(base, "base", &shape));
-    OP_REQUIRES(ctx, blocks.dims() == 4,
-                InvalidArgument("blocks must be rank 4, got shape ", blocks.shape().DebugString()));
-    const int channel_dim = transpose_ ? 1 : 3;
-    BlockGeometry g = geometry_;
-    g.size_h = static_cast<int>(blocks.dim_size(transpose_ ? 2 : 1));
-    g.size_w = static_cast<int>(blocks.dim_size(transpose_ ? 3 : 2));
-    OP_REQUIRES(ctx, g.size_h > 0 && g.size_w > 0,
-                InvalidArgument("blocks must have a positive block size, got shape ", blocks.shape().DebugString()));
-    OP_REQUIRES(ctx, blocks.dim_size(channel_dim) == shape.c,
-                InvalidArgument("blocks have ", blocks.dim_size(channel_dim), " channels but base has ", shape.c));
-    OP_REQUIRES(ctx, indices.dims() == 2 && blocks.dim_size(0) == indices.dim_size(0),
-                InvalidArgument("blocks has ", blocks.dim_size(0), " blocks but indices has shape ",
-                                indices.shape().DebugString()));
-    OP_REQUIRES_OK(ctx, CheckIndices(indices, shape, g));
-    const bool overlapping = g.stride_h < g.size_h || g.stride_w < g.size_w;
-    const bool duplicates = HasDuplicates(indices);
-    OP_REQUIRES(ctx, add_ || (!overlapping && !duplicates),
-                InvalidArgument("writing blocks (add=false) needs non-overlapping windows and distinct indices; got "
-                                "block size ", g.size_h, "x", g.size_w, ", stride ", g.stride_h, "x", g.stride_w,
-                                duplicates ? " and repeated indices" : ""));
+    ScatterPlan plan;
+    OP_REQUIRES_OK(ctx, PlanScatter(blocks, indices, base, geometry_, add_, transpose_, &plan));
+    const ImageShape& shape = plan.shape;
+    const BlockGeometry& g = plan.geometry;
 
     Tensor* y = nullptr;
     OP_REQUIRES_OK(ctx, ctx->forward_input_or_allocate_output({2}, 0, base.shape(), &y));
@@ -304,7 +201,7 @@ class SparseScatterOp : public OpKernel {
     const T* src = blocks.flat<T>().data();
     const int32_t* idx = indices.flat<int32_t>().data();
     T* dst = y->flat<T>().data();
-    if (!overlapping && !duplicates) {  // disjoint writes: one block per work item
+    if (!plan.collide) {  // disjoint writes: one block per work item
       ParallelFor(ctx, num_blocks, block_elements, [&](int64_t begin, int64_t end) {
         for (int64_t k = begin; k < end; ++k) {
           ScatterBlock(src + k * block_elements, shape, g, idx + 3 * k, dst, add_, transpose_, 0, shape.c);
@@ -320,14 +217,6 @@ class SparseScatterOp : public OpKernel {
   }
 
  private:
-  static bool HasDuplicates(const Tensor& indices) {
-    const auto idx = indices.matrix<int32_t>();
-    std::vector<std::array<int32_t, 3>> keys(indices.dim_size(0));
-    for (size_t k = 0; k < keys.size(); ++k) keys[k] = {idx(k, 0), idx(k, 1), idx(k, 2)};
-    std::sort(keys.begin(), keys.end());
-    return std::adjacent_find(keys.begin(), keys.end()) != keys.end();
-  }
-
   BlockGeometry geometry_{};
   bool add_ = false, transpose_ = false;
 };

@@ -1,0 +1,166 @@
+// CUDA kernels of SBNet's three ops and their host launchers (declared in sbnet_kernels_gpu.h). No TensorFlow
+// here: setup.py compiles this file with nvcc alone, and cuda_test/harness.cu checks it against the CPU kernels.
+#include <algorithm>
+#include <climits>
+
+#include "sbnet_kernels_gpu.h"
+
+namespace zoo_sbnet {
+namespace {
+
+constexpr int kMaxThreads = 256;
+
+// BlockIsActive (sbnet_kernels.h) on the device, step for step, so that the flags match the CPU bit for bit:
+// the same summation order in double for avgpool, and std::max's NaN handling (not fmaxf's) for max pooling.
+__device__ bool BlockIsActiveDevice(const float* mask, const ImageShape& shape, const BlockGeometry& g, int64_t n,
+                                    int64_t bi, int64_t bj, float tol, bool avgpool) {
+  const int64_t y0 = g.offset_h + bi * g.stride_h, x0 = g.offset_w + bj * g.stride_w;
+  const int64_t ya = max(y0, int64_t{0}), yb = min(y0 + g.size_h, shape.h);
+  const int64_t xa = max(x0, int64_t{0}), xb = min(x0 + g.size_w, shape.w);
+  const bool clipped = ya > y0 || xa > x0 || yb < y0 + g.size_h || xb < x0 + g.size_w;
+  const float* image = mask + n * shape.h * shape.w;
+  if (avgpool) {
+    double sum = 0.0;
+    for (int64_t y = ya; y < yb; ++y)
+      for (int64_t x = xa; x < xb; ++x) sum += image[y * shape.w + x];
+    return sum / (static_cast<double>(g.size_h) * g.size_w) > tol;
+  }
+  float best = clipped ? 0.0f : image[ya * shape.w + xa];
+  for (int64_t y = ya; y < yb; ++y) {
+    for (int64_t x = xa; x < xb; ++x) {
+      const float v = image[y * shape.w + x];
+      best = best < v ? v : best;
+    }
+  }
+  return best > tol;
+}
+
+__global__ void ActiveBlockFlagsKernel(const float* mask, ImageShape shape, BlockGeometry g, int count_h,
+                                       int count_w, float tol, bool avgpool, int64_t total, uint8_t* flags) {
+  const int64_t b = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
+  if (b >= total) return;
+  const int64_t per_image = int64_t{count_h} * count_w;
+  flags[b] =
+      BlockIsActiveDevice(mask, shape, g, b / per_image, (b % per_image) / count_w, b % count_w, tol, avgpool);
+}
+
+// Where element e of a block ([size_h, size_w, c], or [c, size_h, size_w] when transpose) lands in the image.
+struct BlockElement {
+  int64_t y, x;
+  int ch;
+};
+
+__device__ BlockElement Locate(int e, int c, const BlockGeometry& g, int64_t y0, int64_t x0, bool transpose) {
+  int ch, at;
+  if (transpose) {
+    const int plane = g.size_h * g.size_w;
+    ch = e / plane;
+    at = e - ch * plane;
+  } else {
+    at = e / c;
+    ch = e - at * c;
+  }
+  const int dy = at / g.size_w;
+  return {y0 + dy, x0 + (at - dy * g.size_w), ch};
+}
+
+// One CUDA block per sparse block; its threads walk the block's elements in memory order, so the channel-
+// innermost layout gives coalesced accesses on the image side (and on the block side when not transposed).
+template <typename T>
+__global__ void GatherKernel(const T* x, ImageShape shape, BlockGeometry g, const int32_t* indices, int elements,
+                             bool transpose, T* blocks) {
+  const int32_t* index = indices + 3 * int64_t{blockIdx.x};
+  const int64_t n = index[0], y0 = g.offset_h + int64_t{index[1]} * g.stride_h;
+  const int64_t x0 = g.offset_w + int64_t{index[2]} * g.stride_w;
+  T* out = blocks + int64_t{blockIdx.x} * elements;
+  for (int e = threadIdx.x; e < elements; e += blockDim.x) {
+    const BlockElement p = Locate(e, static_cast<int>(shape.c), g, y0, x0, transpose);
+    const bool inside = p.y >= 0 && p.y < shape.h && p.x >= 0 && p.x < shape.w;
+    out[e] = inside ? x[((n * shape.h + p.y) * shape.w + p.x) * shape.c + p.ch] : T(0.0f);
+  }
+}
+
+template <typename T>
+__global__ void ScatterKernel(const T* blocks, ImageShape shape, BlockGeometry g, const int32_t* indices,
+                              int elements, ScatterMode mode, bool transpose, T* y) {
+  const int32_t* index = indices + 3 * int64_t{blockIdx.x};
+  const int64_t n = index[0], y0 = g.offset_h + int64_t{index[1]} * g.stride_h;
+  const int64_t x0 = g.offset_w + int64_t{index[2]} * g.stride_w;
+  const T* in = blocks + int64_t{blockIdx.x} * elements;
+  for (int e = threadIdx.x; e < elements; e += blockDim.x) {
+    const BlockElement p = Locate(e, static_cast<int>(shape.c), g, y0, x0, transpose);
+    if (p.y < 0 || p.y >= shape.h || p.x < 0 || p.x >= shape.w) continue;
+    T* dst = y + ((n * shape.h + p.y) * shape.w + p.x) * shape.c + p.ch;
+    if (mode == ScatterMode::kWrite) {
+      *dst = in[e];
+    } else if (mode == ScatterMode::kAdd) {
+      // A native __half add rounds exactly like Eigen::half's add through float, whose 24 significand bits
+      // (>= 2 * 11 + 2) make the double rounding harmless.
+      *dst = *dst + in[e];
+    } else {
+      atomicAdd(dst, in[e]);
+    }
+  }
+}
+
+// Threads for one CUDA block per sparse block of `elements` values: whole warps, at most kMaxThreads.
+int ThreadsFor(int elements) { return std::min(kMaxThreads, (elements + 31) / 32 * 32); }
+
+// The elements of one block, or -1 when the kernels cannot index them (int) or launch that many blocks.
+int BlockElements(const ImageShape& shape, const BlockGeometry& g, int64_t num_blocks) {
+  const int64_t elements = int64_t{g.size_h} * g.size_w * shape.c;
+  return elements > INT_MAX || num_blocks > INT_MAX ? -1 : static_cast<int>(elements);
+}
+
+}  // namespace
+
+cudaError_t ActiveBlockFlagsGpu(const float* mask, const ImageShape& shape, const BlockGeometry& g, int count_h,
+                                int count_w, float tol, bool avgpool, uint8_t* flags, uint8_t* host_flags,
+                                cudaStream_t stream) {
+  const int64_t total = shape.n * count_h * count_w;
+  if (total == 0) return cudaSuccess;
+  const int64_t grid = (total + kMaxThreads - 1) / kMaxThreads;
+  if (grid > INT_MAX) return cudaErrorInvalidValue;
+  ActiveBlockFlagsKernel<<<static_cast<unsigned>(grid), kMaxThreads, 0, stream>>>(mask, shape, g, count_h, count_w,
+                                                                                  tol, avgpool, total, flags);
+  cudaError_t status = cudaGetLastError();
+  if (status == cudaSuccess) status = cudaMemcpyAsync(host_flags, flags, total, cudaMemcpyDeviceToHost, stream);
+  if (status == cudaSuccess) status = cudaStreamSynchronize(stream);
+  return status;
+}
+
+template <typename T>
+cudaError_t GatherBlocksGpu(const T* x, const ImageShape& shape, const BlockGeometry& g, const int32_t* indices,
+                            int64_t num_blocks, T* blocks, bool transpose, cudaStream_t stream) {
+  if (num_blocks == 0) return cudaSuccess;
+  const int elements = BlockElements(shape, g, num_blocks);
+  if (elements < 0) return cudaErrorInvalidValue;
+  GatherKernel<T><<<static_cast<unsigned>(num_blocks), ThreadsFor(elements), 0, stream>>>(x, shape, g, indices,
+                                                                                          elements, transpose, blocks);
+  return cudaGetLastError();
+}
+
+template <typename T>
+cudaError_t ScatterBlocksGpu(const T* blocks, const ImageShape& shape, const BlockGeometry& g,
+                             const int32_t* indices, int64_t num_blocks, T* y, ScatterMode mode, bool transpose,
+                             cudaStream_t stream) {
+  if (num_blocks == 0) return cudaSuccess;
+  const int elements = BlockElements(shape, g, num_blocks);
+  if (elements < 0) return cudaErrorInvalidValue;
+  ScatterKernel<T><<<static_cast<unsigned>(num_blocks), ThreadsFor(elements), 0, stream>>>(
+      blocks, shape, g, indices, elements, mode, transpose, y);
+  return cudaGetLastError();
+}
+
+#define ZOO_SBNET_INSTANTIATE_GPU(T)                                                                             \
+  template cudaError_t GatherBlocksGpu<T>(const T*, const ImageShape&, const BlockGeometry&, const int32_t*,    \
+                                          int64_t, T*, bool, cudaStream_t);                                     \
+  template cudaError_t ScatterBlocksGpu<T>(const T*, const ImageShape&, const BlockGeometry&, const int32_t*, \
+                                           int64_t, T*, ScatterMode, bool, cudaStream_t);
+
+ZOO_SBNET_INSTANTIATE_GPU(float)
+ZOO_SBNET_INSTANTIATE_GPU(double)
+ZOO_SBNET_INSTANTIATE_GPU(__half)
+#undef ZOO_SBNET_INSTANTIATE_GPU
+
+}  // namespace zoo_sbnet

@@ -1,0 +1,176 @@
+// Attribute parsing, input validation and index compaction shared by the CPU (sbnet_ops.cc) and GPU
+// (sbnet_ops_gpu.cc) kernels of the SBNet ops, so both devices accept and reject exactly the same inputs.
+#ifndef ZOO_SBNET_OP_COMMON_H_
+#define ZOO_SBNET_OP_COMMON_H_
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "sbnet_kernels.h"
+#include "tensorflow/core/framework/op_kernel.h"
+
+namespace zoo_sbnet {
+
+using ::tensorflow::OpKernelConstruction;
+using ::tensorflow::OpKernelContext;
+using ::tensorflow::Status;
+using ::tensorflow::Tensor;
+using ::tensorflow::TensorShape;
+using ::tensorflow::errors::InvalidArgument;
+
+// Reads a two-element int list attribute, checking its length and (when `positive`) its sign.
+inline Status PairAttr(OpKernelConstruction* ctx, const char* name, bool positive, std::array<int, 2>* pair) {
+  std::vector<int> values;
+  TF_RETURN_IF_ERROR(ctx->GetAttr(name, &values));
+  if (values.size() != 2) {
+    return InvalidArgument(name, " must have 2 elements (height, width), got ", values.size());
+  }
+  for (int v : values) {
+    if (positive && v <= 0) return InvalidArgument(name, " must be positive, got ", v);
+  }
+  *pair = {values[0], values[1]};
+  return Status();
+}
+
+// bsize (unless size_attr is null: scatter takes it from its blocks), bstride and boffset.
+inline Status GeometryAttrs(OpKernelConstruction* ctx, const char* size_attr, BlockGeometry* g) {
+  std::array<int, 2> size{1, 1}, stride, offset;
+  if (size_attr != nullptr) TF_RETURN_IF_ERROR(PairAttr(ctx, size_attr, true, &size));
+  TF_RETURN_IF_ERROR(PairAttr(ctx, "bstride", true, &stride));
+  TF_RETURN_IF_ERROR(PairAttr(ctx, "boffset", false, &offset));
+  *g = {size[0], size[1], stride[0], stride[1], offset[0], offset[1]};
+  return Status();
+}
+
+// The attributes of ZooSbnetReduceMask.
+struct ReduceMaskAttrs {
+  BlockGeometry geometry{};
+  std::array<int, 2> count{};
+  float tol = 0.0f;
+  bool avgpool = false;
+};
+
+inline Status ReadReduceMaskAttrs(OpKernelConstruction* ctx, ReduceMaskAttrs* attrs) {
+  TF_RETURN_IF_ERROR(GeometryAttrs(ctx, "bsize", &attrs->geometry));
+  TF_RETURN_IF_ERROR(PairAttr(ctx, "bcount", true, &attrs->count));
+  TF_RETURN_IF_ERROR(ctx->GetAttr("tol", &attrs->tol));
+  return ctx->GetAttr("avgpool", &attrs->avgpool);
+}
+
+// Checks an NHWC image (rank 4, every dimension positive) and returns its shape.
+inline Status CheckImage(const Tensor& t, const char* name, ImageShape* shape) {
+  if (t.dims() != 4) {
+    return InvalidArgument(name, " must be rank 4 (NHWC), got shape ", t.shape().DebugString());
+  }
+  for (int d = 0; d < 4; ++d) {
+    if (t.dim_size(d) <= 0) return InvalidArgument(name, " must not be empty, got shape ", t.shape().DebugString());
+  }
+  *shape = {t.dim_size(0), t.dim_size(1), t.dim_size(2), t.dim_size(3)};
+  return Status();
+}
+
+// Checks a [N, H, W] or [N, H, W, 1] non-empty mask and returns its shape (c = 1).
+inline Status CheckMask(const Tensor& mask, ImageShape* shape) {
+  const bool rank3 = mask.dims() == 3, rank4 = mask.dims() == 4 && mask.dim_size(3) == 1;
+  if (!rank3 && !rank4) {
+    return InvalidArgument("mask must be [N, H, W] or [N, H, W, 1], got shape ", mask.shape().DebugString());
+  }
+  if (mask.NumElements() == 0) return InvalidArgument("mask must not be empty, got shape ", mask.shape().DebugString());
+  *shape = {mask.dim_size(0), mask.dim_size(1), mask.dim_size(2), 1};
+  return Status();
+}
+
+// Checks that host-memory `indices` is [K, 3] and that every block lies in a valid image and overlaps it.
+inline Status CheckIndices(const Tensor& indices, const ImageShape& shape, const BlockGeometry& g) {
+  if (indices.dims() != 2 || indices.dim_size(1) != 3) {
+    return InvalidArgument("indices must have shape [num_blocks, 3] (n, block row, block column), got ",
+                           indices.shape().DebugString());
+  }
+  const auto idx = indices.matrix<int32_t>();
+  for (int64_t k = 0; k < indices.dim_size(0); ++k) {
+    const int64_t n = idx(k, 0), bi = idx(k, 1), bj = idx(k, 2);
+    const int64_t y0 = g.offset_h + bi * g.stride_h, x0 = g.offset_w + bj * g.stride_w;
+    if (n < 0 || n >= shape.n || bi < 0 || bj < 0 || y0 >= shape.h || x0 >= shape.w || y0 + g.size_h <= 0 ||
+        x0 + g.size_w <= 0) {
+      return InvalidArgument("indices[", k, "] = (", n, ", ", bi, ", ", bj,
+                             ") is out of range: batch must be in [0, ", shape.n,
+                             ") and the block window must overlap the ", shape.h, "x", shape.w, " image");
+    }
+  }
+  return Status();
+}
+
+inline bool HasDuplicates(const Tensor& indices) {
+  const auto idx = indices.matrix<int32_t>();
+  std::vector<std::array<int32_t, 3>> keys(indices.dim_size(0));
+  for (size_t k = 0; k < keys.size(); ++k) keys[k] = {idx(k, 0), idx(k, 1), idx(k, 2)};
+  std::sort(keys.begin(), keys.end());
+  return std::adjacent_find(keys.begin(), keys.end()) != keys.end();
+}
+
+// What a validated scatter does: the image, the geometry with the blocks' size, and whether blocks collide.
+struct ScatterPlan {
+  ImageShape shape{};
+  BlockGeometry geometry{};
+  bool collide = false;  // overlapping windows or repeated indices: adds must not race
+};
+
+// Validates the inputs of ZooSbnetSparseScatter; `geometry` carries stride and offset (its size is ignored).
+inline Status PlanScatter(const Tensor& blocks, const Tensor& indices, const Tensor& base, BlockGeometry geometry,
+                          bool add, bool transpose, ScatterPlan* plan) {
+  TF_RETURN_IF_ERROR(CheckImage(base, "base", &plan->shape));
+  if (blocks.dims() != 4) return InvalidArgument("blocks must be rank 4, got shape ", blocks.shape().DebugString());
+  const int channel_dim = transpose ? 1 : 3;
+  geometry.size_h = static_cast<int>(blocks.dim_size(transpose ? 2 : 1));
+  geometry.size_w = static_cast<int>(blocks.dim_size(transpose ? 3 : 2));
+  if (geometry.size_h <= 0 || geometry.size_w <= 0) {
+    return InvalidArgument("blocks must have a positive block size, got shape ", blocks.shape().DebugString());
+  }
+  if (blocks.dim_size(channel_dim) != plan->shape.c) {
+    return InvalidArgument("blocks have ", blocks.dim_size(channel_dim), " channels but base has ", plan->shape.c);
+  }
+  if (indices.dims() != 2 || blocks.dim_size(0) != indices.dim_size(0)) {
+    return InvalidArgument("blocks has ", blocks.dim_size(0), " blocks but indices has shape ",
+                           indices.shape().DebugString());
+  }
+  TF_RETURN_IF_ERROR(CheckIndices(indices, plan->shape, geometry));
+  const bool overlapping = geometry.stride_h < geometry.size_h || geometry.stride_w < geometry.size_w;
+  const bool duplicates = HasDuplicates(indices);
+  if (!add && (overlapping || duplicates)) {
+    return InvalidArgument("writing blocks (add=false) needs non-overlapping windows and distinct indices; got block "
+                           "size ", geometry.size_h, "x", geometry.size_w, ", stride ", geometry.stride_h, "x",
+                           geometry.stride_w, duplicates ? " and repeated indices" : "");
+  }
+  plan->geometry = geometry;
+  plan->collide = overlapping || duplicates;
+  return Status();
+}
+
+// Outputs of reduce_mask from one flag per block (row-major over [N, bcount_h, bcount_w]): the active
+// blocks' (n, row, column) in that order, and their number.
+inline Status EmitActiveIndices(OpKernelContext* ctx, const std::vector<uint8_t>& active,
+                                const std::array<int, 2>& count) {
+  const int64_t per_image = int64_t{count[0]} * count[1];
+  const int64_t num_active = std::count(active.begin(), active.end(), 1);
+  Tensor* indices = nullptr;
+  TF_RETURN_IF_ERROR(ctx->allocate_output(0, TensorShape({num_active, 3}), &indices));
+  auto out = indices->matrix<int32_t>();
+  int64_t k = 0;
+  for (int64_t b = 0; b < static_cast<int64_t>(active.size()); ++b) {
+    if (!active[b]) continue;
+    out(k, 0) = static_cast<int32_t>(b / per_image);
+    out(k, 1) = static_cast<int32_t>((b % per_image) / count[1]);
+    out(k, 2) = static_cast<int32_t>(b % count[1]);
+    ++k;
+  }
+  Tensor* num = nullptr;
+  TF_RETURN_IF_ERROR(ctx->allocate_output(1, TensorShape({}), &num));
+  num->scalar<int32_t>()() = static_cast<int32_t>(num_active);
+  return Status();
+}
+
+}  // namespace zoo_sbnet
+
+#endif  // ZOO_SBNET_OP_COMMON_H_
