@@ -30,7 +30,8 @@ def dilated_mask(mask, kernel, stride):
 
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("seed", range(8))
-def test_sparse_conv_equals_dense_conv_on_the_active_region_and_zero_elsewhere(impl, seed):
+@pytest.mark.parametrize("dense_fallback", [None, 0.5])
+def test_sparse_conv_equals_dense_conv_on_the_active_region_and_zero_elsewhere(impl, seed, dense_fallback):
     rng = np.random.default_rng(seed)
     kernel, stride = [(3, 1), (3, 2), (5, 1), (1, 1)][seed % 4]
     h, w, c_in, filters = rng.integers(6, 26), rng.integers(6, 26), rng.integers(1, 5), rng.integers(1, 7)
@@ -38,7 +39,7 @@ def test_sparse_conv_equals_dense_conv_on_the_active_region_and_zero_elsewhere(i
     block = kernel + stride * int(rng.integers(1, 5))
     x = rng.standard_normal((2, h, w, c_in)).astype(np.float32)
     mask = (rng.random((2, h, w)) < density).astype(np.float32)
-    layer = SparseConv2D(int(filters), kernel, block, strides=stride, impl=impl)
+    layer = SparseConv2D(int(filters), kernel, block, strides=stride, impl=impl, dense_fallback=dense_fallback)
     out = layer((x, mask)).numpy()
     dense = (tf.nn.conv2d(x, layer.conv.kernel, stride, "SAME") + layer.conv.bias).numpy()
     params = layer.block_params((h, w))
@@ -50,14 +51,16 @@ def test_sparse_conv_equals_dense_conv_on_the_active_region_and_zero_elsewhere(i
 
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("stride,filters,projection", [(1, 8, None), (2, 8, None), (1, 12, None), (1, 8, True)])
-def test_all_ones_mask_equals_the_dense_counterparts_everywhere(impl, stride, filters, projection):
+@pytest.mark.parametrize("dense_fallback", [None, 0.75])
+def test_all_ones_mask_equals_the_dense_counterparts_everywhere(impl, stride, filters, projection, dense_fallback):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 15, 18, 8)).astype(np.float32)
     ones = np.ones((2, 15, 18), np.float32)
-    conv = SparseConv2D(filters, 3, 7, strides=stride, impl=impl)
+    conv = SparseConv2D(filters, 3, 7, strides=stride, impl=impl, dense_fallback=dense_fallback)
     np.testing.assert_allclose(conv((x, ones)), tf.nn.conv2d(x, conv.conv.kernel, stride, "SAME") + conv.conv.bias,
                                atol=1e-5)
-    sparse = SparseResBlock(filters, 7, strides=stride, projection=projection, impl=impl)
+    sparse = SparseResBlock(filters, 7, strides=stride, projection=projection, impl=impl,
+                            dense_fallback=dense_fallback)
     dense = SparseResBlock(filters, 7, strides=stride, projection=projection, sparse=False)
     sparse((x, ones))
     dense(x)
@@ -76,11 +79,13 @@ def randomise_batch_norm(layer, rng):
 
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("density", [0.0, 0.1, 0.5])
-def test_sparse_res_block_is_the_dense_unit_on_active_blocks_and_the_shortcut_elsewhere(impl, density):
+@pytest.mark.parametrize("dense_fallback", [None, 0.3])
+def test_sparse_res_block_is_the_dense_unit_on_active_blocks_and_the_shortcut_elsewhere(impl, density,
+                                                                                         dense_fallback):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, 17, 13, 16)).astype(np.float32)
     mask = (rng.random((2, 17, 13)) < density).astype(np.float32)
-    sparse = SparseResBlock(16, 9, impl=impl)
+    sparse = SparseResBlock(16, 9, impl=impl, dense_fallback=dense_fallback)
     dense = SparseResBlock(16, 9, sparse=False)
     sparse((x, mask))
     dense(x)
@@ -146,7 +151,7 @@ def test_layers_serialize_and_reload_in_a_model(tmp_path):
 @pytest.mark.parametrize("make", [
     lambda: SparseConv2D(0, 3, 5), lambda: SparseConv2D(4, 3, 2), lambda: SparseConv2D(4, 3, 6, strides=2),
     lambda: SparseConv2D(4, 3, 5, impl="gpu"), lambda: SparseResBlock(8, 6, strides=2),
-    lambda: SparseResBlock(-1, 5),
+    lambda: SparseResBlock(-1, 5), lambda: SparseConv2D(4, 3, 5, dense_fallback=1.5),
 ])
 def test_bad_layer_arguments_raise_value_error(make):
     with pytest.raises(ValueError):

@@ -58,17 +58,37 @@ def _inside_image(indices, params, image_hw):
     return tf.cast(rows_ok[:, :, None, None] & cols_ok[:, None, :, None], tf.float32)
 
 
-class _SparseBlockLayer(layers.Layer):
-    """Shared plumbing: block geometry from the input size, mask → indices, gather and scatter."""
+def _coverage(indices, params, batch, out_hw):
+    """[N, out_h, out_w, 1] True on the output pixels that the active blocks write."""
+    grid = tf.scatter_nd(indices, tf.ones(tf.shape(indices)[:1]), tf.stack([batch, *params.bcount]))
+    grid = tf.repeat(tf.repeat(grid, params.bsize_out[0], axis=1), params.bsize_out[1], axis=2)
+    return grid[:, :out_hw[0], :out_hw[1], None] > 0
 
-    def __init__(self, block_size, tol=0.0, avgpool=False, impl="auto", **kwargs):
+
+class _SparseBlockLayer(layers.Layer):
+    """Shared plumbing: block geometry from the input size, mask → indices, gather and scatter, and the
+    switch to dense computation when almost every block is active."""
+
+    def __init__(self, block_size, tol=0.0, avgpool=False, impl="auto", dense_fallback=0.75, **kwargs):
         super().__init__(**kwargs)
         if impl not in ops.IMPLS:
             raise ValueError(f"impl must be one of {ops.IMPLS}, got {impl!r}")
+        if dense_fallback is not None and not 0 <= dense_fallback <= 1:
+            raise ValueError(f"dense_fallback must be None or a fraction in [0, 1], got {dense_fallback!r}")
         self.block_size = block_size
         self.tol = tol
         self.avgpool = avgpool
         self.impl = impl
+        self.dense_fallback = dense_fallback
+
+    def _sparse_or_dense(self, indices, params, batch, sparse_fn, dense_fn, allowed=True):
+        """``sparse_fn()``, or ``dense_fn()`` when at least ``dense_fallback`` of the blocks are active: a dense
+        pass over the whole image then costs less than gathering nearly all of it with halos."""
+        if self.dense_fallback is None or not allowed:
+            return sparse_fn()
+        total = tf.cast(batch * params.bcount[0] * params.bcount[1], tf.float32)
+        active = tf.cast(tf.shape(indices)[0], tf.float32) / total
+        return tf.cond(active >= self.dense_fallback, dense_fn, sparse_fn)
 
     def block_params(self, input_hw):
         """The :class:`~zoo.sbnet.geometry.BlockParams` this layer uses on ``input_hw`` inputs."""
@@ -87,7 +107,7 @@ class _SparseBlockLayer(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "block_size": self.block_size, "tol": self.tol, "avgpool": self.avgpool,
-                "impl": self.impl}
+                "impl": self.impl, "dense_fallback": self.dense_fallback}
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -104,6 +124,9 @@ class SparseConv2D(_SparseBlockLayer):
         tol, avgpool: a block is active when the max (or the average over the whole block) of the mask over
             its input window exceeds ``tol``.
         impl: ``"auto"``, ``"native"`` (compiled kernels) or ``"tf"`` (pure TensorFlow ops).
+        dense_fallback: when at least this fraction of the blocks is active, convolve the whole image densely
+            and keep the active blocks' outputs — the same result, faster near full density. None: always
+            sparse.
 
     Call: ``layer((x, mask))`` or ``layer((x, indices))``. Output: ``(N, ceil(H / s), ceil(W / s), filters)``.
 
@@ -111,8 +134,9 @@ class SparseConv2D(_SparseBlockLayer):
     """
 
     def __init__(self, filters, kernel_size, block_size, strides=1, use_bias=True,
-                 kernel_initializer="glorot_uniform", tol=0.0, avgpool=False, impl="auto", **kwargs):
-        super().__init__(block_size, tol, avgpool, impl, **kwargs)
+                 kernel_initializer="glorot_uniform", tol=0.0, avgpool=False, impl="auto", dense_fallback=0.75,
+                 **kwargs):
+        super().__init__(block_size, tol, avgpool, impl, dense_fallback, **kwargs)
         if not isinstance(filters, int) or filters <= 0:
             raise ValueError(f"filters must be a positive integer, got {filters!r}")
         self.filters = filters
@@ -137,10 +161,20 @@ class SparseConv2D(_SparseBlockLayer):
         x, mask, indices = _split_inputs(inputs, self.name)
         params = self.block_params(_static_hw(x.shape, self.name))
         indices = self._indices(mask, indices, params)
-        blocks = self.conv(self._gather(x, _at_least_one_block(indices), params))[:tf.shape(indices)[0]]
         out_hw = [-(-n // s) for n, s in zip(x.shape[1:3], _pair(self.strides))]
-        base = tf.zeros(tf.stack([tf.shape(x)[0], *out_hw, self.filters]), blocks.dtype)
-        return self._scatter(blocks, indices, base, params, add=False)
+        batch = tf.shape(x)[0]
+
+        def sparse():
+            blocks = self.conv(self._gather(x, _at_least_one_block(indices), params))[:tf.shape(indices)[0]]
+            base = tf.zeros(tf.stack([batch, *out_hw, self.filters]), blocks.dtype)
+            return self._scatter(blocks, indices, base, params, add=False)
+
+        def dense():
+            y = tf.nn.conv2d(x, self.conv.kernel, _pair(self.strides), "SAME")
+            y = y + self.conv.bias if self.use_bias else y
+            return tf.where(_coverage(indices, params, batch, out_hw), y, tf.zeros([], y.dtype))
+
+        return self._sparse_or_dense(indices, params, batch, sparse, dense)
 
     def compute_output_shape(self, input_shape):
         batch, height, width, _ = input_shape[0]
@@ -171,6 +205,8 @@ class SparseResBlock(_SparseBlockLayer):
         strides: stride of the 3×3 convolution (and the projection).
         projection: force (True) or forbid (False) the 1×1 projection shortcut; None decides by shape.
         tol, avgpool, impl: as in :class:`SparseConv2D`.
+        dense_fallback: as in :class:`SparseConv2D`, at inference only (training keeps the gathered blocks'
+            batch statistics).
         sparse: False runs the same weights densely with SAME padding (the dense twin); the input is then
             ``x`` alone.
 
@@ -180,8 +216,8 @@ class SparseResBlock(_SparseBlockLayer):
     KERNELS = (1, 3, 1)
 
     def __init__(self, filters, block_size, bottleneck_filters=None, strides=1, projection=None, tol=0.0,
-                 avgpool=False, impl="auto", sparse=True, **kwargs):
-        super().__init__(block_size, tol, avgpool, impl, **kwargs)
+                 avgpool=False, impl="auto", dense_fallback=0.75, sparse=True, **kwargs):
+        super().__init__(block_size, tol, avgpool, impl, dense_fallback, **kwargs)
         if not isinstance(filters, int) or filters <= 0:
             raise ValueError(f"filters must be a positive integer, got {filters!r}")
         bottleneck_filters = bottleneck_filters or max(filters // 4, 1)
@@ -193,7 +229,7 @@ class SparseResBlock(_SparseBlockLayer):
         widths = (bottleneck_filters, bottleneck_filters, filters)
         self.norms = [batch_norm(f"bn{i}") for i in range(3)]
         self.convs = [layers.Conv2D(w, k, strides=strides if k == 3 else 1, use_bias=False, name=f"conv{i}",
-                                    padding="valid" if sparse else "same", kernel_initializer=conv_initializer())
+                                    padding="valid", kernel_initializer=conv_initializer())
                       for i, (w, k) in enumerate(zip(widths, self.KERNELS))]
         self.shortcut_conv = None
         geometry.calc_block_params_res_block((max(_pair(block_size)), ) * 2, block_size, self.KERNELS,
@@ -213,8 +249,7 @@ class SparseResBlock(_SparseBlockLayer):
             self.shortcut_conv = layers.Conv2D(self.filters, 1, strides=self.strides, use_bias=False,
                                                name="projection", kernel_initializer=conv_initializer())
             self.shortcut_conv.build(x_shape)
-        hw = _static_hw(x_shape, self.name)
-        shape = (None, *(self.block_params(hw).bsize if self.sparse else hw), x_shape[3])
+        shape = (None, None, None, x_shape[3])
         for norm, convolution in zip(self.norms, self.convs):
             norm.build(shape)
             convolution.build(shape)
@@ -222,22 +257,32 @@ class SparseResBlock(_SparseBlockLayer):
 
     def call(self, inputs, training=None):
         if not self.sparse:
-            return self._residual(inputs, training) + self._shortcut(inputs)
+            return self._residual(inputs, training, "SAME") + self._shortcut(inputs)
         x, mask, indices = _split_inputs(inputs, self.name)
         hw = _static_hw(x.shape, self.name)
         params = self.block_params(hw)
         indices = self._indices(mask, indices, params)
-        computed = _at_least_one_block(indices)
-        inside = _inside_image(computed, params, hw)
-        blocks = self._residual(self._gather(x, computed, params), training, inside)[:tf.shape(indices)[0]]
-        return self._scatter(blocks, indices, self._shortcut(x), params, add=True)
+        shortcut = self._shortcut(x)
 
-    def _residual(self, x, training, inside=None):
+        def sparse():
+            computed = _at_least_one_block(indices)
+            inside = _inside_image(computed, params, hw)
+            blocks = self._residual(self._gather(x, computed, params), training, "VALID", inside)
+            return self._scatter(blocks[:tf.shape(indices)[0]], indices, shortcut, params, add=True)
+
+        def dense():
+            covered = _coverage(indices, params, tf.shape(x)[0], shortcut.shape[1:3])
+            return tf.where(covered, shortcut + self._residual(x, training, "SAME"), shortcut)
+
+        return self._sparse_or_dense(indices, params, tf.shape(x)[0], sparse, dense, allowed=not training)
+
+    def _residual(self, x, training, padding, inside=None):
+        """BN-ReLU-conv ×3; VALID on gathered blocks (``inside`` marks their in-image pixels), SAME densely."""
         for i, (norm, convolution) in enumerate(zip(self.norms, self.convs)):
             x = tf.nn.relu(norm(x, training=training))
-            if i == 1 and inside is not None:  # the 3×3 must see SAME's zero padding, not BN-ReLU(0)
+            if inside is not None and i == 1:  # the 3×3 must see SAME's zero padding, not BN-ReLU(0)
                 x = x * tf.cast(inside, x.dtype)
-            x = convolution(x)
+            x = tf.nn.conv2d(x, convolution.kernel, convolution.strides, padding)
         return x
 
     def _shortcut(self, x):
