@@ -11,13 +11,12 @@ namespace {
 constexpr int kMaxThreads = 256;
 
 // BlockIsActive (sbnet_kernels.h) on the device, step for step, so that the flags match the CPU bit for bit:
-// the same summation order in double for avgpool, and std::max's NaN handling (not fmaxf's) for max pooling.
+// the same summation order in double for avgpool, and "some pixel > tol" for max pooling.
 __device__ bool BlockIsActiveDevice(const float* mask, const ImageShape& shape, const BlockGeometry& g, int64_t n,
                                     int64_t bi, int64_t bj, float tol, bool avgpool) {
   const int64_t y0 = g.offset_h + bi * g.stride_h, x0 = g.offset_w + bj * g.stride_w;
   const int64_t ya = max(y0, int64_t{0}), yb = min(y0 + g.size_h, shape.h);
   const int64_t xa = max(x0, int64_t{0}), xb = min(x0 + g.size_w, shape.w);
-  const bool clipped = ya > y0 || xa > x0 || yb < y0 + g.size_h || xb < x0 + g.size_w;
   const float* image = mask + n * shape.h * shape.w;
   if (avgpool) {
     double sum = 0.0;
@@ -25,14 +24,12 @@ __device__ bool BlockIsActiveDevice(const float* mask, const ImageShape& shape, 
       for (int64_t x = xa; x < xb; ++x) sum += image[y * shape.w + x];
     return sum / (static_cast<double>(g.size_h) * g.size_w) > tol;
   }
-  float best = clipped ? 0.0f : image[ya * shape.w + xa];
-  for (int64_t y = ya; y < yb; ++y) {
-    for (int64_t x = xa; x < xb; ++x) {
-      const float v = image[y * shape.w + x];
-      best = best < v ? v : best;
-    }
-  }
-  return best > tol;
+  const bool clipped = ya > y0 || xa > x0 || yb < y0 + g.size_h || xb < x0 + g.size_w;
+  if (clipped && 0.0f > tol) return true;
+  for (int64_t y = ya; y < yb; ++y)
+    for (int64_t x = xa; x < xb; ++x)
+      if (image[y * shape.w + x] > tol) return true;
+  return false;
 }
 
 __global__ void ActiveBlockFlagsKernel(const float* mask, ImageShape shape, BlockGeometry g, int count_h,

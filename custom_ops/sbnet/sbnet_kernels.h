@@ -23,13 +23,13 @@ struct ImageShape {
 };
 
 // True when the pooled mask over block (n, bi, bj) exceeds tol. Pixels outside the image count as zero;
-// average pooling divides by the full block area, as the official op does.
+// average pooling divides by the full block area, as the official op does. Max pooling is tested as "some
+// pixel > tol" (NaN pixels never are), row by row so the compiler can vectorise and stop at the first hit.
 inline bool BlockIsActive(const float* mask, const ImageShape& shape, const BlockGeometry& g, int64_t n,
                           int64_t bi, int64_t bj, float tol, bool avgpool) {
   const int64_t y0 = g.offset_h + bi * g.stride_h, x0 = g.offset_w + bj * g.stride_w;
   const int64_t ya = std::max<int64_t>(y0, 0), yb = std::min<int64_t>(y0 + g.size_h, shape.h);
   const int64_t xa = std::max<int64_t>(x0, 0), xb = std::min<int64_t>(x0 + g.size_w, shape.w);
-  const bool clipped = ya > y0 || xa > x0 || yb < y0 + g.size_h || xb < x0 + g.size_w;
   const float* image = mask + n * shape.h * shape.w;
   if (avgpool) {
     double sum = 0.0;
@@ -37,10 +37,15 @@ inline bool BlockIsActive(const float* mask, const ImageShape& shape, const Bloc
       for (int64_t x = xa; x < xb; ++x) sum += image[y * shape.w + x];
     return sum / (static_cast<double>(g.size_h) * g.size_w) > tol;
   }
-  float best = clipped ? 0.0f : image[ya * shape.w + xa];
-  for (int64_t y = ya; y < yb; ++y)
-    for (int64_t x = xa; x < xb; ++x) best = std::max(best, image[y * shape.w + x]);
-  return best > tol;
+  const bool clipped = ya > y0 || xa > x0 || yb < y0 + g.size_h || xb < x0 + g.size_w;
+  if (clipped && 0.0f > tol) return true;
+  for (int64_t y = ya; y < yb; ++y) {
+    const float* row = image + y * shape.w;
+    bool hit = false;
+    for (int64_t x = xa; x < xb; ++x) hit |= row[x] > tol;
+    if (hit) return true;
+  }
+  return false;
 }
 
 // Copies the window of block `index` = (n, bi, bj) out of x (NHWC) into `out`, a [size_h, size_w, c] block,

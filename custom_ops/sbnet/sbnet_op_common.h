@@ -117,10 +117,25 @@ struct ScatterPlan {
   bool collide = false;  // overlapping windows or repeated indices: adds must not race
 };
 
-// Validates the inputs of ZooSbnetSparseScatter; `geometry` carries stride and offset (its size is ignored).
-inline Status PlanScatter(const Tensor& blocks, const Tensor& indices, const Tensor& base, BlockGeometry geometry,
+// The image shape of ZooSbnetSparseScatterZeros's output: output_size = (N, H, W) and the blocks' channels.
+inline Status ZerosOutputShape(const Tensor& blocks, const Tensor& output_size, bool transpose, ImageShape* shape) {
+  if (output_size.dims() != 1 || output_size.dim_size(0) != 3) {
+    return InvalidArgument("output_size must be [batch, height, width], got shape ", output_size.shape().DebugString());
+  }
+  if (blocks.dims() != 4) return InvalidArgument("blocks must be rank 4, got shape ", blocks.shape().DebugString());
+  const auto size = output_size.vec<int32_t>();
+  *shape = {size(0), size(1), size(2), blocks.dim_size(transpose ? 1 : 3)};
+  if (shape->n <= 0 || shape->h <= 0 || shape->w <= 0 || shape->c <= 0) {
+    return InvalidArgument("the output must not be empty, got output_size (", size(0), ", ", size(1), ", ", size(2),
+                           ") and ", shape->c, " channels");
+  }
+  return Status();
+}
+
+// Validates the inputs of a scatter of `blocks` at `indices` into an image of `shape`; `geometry` carries
+// stride and offset (its size is ignored: it comes from the blocks).
+inline Status PlanScatter(const Tensor& blocks, const Tensor& indices, const ImageShape& shape, BlockGeometry geometry,
                           bool add, bool transpose, ScatterPlan* plan) {
-  TF_RETURN_IF_ERROR(CheckImage(base, "base", &plan->shape));
   if (blocks.dims() != 4) return InvalidArgument("blocks must be rank 4, got shape ", blocks.shape().DebugString());
   const int channel_dim = transpose ? 1 : 3;
   geometry.size_h = static_cast<int>(blocks.dim_size(transpose ? 2 : 1));
@@ -128,14 +143,14 @@ inline Status PlanScatter(const Tensor& blocks, const Tensor& indices, const Ten
   if (geometry.size_h <= 0 || geometry.size_w <= 0) {
     return InvalidArgument("blocks must have a positive block size, got shape ", blocks.shape().DebugString());
   }
-  if (blocks.dim_size(channel_dim) != plan->shape.c) {
-    return InvalidArgument("blocks have ", blocks.dim_size(channel_dim), " channels but base has ", plan->shape.c);
+  if (blocks.dim_size(channel_dim) != shape.c) {
+    return InvalidArgument("blocks have ", blocks.dim_size(channel_dim), " channels but base has ", shape.c);
   }
   if (indices.dims() != 2 || blocks.dim_size(0) != indices.dim_size(0)) {
     return InvalidArgument("blocks has ", blocks.dim_size(0), " blocks but indices has shape ",
                            indices.shape().DebugString());
   }
-  TF_RETURN_IF_ERROR(CheckIndices(indices, plan->shape, geometry));
+  TF_RETURN_IF_ERROR(CheckIndices(indices, shape, geometry));
   const bool overlapping = geometry.stride_h < geometry.size_h || geometry.stride_w < geometry.size_w;
   const bool duplicates = HasDuplicates(indices);
   if (!add && (overlapping || duplicates)) {
@@ -143,6 +158,7 @@ inline Status PlanScatter(const Tensor& blocks, const Tensor& indices, const Ten
                            "size ", geometry.size_h, "x", geometry.size_w, ", stride ", geometry.stride_h, "x",
                            geometry.stride_w, duplicates ? " and repeated indices" : "");
   }
+  plan->shape = shape;
   plan->geometry = geometry;
   plan->collide = overlapping || duplicates;
   return Status();

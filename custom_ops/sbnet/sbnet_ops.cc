@@ -3,6 +3,7 @@
 // The per-block work lives in sbnet_kernels.h; this file validates every input and shards the blocks over
 // TensorFlow's intra-op thread pool. Gradients are registered in Python (zoo/sbnet/ops.py).
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <vector>
 
@@ -172,6 +173,31 @@ with transpose) at origin boffset + bstride * (block row, block column) of image
 base are skipped. Writing (add = false) needs non-overlapping, distinct blocks.
 )doc");
 
+// Writes (or adds) the validated blocks into dst, which holds the base image: one block per work item when
+// blocks are disjoint; otherwise each thread owns a channel range, so no two threads touch one value.
+template <typename T>
+void ScatterInto(OpKernelContext* ctx, const Tensor& blocks, const Tensor& indices, const ScatterPlan& plan,
+                 bool add, bool transpose, T* dst) {
+  const ImageShape& shape = plan.shape;
+  const BlockGeometry& g = plan.geometry;
+  const int64_t num_blocks = indices.dim_size(0), block_elements = int64_t{g.size_h} * g.size_w * shape.c;
+  const T* src = blocks.flat<T>().data();
+  const int32_t* idx = indices.flat<int32_t>().data();
+  if (!plan.collide) {
+    ParallelFor(ctx, num_blocks, block_elements, [&](int64_t begin, int64_t end) {
+      for (int64_t k = begin; k < end; ++k) {
+        ScatterBlock(src + k * block_elements, shape, g, idx + 3 * k, dst, add, transpose, 0, shape.c);
+      }
+    });
+  } else {
+    ParallelFor(ctx, shape.c, num_blocks * g.size_h * g.size_w, [&](int64_t begin, int64_t end) {
+      for (int64_t k = 0; k < num_blocks; ++k) {
+        ScatterBlock(src + k * block_elements, shape, g, idx + 3 * k, dst, true, transpose, begin, end);
+      }
+    });
+  }
+}
+
 template <typename T>
 class SparseScatterOp : public OpKernel {
  public:
@@ -185,11 +211,10 @@ class SparseScatterOp : public OpKernel {
     const Tensor& blocks = ctx->input(0);
     const Tensor& indices = ctx->input(1);
     const Tensor& base = ctx->input(2);
+    ImageShape shape;
+    OP_REQUIRES_OK(ctx, CheckImage(base, "base", &shape));
     ScatterPlan plan;
-    OP_REQUIRES_OK(ctx, PlanScatter(blocks, indices, base, geometry_, add_, transpose_, &plan));
-    const ImageShape& shape = plan.shape;
-    const BlockGeometry& g = plan.geometry;
-
+    OP_REQUIRES_OK(ctx, PlanScatter(blocks, indices, shape, geometry_, add_, transpose_, &plan));
     Tensor* y = nullptr;
     OP_REQUIRES_OK(ctx, ctx->forward_input_or_allocate_output({2}, 0, base.shape(), &y));
     if (y->flat<T>().data() != base.flat<T>().data()) {
@@ -197,23 +222,7 @@ class SparseScatterOp : public OpKernel {
       T* to = y->flat<T>().data();
       ParallelFor(ctx, base.NumElements(), 1, [&](int64_t b, int64_t e) { std::copy(from + b, from + e, to + b); });
     }
-    const int64_t num_blocks = indices.dim_size(0), block_elements = int64_t{g.size_h} * g.size_w * shape.c;
-    const T* src = blocks.flat<T>().data();
-    const int32_t* idx = indices.flat<int32_t>().data();
-    T* dst = y->flat<T>().data();
-    if (!plan.collide) {  // disjoint writes: one block per work item
-      ParallelFor(ctx, num_blocks, block_elements, [&](int64_t begin, int64_t end) {
-        for (int64_t k = begin; k < end; ++k) {
-          ScatterBlock(src + k * block_elements, shape, g, idx + 3 * k, dst, add_, transpose_, 0, shape.c);
-        }
-      });
-    } else {  // overlapping adds: each thread owns a channel range, so no two threads touch one value
-      ParallelFor(ctx, shape.c, num_blocks * g.size_h * g.size_w, [&](int64_t begin, int64_t end) {
-        for (int64_t k = 0; k < num_blocks; ++k) {
-          ScatterBlock(src + k * block_elements, shape, g, idx + 3 * k, dst, true, transpose_, begin, end);
-        }
-      });
-    }
+    ScatterInto(ctx, blocks, indices, plan, add_, transpose_, y->flat<T>().data());
   }
 
  private:
@@ -221,11 +230,68 @@ class SparseScatterOp : public OpKernel {
   bool add_ = false, transpose_ = false;
 };
 
+REGISTER_OP("ZooSbnetSparseScatterZeros")
+    .Input("blocks: T")
+    .Input("indices: int32")
+    .Input("output_size: int32")
+    .Output("y: T")
+    .Attr("T: {half, bfloat16, float, double}")
+    .Attr("bstride: list(int)")
+    .Attr("boffset: list(int)")
+    .Attr("transpose: bool = false")
+    .SetShapeFn([](InferenceContext* c) {
+      ShapeHandle blocks, indices, size;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 4, &blocks));
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 2, &indices));
+      TF_RETURN_IF_ERROR(c->MakeShapeFromShapeTensor(2, &size));
+      bool transpose;
+      TF_RETURN_IF_ERROR(c->GetAttr("transpose", &transpose));
+      ShapeHandle channels = c->Vector(c->Dim(blocks, transpose ? 1 : 3));
+      ShapeHandle out;
+      TF_RETURN_IF_ERROR(c->Concatenate(size, channels, &out));
+      c->set_output(0, out);
+      return Status();
+    })
+    .Doc(R"doc(
+ZooSbnetSparseScatter (add = false) onto zeros of size output_size = (N, H, W) and the blocks' channels,
+without reading a base image: the sparse convolution's output.
+)doc");
+
+template <typename T>
+class SparseScatterZerosOp : public OpKernel {
+ public:
+  explicit SparseScatterZerosOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, GeometryAttrs(ctx, nullptr, &geometry_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("transpose", &transpose_));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& blocks = ctx->input(0);
+    const Tensor& indices = ctx->input(1);
+    ImageShape shape;
+    OP_REQUIRES_OK(ctx, ZerosOutputShape(blocks, ctx->input(2), transpose_, &shape));
+    ScatterPlan plan;
+    OP_REQUIRES_OK(ctx, PlanScatter(blocks, indices, shape, geometry_, false, transpose_, &plan));
+    Tensor* y = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({shape.n, shape.h, shape.w, shape.c}), &y));
+    T* dst = y->flat<T>().data();
+    // All-zero bytes are +0 in every supported float type.
+    ParallelFor(ctx, y->NumElements(), 1, [&](int64_t b, int64_t e) { std::memset(dst + b, 0, (e - b) * sizeof(T)); });
+    ScatterInto(ctx, blocks, indices, plan, false, transpose_, dst);
+  }
+
+ private:
+  BlockGeometry geometry_{};
+  bool transpose_ = false;
+};
+
 #define ZOO_SBNET_REGISTER_CPU(T)                                                                     \
   REGISTER_KERNEL_BUILDER(Name("ZooSbnetSparseGather").Device(DEVICE_CPU).TypeConstraint<T>("T"), \
                           SparseGatherOp<T>);                                                         \
   REGISTER_KERNEL_BUILDER(Name("ZooSbnetSparseScatter").Device(DEVICE_CPU).TypeConstraint<T>("T"), \
-                          SparseScatterOp<T>);
+                          SparseScatterOp<T>);                                                        \
+  REGISTER_KERNEL_BUILDER(Name("ZooSbnetSparseScatterZeros").Device(DEVICE_CPU).TypeConstraint<T>("T"), \
+                          SparseScatterZerosOp<T>);
 
 ZOO_SBNET_REGISTER_CPU(Eigen::half)
 ZOO_SBNET_REGISTER_CPU(Eigen::bfloat16)

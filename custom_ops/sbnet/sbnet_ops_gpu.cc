@@ -134,8 +134,10 @@ class SparseScatterGpuOp : public OpKernel {
     const Tensor& blocks = ctx->input(0);
     const Tensor& indices = ctx->input(1);
     const Tensor& base = ctx->input(2);
+    ImageShape shape;
+    OP_REQUIRES_OK(ctx, CheckImage(base, "base", &shape));
     ScatterPlan plan;
-    OP_REQUIRES_OK(ctx, PlanScatter(blocks, indices, base, geometry_, add_, transpose_, &plan));
+    OP_REQUIRES_OK(ctx, PlanScatter(blocks, indices, shape, geometry_, add_, transpose_, &plan));
 
     Tensor* y = nullptr;
     OP_REQUIRES_OK(ctx, ctx->forward_input_or_allocate_output({2}, 0, base.shape(), &y));
@@ -158,13 +160,51 @@ class SparseScatterGpuOp : public OpKernel {
   bool add_ = false, transpose_ = false;
 };
 
+template <typename T>
+class SparseScatterZerosGpuOp : public OpKernel {
+ public:
+  explicit SparseScatterZerosGpuOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
+    OP_REQUIRES_OK(ctx, GeometryAttrs(ctx, nullptr, &geometry_));
+    OP_REQUIRES_OK(ctx, ctx->GetAttr("transpose", &transpose_));
+  }
+
+  void Compute(OpKernelContext* ctx) override {
+    const Tensor& blocks = ctx->input(0);
+    const Tensor& indices = ctx->input(1);
+    ImageShape shape;
+    OP_REQUIRES_OK(ctx, ZerosOutputShape(blocks, ctx->input(2), transpose_, &shape));
+    ScatterPlan plan;
+    OP_REQUIRES_OK(ctx, PlanScatter(blocks, indices, shape, geometry_, false, transpose_, &plan));
+    Tensor* y = nullptr;
+    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({shape.n, shape.h, shape.w, shape.c}), &y));
+    OP_REQUIRES_OK(ctx, CudaStatus(cudaMemsetAsync(y->flat<T>().data(), 0, y->TotalBytes(), Stream(ctx)),
+                                   "zeroing the output"));
+    Tensor device_indices;
+    OP_REQUIRES_OK(ctx, IndicesToDevice(ctx, indices, &device_indices));
+    OP_REQUIRES_OK(ctx, CudaStatus(ScatterBlocksGpu(CudaData<T>(blocks), plan.shape, plan.geometry,
+                                                    device_indices.flat<int32_t>().data(), indices.dim_size(0),
+                                                    CudaData<T>(y), ScatterMode::kWrite, transpose_, Stream(ctx)),
+                                   "sparse_scatter_zeros"));
+  }
+
+ private:
+  BlockGeometry geometry_{};
+  bool transpose_ = false;
+};
+
 #define ZOO_SBNET_REGISTER_GPU(T)                                                                           \
   REGISTER_KERNEL_BUILDER(                                                                                  \
       Name("ZooSbnetSparseGather").Device(DEVICE_GPU).TypeConstraint<T>("T").HostMemory("indices"),         \
       SparseGatherGpuOp<T>);                                                                                \
   REGISTER_KERNEL_BUILDER(                                                                                  \
       Name("ZooSbnetSparseScatter").Device(DEVICE_GPU).TypeConstraint<T>("T").HostMemory("indices"),        \
-      SparseScatterGpuOp<T>);
+      SparseScatterGpuOp<T>);                                                                               \
+  REGISTER_KERNEL_BUILDER(Name("ZooSbnetSparseScatterZeros")                                                \
+                              .Device(DEVICE_GPU)                                                           \
+                              .TypeConstraint<T>("T")                                                       \
+                              .HostMemory("indices")                                                        \
+                              .HostMemory("output_size"),                                                   \
+                          SparseScatterZerosGpuOp<T>);
 
 ZOO_SBNET_REGISTER_GPU(Eigen::half)
 ZOO_SBNET_REGISTER_GPU(float)

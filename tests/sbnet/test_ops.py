@@ -99,6 +99,11 @@ def test_gather_and_scatter_native_equal_tf_exactly(seed, dtype):
         via_transpose = ops.sparse_scatter(outputs.transpose(0, 3, 1, 2), indices, x, params.bsize_out, add=add,
                                            transpose=True, impl="native").numpy()
         np.testing.assert_array_equal(via_transpose, scattered["native"])
+    zeros = {impl: ops.sparse_scatter_zeros(outputs, indices, x.shape[:3], params.bsize_out, impl=impl).numpy()
+             for impl in IMPLS}
+    np.testing.assert_array_equal(zeros["native"], zeros["tf"])
+    np.testing.assert_array_equal(zeros["native"], ops.sparse_scatter(outputs, indices, np.zeros_like(x),
+                                                                      params.bsize_out).numpy())
 
 
 @native
@@ -140,7 +145,11 @@ def test_gradients_match_finite_differences(impl, transpose):
         return lambda b, base: ops.sparse_scatter(b, indices, base, params.bsize_out, add=add, transpose=transpose,
                                                   impl=impl)
 
-    for function, args in ((gather, [x]), (scatter(False), [blocks, x]), (scatter(True), [blocks, x])):
+    def scatter_zeros(b):
+        return ops.sparse_scatter_zeros(b, indices, x.shape[:3], params.bsize_out, transpose=transpose, impl=impl)
+
+    for function, args in ((gather, [x]), (scatter(False), [blocks, x]), (scatter(True), [blocks, x]),
+                           (scatter_zeros, [blocks])):
         analytic, numeric = tf.test.compute_gradient(tf.function(function), args)
         for a, n in zip(analytic, numeric):
             np.testing.assert_allclose(a, n, atol=1e-7)
@@ -187,6 +196,8 @@ BAD_CALLS = {
                                                          impl=impl),
     "float indices": lambda impl: ops.sparse_gather(np.ones((1, 4, 4, 1), np.float32), [[0.0, 0, 0]], 2, 2,
                                                     impl=impl),
+    "output_size of length 2": lambda impl: ops.sparse_scatter_zeros(np.ones((1, 2, 2, 1), np.float32), [[0, 0, 0]],
+                                                                     [4, 4], 2, impl=impl),
     "overlapping write": lambda impl: ops.sparse_scatter(np.ones((1, 3, 3, 1), np.float32), [[0, 0, 0]],
                                                          np.ones((1, 4, 4, 1), np.float32), 2, impl=impl),
 }
@@ -218,6 +229,8 @@ def test_indices_out_of_range_raise_invalid_argument(impl, case):
         ops.sparse_gather(x, indices, 2, 2, impl=impl)
     with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
         ops.sparse_scatter(np.ones((1, 2, 2, 1), np.float32), indices, x, 2, impl=impl)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
+        ops.sparse_scatter_zeros(np.ones((1, 2, 2, 1), np.float32), indices, shape[:3], 2, impl=impl)
 
 
 @pytest.mark.parametrize("impl", IMPLS)
@@ -260,6 +273,9 @@ def test_fuzzed_raw_op_calls_either_run_or_raise_invalid_argument():
         attempt(lambda: lib.zoo_sbnet_sparse_scatter(blocks, indices, x, bstride=geometry["bstride"],
                                                      boffset=geometry["boffset"], add=bool(rng.integers(2)),
                                                      transpose=bool(rng.integers(2))))
+        attempt(lambda: lib.zoo_sbnet_sparse_scatter_zeros(blocks, indices, rng.integers(-1, 6, 3).astype(np.int32),
+                                                           bstride=geometry["bstride"], boffset=geometry["boffset"],
+                                                           transpose=bool(rng.integers(2))))
     assert outcomes["ok"] > 0 and outcomes["error"] > 0
 
 

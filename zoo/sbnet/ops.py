@@ -1,6 +1,7 @@
 """SBNet's three block ops — ``reduce_mask``, ``sparse_gather``, ``sparse_scatter`` — with their gradients.
 
-Each op has two implementations with identical semantics: the compiled kernels (``impl="native"``, from
+``sparse_scatter_zeros`` is the scatter onto a zero image that a sparse convolution needs, without a base
+tensor to copy. Each op has two implementations with identical semantics: the compiled kernels (``impl="native"``, from
 ``custom_ops/sbnet`` through :mod:`zoo.ops`) and pure TensorFlow (``impl="tf"``), which needs no library and
 so gives SavedModels that load in stock TensorFlow. ``impl="auto"`` (the default) uses the native kernels
 when the library is loaded and pure TensorFlow otherwise.
@@ -80,6 +81,26 @@ def sparse_scatter(blocks, indices, base, bstride, boffset=(0, 0), add=False, tr
         return compiled.sbnet.zoo_sbnet_sparse_scatter(blocks, indices, base, add=bool(add),
                                                        transpose=bool(transpose), **geometry)
     return _scatter_tf(blocks, indices, base, dict(geometry, bsize=list(bsize)), bool(add), bool(transpose))
+
+
+def sparse_scatter_zeros(blocks, indices, output_size, bstride, boffset=(0, 0), transpose=False, impl="auto"):
+    """``sparse_scatter(blocks, indices, zeros)`` with ``zeros`` of ``output_size`` = ``(N, H, W)`` and the
+    blocks' channels, without materialising and copying a zero base (the sparse convolution's output)."""
+    indices = _as_indices(indices)
+    blocks = tf.convert_to_tensor(blocks)
+    if not blocks.dtype.is_floating or blocks.shape.rank != 4:
+        raise ValueError(f"blocks must be a rank-4 floating-point tensor, got {blocks.dtype.name} {blocks.shape}")
+    output_size = tf.cast(tf.convert_to_tensor(output_size), tf.int32)
+    if output_size.shape.rank != 1 or output_size.shape[0] not in (3, None):
+        raise ValueError(f"output_size must be (batch, height, width), got shape {output_size.shape}")
+    if _use_native(impl):
+        geometry = _check_geometry(1, bstride, boffset)
+        del geometry["bsize"]
+        return compiled.sbnet.zoo_sbnet_sparse_scatter_zeros(blocks, indices, output_size, transpose=bool(transpose),
+                                                             **geometry)
+    channels = tf.shape(blocks)[1 if transpose else 3]
+    base = tf.zeros(tf.concat([output_size, channels[None]], axis=0), blocks.dtype)
+    return sparse_scatter(blocks, indices, base, bstride, boffset, add=False, transpose=transpose, impl="tf")
 
 
 def native_available():
@@ -220,6 +241,18 @@ def _sparse_scatter_grad(op, grad):
     dbase = grad if add else compiled.sbnet.zoo_sbnet_sparse_scatter(tf.zeros_like(blocks), indices, grad,
                                                                      add=False, transpose=transpose, **geometry)
     return dblocks, None, dbase
+
+
+@tf.RegisterGradient("ZooSbnetSparseScatterZeros")
+def _sparse_scatter_zeros_grad(op, grad):
+    """Blocks: the gather of the incoming gradient."""
+    blocks, indices, _ = op.inputs
+    transpose = op.get_attr("transpose")
+    bsize = [int(d) for d in (blocks.shape[2:4] if transpose else blocks.shape[1:3])]
+    dblocks = compiled.sbnet.zoo_sbnet_sparse_gather(grad, indices, bsize=bsize, transpose=transpose,
+                                                     bstride=_static_pair(op, "bstride"),
+                                                     boffset=_static_pair(op, "boffset"))
+    return dblocks, None, None
 
 
 tf.no_gradient("ZooSbnetReduceMask")
