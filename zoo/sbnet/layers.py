@@ -81,14 +81,21 @@ class _SparseBlockLayer(layers.Layer):
         self.impl = impl
         self.dense_fallback = dense_fallback
 
-    def _sparse_or_dense(self, indices, params, batch, sparse_fn, dense_fn, allowed=True):
-        """``sparse_fn()``, or ``dense_fn()`` when at least ``dense_fallback`` of the blocks are active: a dense
-        pass over the whole image then costs less than gathering nearly all of it with halos."""
+    def _sparse_or_dense(self, indices, params, batch, sparse_fn, dense_fn, keep_fn, allowed=True):
+        """``sparse_fn()``, or — when at least ``dense_fallback`` of the blocks are active, so that a dense pass
+        over the whole image costs less than gathering nearly all of it with halos — ``dense_fn()``, restricted
+        to the active blocks by ``keep_fn(dense_output)`` unless every block is active."""
         if self.dense_fallback is None or not allowed:
             return sparse_fn()
-        total = tf.cast(batch * params.bcount[0] * params.bcount[1], tf.float32)
-        active = tf.cast(tf.shape(indices)[0], tf.float32) / total
-        return tf.cond(active >= self.dense_fallback, dense_fn, sparse_fn)
+        total = batch * params.bcount[0] * params.bcount[1]
+        active = tf.shape(indices)[0]
+
+        def dense():
+            y = dense_fn()
+            return tf.cond(active == total, lambda: y, lambda: keep_fn(y))
+
+        fraction = tf.cast(active, tf.float32) / tf.cast(total, tf.float32)
+        return tf.cond(fraction >= self.dense_fallback, dense, sparse_fn)
 
     def block_params(self, input_hw):
         """The :class:`~zoo.sbnet.geometry.BlockParams` this layer uses on ``input_hw`` inputs."""
@@ -166,15 +173,17 @@ class SparseConv2D(_SparseBlockLayer):
 
         def sparse():
             blocks = self.conv(self._gather(x, _at_least_one_block(indices), params))[:tf.shape(indices)[0]]
-            base = tf.zeros(tf.stack([batch, *out_hw, self.filters]), blocks.dtype)
-            return self._scatter(blocks, indices, base, params, add=False)
+            return ops.sparse_scatter_zeros(blocks, indices, tf.stack([batch, *out_hw]), params.bsize_out,
+                                            impl=self.impl)
 
         def dense():
             y = tf.nn.conv2d(x, self.conv.kernel, _pair(self.strides), "SAME")
-            y = y + self.conv.bias if self.use_bias else y
+            return y + self.conv.bias if self.use_bias else y
+
+        def keep_active(y):
             return tf.where(_coverage(indices, params, batch, out_hw), y, tf.zeros([], y.dtype))
 
-        return self._sparse_or_dense(indices, params, batch, sparse, dense)
+        return self._sparse_or_dense(indices, params, batch, sparse, dense, keep_active)
 
     def compute_output_shape(self, input_shape):
         batch, height, width, _ = input_shape[0]
@@ -271,10 +280,13 @@ class SparseResBlock(_SparseBlockLayer):
             return self._scatter(blocks[:tf.shape(indices)[0]], indices, shortcut, params, add=True)
 
         def dense():
-            covered = _coverage(indices, params, tf.shape(x)[0], shortcut.shape[1:3])
-            return tf.where(covered, shortcut + self._residual(x, training, "SAME"), shortcut)
+            return shortcut + self._residual(x, training, "SAME")
 
-        return self._sparse_or_dense(indices, params, tf.shape(x)[0], sparse, dense, allowed=not training)
+        def keep_active(y):
+            return tf.where(_coverage(indices, params, tf.shape(x)[0], shortcut.shape[1:3]), y, shortcut)
+
+        return self._sparse_or_dense(indices, params, tf.shape(x)[0], sparse, dense, keep_active,
+                                     allowed=not training)
 
     def _residual(self, x, training, padding, inside=None):
         """BN-ReLU-conv ×3; VALID on gathered blocks (``inside`` marks their in-image pixels), SAME densely."""
