@@ -1,6 +1,6 @@
 # make demo  - set up .venv (TensorFlow first, then the package), run the main job on embedded data
 # make test  - same set-up, then the whole test suite
-# make bench - import/load/epoch-time, RevNet memory and DN cost benchmarks into docs/BENCHMARKS.md
+# make bench - import/load/epoch-time, RevNet memory, DN cost and SBNet speed-up benchmarks into docs/BENCHMARKS.md
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(PY) tools/bench_epoch.py
 	$(PY) tools/bench_revnet.py
 	$(PY) tools/bench_divnorm.py
+	$(PY) tools/bench_sbnet.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

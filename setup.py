@@ -63,7 +63,12 @@ class BuildTensorFlowOps(build_ext):
     """Compiles each extension with g++ (and nvcc for ``*.cu.cc``) using TensorFlow's own flags."""
 
     def build_extension(self, ext):
-        import tensorflow as tf
+        try:
+            import tensorflow as tf
+        except ImportError as error:
+            raise RuntimeError("zoo's ops compile against the installed TensorFlow: install it first "
+                               "(pip install -r requirements.txt), then pip install -e . --no-build-isolation"
+                               ) from error
 
         compile_flags = tf.sysconfig.get_compile_flags()
         link_flags = tf.sysconfig.get_link_flags()

@@ -27,6 +27,7 @@ from zoo import metaopt  # noqa: E402,F401  (registers model builders)
 from zoo import resnet  # noqa: E402,F401  (registers model builders)
 from zoo import reweight  # noqa: E402,F401  (registers model builders)
 from zoo import revnet  # noqa: E402,F401  (registers model builders)
+from zoo import sbnet  # noqa: E402,F401  (registers model builders)
 from zoo.export import export_saved_model  # noqa: E402
 from zoo.registry import list_models, load, model_info, register_model  # noqa: E402
 

@@ -234,6 +234,15 @@ def test_indices_out_of_range_raise_invalid_argument(impl, case):
 
 
 @pytest.mark.parametrize("impl", IMPLS)
+def test_writing_repeated_blocks_raises_invalid_argument(impl):
+    if impl == "native" and compiled.sbnet is None:
+        pytest.skip(compiled.load_error)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="distinct"):
+        ops.sparse_scatter(np.ones((2, 2, 2, 1), np.float32), [[0, 1, 0], [0, 1, 0]], np.ones((1, 4, 4, 1), "f4"), 2,
+                           impl=impl)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
 def test_mismatched_blocks_and_base_raise_invalid_argument(impl):
     if impl == "native" and compiled.sbnet is None:
         pytest.skip(compiled.load_error)

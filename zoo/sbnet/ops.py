@@ -1,10 +1,10 @@
 """SBNet's three block ops — ``reduce_mask``, ``sparse_gather``, ``sparse_scatter`` — with their gradients.
 
 ``sparse_scatter_zeros`` is the scatter onto a zero image that a sparse convolution needs, without a base
-tensor to copy. Each op has two implementations with identical semantics: the compiled kernels (``impl="native"``, from
-``custom_ops/sbnet`` through :mod:`zoo.ops`) and pure TensorFlow (``impl="tf"``), which needs no library and
-so gives SavedModels that load in stock TensorFlow. ``impl="auto"`` (the default) uses the native kernels
-when the library is loaded and pure TensorFlow otherwise.
+tensor to copy. Each op has two implementations with identical semantics: the compiled kernels
+(``impl="native"``, from ``custom_ops/sbnet`` through :mod:`zoo.ops`) and pure TensorFlow (``impl="tf"``),
+which needs no library and so gives SavedModels that load in stock TensorFlow. ``impl="auto"`` (the default)
+uses the native kernels when the library is loaded and pure TensorFlow otherwise.
 
 Geometry: block ``(n, i, j)`` covers rows ``boffset[0] + i·bstride[0] …`` (``bsize[0]`` of them) and the
 matching columns of image ``n``. Gathering reads zeros outside the image; scattering skips pixels outside it.
@@ -191,6 +191,11 @@ def _scatter_tf(blocks, indices, base, geometry, add, transpose):
     tf.debugging.assert_equal(tf.shape(blocks)[3], tf.shape(base)[3],
                               message="blocks must have as many channels as base")
     _assert_indices_in_range(indices, tf.shape(base), geometry)
+    if not add:
+        wide = tf.cast(indices, tf.int64)  # block rows and columns are < 2**21 for any image TF can hold
+        keys = (wide[:, 0] * 2**21 + wide[:, 1]) * 2**21 + wide[:, 2]
+        tf.debugging.assert_equal(tf.size(tf.unique(keys).y), tf.size(keys),
+                                  message="writing blocks (add=False) needs distinct indices")
     pixels, inside = _block_pixels(indices, geometry, tf.shape(base))
     pixels, updates = tf.boolean_mask(pixels, inside), tf.boolean_mask(blocks, inside)
     if add:
