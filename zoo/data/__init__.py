@@ -1,4 +1,4 @@
-"""Datasets available offline: Fashion-MNIST (real), its embedded test slice, and procedural scenes."""
+"""Datasets available offline: Fashion-MNIST (real), its embedded test slice, procedural scenes and glyphs."""
 from zoo.data.fashion_mnist import CLASS_NAMES, load_fashion_mnist
 from zoo.data.samples import load_sample
 
