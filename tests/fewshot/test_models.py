@@ -54,3 +54,23 @@ def test_protonet_weights_serve_semi_supervised_inference(episode, tmp_path):
 def test_bad_refinement_is_a_value_error():
     with pytest.raises(ValueError, match="refinement"):
         zoo.fewshot.FewShotClassifier("kmeans")
+
+
+def test_episodic_training_lowers_the_loss_and_resumes(tmp_path):
+    from zoo.fewshot import training
+
+    rng = np.random.default_rng(1)
+    means = rng.integers(40, 215, (8, 1, 1))  # classes that differ in brightness: learnable in a few steps
+    images = np.clip(means[np.repeat(np.arange(8), 12)] + rng.normal(0, 20, (96, 28, 28)), 0, 255).astype(np.uint8)
+    sampler = EpisodeSampler(images, np.repeat(np.arange(8), 12),
+                             EpisodeConfig(n_way=3, k_shot=1, n_query=3, n_unlabeled=2, n_distractor=1),
+                             label_ratio=0.5)
+    model = zoo.load("soft-kmeans-conv4", pretrained=False, filters=8)
+    checkpoint = str(tmp_path / "ckpt.weights.h5")
+    losses = training.train_episodic(model, sampler, steps=30, lr=3e-3, checkpoint=checkpoint, checkpoint_every=10,
+                                     verbose=0)
+    assert np.mean(losses[-10:]) < np.mean(losses[:10])
+    accuracy, half_interval = training.evaluate(model, sampler, episodes=20, first_episode=10_000)
+    assert accuracy > 0.5 and 0 <= half_interval < 0.25
+    resumed = zoo.load("soft-kmeans-conv4", pretrained=False, filters=8)
+    assert training.train_episodic(resumed, sampler, steps=30, checkpoint=checkpoint, verbose=0) == []
