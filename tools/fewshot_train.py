@@ -1,0 +1,79 @@
+"""Episodic training of one semi-supervised few-shot model on Glyphs (or another source), then its test score.
+
+    python tools/fewshot_train.py --model=masked-soft-kmeans-conv4 --shots=1 --distractors
+    python tools/fewshot_train.py --model=protonet-conv4 --shots=5 --steps=3000 --publish_as=glyphs
+
+Training episodes: 5-way, K-shot, 5 queries and M = 5 unlabeled images per class (+ 5 distractor classes with
+--distractors); test: 600 episodes of the test classes with M = 20, as in the paper. Resumable: checkpoints in
+OUTPUT/RUN/. The run's result goes to OUTPUT/RUN/result.json, which tools/fewshot_eval.py --table reads.
+"""
+import json
+import pathlib
+import shlex
+import sys
+import time
+
+from absl import app, flags
+
+import zoo
+from zoo.fewshot import sources, training
+from zoo.training import records
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("model", "protonet-conv4", "registered few-shot model")
+flags.DEFINE_integer("shots", 1, "K labeled images per class")
+flags.DEFINE_bool("distractors", False, "add 5 distractor classes of unlabeled images to every episode")
+flags.DEFINE_integer("steps", 2000, "training episodes (paper, Omniglot: 20,000)")
+flags.DEFINE_float("lr", 1e-3, "Adam learning rate, halved 4 times at equal intervals")
+flags.DEFINE_float("weight_decay", 5e-5, "L2 weight decay on the kernels")
+flags.DEFINE_enum("source", "glyphs", list(sources.SOURCES), "episode source")
+flags.DEFINE_integer("examples_per_class", 40, "Glyphs renderings per class")
+flags.DEFINE_float("label_ratio", 0.4, "labeled fraction of every class's images (split per image)")
+flags.DEFINE_integer("test_episodes", 600, "test episodes (95% intervals over them)")
+flags.DEFINE_integer("seed", 0, "data split, episode stream and initialisation")
+flags.DEFINE_string("output", "runs/fewshot", "directory of the runs")
+flags.DEFINE_string("publish_as", "", "also write a manifest-ready weight record MODEL.TAG (then run "
+                    "tools/publish_weights.py --record=...)")
+
+
+def run_name(model, shots, distractors):
+    """Directory name of one run."""
+    return f"{model}_{shots}shot{'_distractors' if distractors else ''}"
+
+
+def main(argv):
+    del argv
+    import keras
+
+    keras.utils.set_random_seed(FLAGS.seed)
+    run = pathlib.Path(FLAGS.output) / run_name(FLAGS.model, FLAGS.shots, FLAGS.distractors)
+    run.mkdir(parents=True, exist_ok=True)
+    train_sampler, test_sampler = sources.paper_samplers(FLAGS.source, FLAGS.shots, FLAGS.distractors,
+                                                         FLAGS.examples_per_class, FLAGS.label_ratio, FLAGS.seed,
+                                                         cache_dir=pathlib.Path(FLAGS.output) / "cache")
+    model = zoo.load(FLAGS.model, pretrained=False)
+    started = time.time()
+    training.train_episodic(model, train_sampler, FLAGS.steps, lr=FLAGS.lr, weight_decay=FLAGS.weight_decay,
+                            checkpoint=str(run / "checkpoint.weights.h5"))
+    seconds = time.time() - started
+    accuracy, interval = training.evaluate(model, test_sampler, FLAGS.test_episodes)
+    command = shlex.join(["python", *sys.argv])
+    result = {"model": FLAGS.model, "shots": FLAGS.shots, "distractors": FLAGS.distractors, "steps": FLAGS.steps,
+              "source": FLAGS.source, "accuracy": accuracy, "interval": interval,
+              "test_episodes": FLAGS.test_episodes, "train_seconds": round(seconds), "command": command}
+    (run / "result.json").write_text(json.dumps(result, indent=2))
+    print(f"{run.name}: {100 * accuracy:.2f} ± {100 * interval:.2f}% over {FLAGS.test_episodes} test episodes")
+    if FLAGS.publish_as:
+        records.write_weight_record(
+            model, run, f"{FLAGS.model}.{FLAGS.publish_as}", architecture=FLAGS.model, builder_kwargs={},
+            dataset=FLAGS.source, split="test", preprocessing="uint8 images (x / 255 inside the model)",
+            metrics={f"5way_{FLAGS.shots}shot{'_distractors' if FLAGS.distractors else ''}_accuracy":
+                     round(accuracy, 4), "interval_95": round(interval, 4), "test_episodes": FLAGS.test_episodes},
+            command=command, training={"steps": FLAGS.steps, "lr": FLAGS.lr, "optimizer": "adam",
+                                       "weight_decay": FLAGS.weight_decay, "seed": FLAGS.seed,
+                                       "seconds": round(seconds), "label_ratio": FLAGS.label_ratio,
+                                       "examples_per_class": FLAGS.examples_per_class})
+
+
+if __name__ == "__main__":
+    app.run(main)
