@@ -6,7 +6,9 @@ import zoo
 from zoo import evaluation, weights
 from zoo.data import load_sample
 
-SHIPPED = sorted(weights.load_manifest(weights.MANIFEST_PATH))
+# Fashion-MNIST classifiers; the other families check their weights' golden outputs in their own tests.
+SHIPPED = sorted(name for name, spec in weights.load_manifest(weights.MANIFEST_PATH).items()
+                 if spec.dataset == "fashion_mnist")
 
 
 def test_something_is_shipped():

@@ -13,6 +13,7 @@ import shlex
 import sys
 import time
 
+import numpy as np
 from absl import app, flags
 
 import zoo
@@ -64,8 +65,14 @@ def main(argv):
     (run / "result.json").write_text(json.dumps(result, indent=2))
     print(f"{run.name}: {100 * accuracy:.2f} ± {100 * interval:.2f}% over {FLAGS.test_episodes} test episodes")
     if FLAGS.publish_as:
-        records.write_weight_record(
-            model, run, f"{FLAGS.model}.{FLAGS.publish_as}", architecture=FLAGS.model, builder_kwargs={},
+        publish_record(model, run, accuracy, interval, command, seconds)
+
+
+def publish_record(model, run, accuracy, interval, command, seconds):
+    """``MODEL.TAG`` weights and a manifest-ready record with golden logits on :func:`sources.golden_episode`."""
+    name = f"{FLAGS.model}.{FLAGS.publish_as}"
+    record = records.write_weight_record(
+            model, run, name, architecture=FLAGS.model, builder_kwargs={},
             dataset=FLAGS.source, split="test", preprocessing="uint8 images (x / 255 inside the model)",
             metrics={f"5way_{FLAGS.shots}shot{'_distractors' if FLAGS.distractors else ''}_accuracy":
                      round(accuracy, 4), "interval_95": round(interval, 4), "test_episodes": FLAGS.test_episodes},
@@ -73,6 +80,10 @@ def main(argv):
                                        "weight_decay": FLAGS.weight_decay, "seed": FLAGS.seed,
                                        "seconds": round(seconds), "label_ratio": FLAGS.label_ratio,
                                        "examples_per_class": FLAGS.examples_per_class})
+    logits = model(sources.golden_episode(), training=False).numpy()
+    record["golden"] = {"episode": "zoo.fewshot.sources.golden_episode()", "logits": logits.round(4).tolist(),
+                        "atol": 1e-3 * float(np.abs(logits).max()) + 1e-3}
+    (run / f"{name}.json").write_text(json.dumps({name: record}, indent=2))
 
 
 if __name__ == "__main__":

@@ -45,6 +45,14 @@ def paper_samplers(name, shots, distractors, examples_per_class=40, label_ratio=
     return sampler("train", 5), sampler("test", 20)
 
 
+def golden_episode():
+    """A small fixed Glyphs episode (test classes; 5-way 1-shot, 2 queries, 3 unlabeled + 2 distractor classes)
+    whose logits the shipped weights record, so ``zoo.load`` can be checked against them."""
+    images, labels = glyphs.make_glyphs("test", num_classes=10, examples_per_class=8, seed=0)
+    config = EpisodeConfig(n_way=5, k_shot=1, n_query=2, n_unlabeled=3, n_distractor=2)
+    return EpisodeSampler(images, labels, config, label_ratio=0.5, seed=0).episode(0)
+
+
 def _cached_glyphs(split, examples_per_class, seed, cache_dir):
     if cache_dir is None:
         return glyphs.make_glyphs(split, examples_per_class=examples_per_class, seed=seed)
