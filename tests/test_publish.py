@@ -34,3 +34,12 @@ def test_weights_table_lists_each_weight_with_its_accuracy_and_command(tiny_zoo)
     table = publish.weights_table({tiny_zoo.name: tiny_zoo})
     assert "`resnet-32.tiny`" in table and "`tiny test run`" in table
     assert f"{100 * tiny_zoo.metrics['top1_accuracy']:.2f}%" in table and "1 epochs × 2 steps" in table
+
+
+def test_weights_table_lists_the_metrics_of_non_classifiers(tiny_zoo):
+    import dataclasses
+
+    spec = dataclasses.replace(tiny_zoo, metrics={"mean_iou": 0.5, "pixel_accuracy": 0.99},
+                               training={"steps": 1500, "seconds": 600, "machine": "2 CPU cores"})
+    table = publish.weights_table({spec.name: spec})
+    assert "mean_iou 0.5, pixel_accuracy 0.99" in table and "1500 steps, 10 min on 2 CPU cores" in table

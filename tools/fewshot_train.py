@@ -11,7 +11,6 @@ import json
 import pathlib
 import shlex
 import sys
-import time
 
 import numpy as np
 from absl import app, flags
@@ -53,10 +52,10 @@ def main(argv):
                                                          FLAGS.examples_per_class, FLAGS.label_ratio, FLAGS.seed,
                                                          cache_dir=pathlib.Path(FLAGS.output) / "cache")
     model = zoo.load(FLAGS.model, pretrained=False)
-    started = time.time()
+    checkpoint = str(run / "checkpoint.weights.h5")
     training.train_episodic(model, train_sampler, FLAGS.steps, lr=FLAGS.lr, weight_decay=FLAGS.weight_decay,
-                            checkpoint=str(run / "checkpoint.weights.h5"))
-    seconds = time.time() - started
+                            checkpoint=checkpoint)
+    seconds = training.checkpoint_seconds(checkpoint)
     accuracy, interval = training.evaluate(model, test_sampler, FLAGS.test_episodes)
     command = shlex.join(["python", *sys.argv])
     result = {"model": FLAGS.model, "shots": FLAGS.shots, "distractors": FLAGS.distractors, "steps": FLAGS.steps,
@@ -73,7 +72,12 @@ def publish_record(model, run, accuracy, interval, command, seconds):
     name = f"{FLAGS.model}.{FLAGS.publish_as}"
     record = records.write_weight_record(
             model, run, name, architecture=FLAGS.model, builder_kwargs={},
-            dataset=FLAGS.source, split="test", preprocessing="uint8 images (x / 255 inside the model)",
+            dataset=FLAGS.source,
+            split={"train": f"{FLAGS.source} train classes, {FLAGS.examples_per_class} renderings each, "
+                            f"{FLAGS.label_ratio:.0%} labeled",
+                   "test": f"{FLAGS.test_episodes} episodes of the test classes, M = 20 unlabeled per class"},
+            preprocessing={"input_dtype": "uint8", "input_shape": [28, 28, 1], "scale": 1 / 255,
+                           "inputs": "episode dict: support, support_labels, query, unlabeled"},
             metrics={f"5way_{FLAGS.shots}shot{'_distractors' if FLAGS.distractors else ''}_accuracy":
                      round(accuracy, 4), "interval_95": round(interval, 4), "test_episodes": FLAGS.test_episodes},
             command=command, training={"steps": FLAGS.steps, "lr": FLAGS.lr, "optimizer": "adam",

@@ -19,8 +19,9 @@ def main(argv):
     del argv
     spec = publish.publish(RECORD.value, PRETRAINED_DIR.value)
     print(f"published {spec.name}: {spec.file} ({spec.size_bytes} bytes), metrics {spec.metrics}")
-    body = ("Every shipped weight, from `pretrained/manifest.json` (accuracy on the full test split, measured by the "
-            "training command at the end of its run; `zoo eval NAME --full` re-measures it).\n\n"
+    body = ("Every shipped weight, from `pretrained/manifest.json`: its result on the full test split (classifiers: "
+            "top-1 accuracy; `zoo eval NAME --full` re-measures it) or test set named in its section, measured by "
+            "the training command at the end of its run.\n\n"
             + publish.weights_table(weights.load_manifest()))
     benchmark.write_section(RESULTS.value, "Pretrained weights", body, shlex.join(["python", *sys.argv]))
 

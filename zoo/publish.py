@@ -53,14 +53,24 @@ def publish(record_path, pretrained_dir=None, manifest_path=None):
 
 
 def weights_table(manifest):
-    """A markdown table of every weight in ``manifest``: data, scale of the run, accuracy and command."""
+    """A markdown table of every weight in ``manifest``: data, scale of the run, its metrics and command."""
     rows = []
     for name, spec in sorted(manifest.items()):
-        training = spec.training
-        scale = (f"{training.get('epochs')} epochs × {training.get('steps', 0) // max(training.get('epochs', 1), 1)}"
-                 f" steps, batch {training.get('batch_size')}, {training.get('seconds', 0) / 60:.0f} min on "
-                 f"{training.get('machine', '?')}")
         rows.append((f"`{name}`", registry.get_model_spec(name).paper, f"{spec.dataset} {spec.split.get('train')}",
-                     f"{100 * spec.metrics['top1_accuracy']:.2f}% ({spec.metrics['test_examples']} test images)",
-                     scale, f"`{spec.command}`"))
-    return benchmark.markdown_table(("weight", "paper", "trained on", "top-1 accuracy", "run", "command"), rows)
+                     _metric_summary(spec.metrics), _run_scale(spec.training), f"`{spec.command}`"))
+    return benchmark.markdown_table(("weight", "paper", "trained on", "result", "run", "command"), rows)
+
+
+def _metric_summary(metrics):
+    """Top-1 accuracy of a classifier; otherwise every recorded metric."""
+    if "top1_accuracy" in metrics:
+        return f"{100 * metrics['top1_accuracy']:.2f}% top-1 ({metrics['test_examples']} test images)"
+    return ", ".join(f"{key} {value}" for key, value in metrics.items())
+
+
+def _run_scale(training):
+    minutes = f"{training.get('seconds', 0) / 60:.0f} min on {training.get('machine', '?')}"
+    if training.get("epochs"):
+        steps = training.get("steps", 0) // max(training["epochs"], 1)
+        return f"{training['epochs']} epochs × {steps} steps, batch {training.get('batch_size')}, {minutes}"
+    return f"{training.get('steps', '?')} steps, {minutes}"

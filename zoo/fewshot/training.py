@@ -1,6 +1,8 @@
 """Episodic training and evaluation of :class:`~zoo.fewshot.models.FewShotClassifier` (paper §4: Adam,
 lr 1e-3 halved on a step grid, weight decay 5e-5; accuracy over many test episodes with a 95% interval)."""
+import json
 import math
+import time
 
 import keras
 import numpy as np
@@ -30,11 +32,13 @@ def train_episodic(model, sampler, steps, lr=1e-3, halvings=4, weight_decay=5e-5
                    checkpoint=None, checkpoint_every=500, verbose=1):
     """Train ``model`` on episodes ``first_episode, first_episode + 1, …`` of ``sampler`` for ``steps`` steps.
 
-    ``checkpoint`` (a ``.weights.h5`` path): resume from it when it exists (with its step count in a ``.step``
-    file beside it) and save it every ``checkpoint_every`` steps. Returns the per-step losses.
+    ``checkpoint`` (a ``.weights.h5`` path): resume from it when it exists (its step count and the training
+    seconds so far in a ``.json`` file beside it, see :func:`checkpoint_seconds`) and save it every
+    ``checkpoint_every`` steps. Returns the per-step losses of this call.
     """
     optimizer = keras.optimizers.Adam(halving_schedule(lr, steps, halvings))
-    start = _resume(model, optimizer, checkpoint)
+    start, seconds = _resume(model, optimizer, checkpoint)
+    started = time.time()
 
     @tf.function(reduce_retracing=True)
     def step(episode):
@@ -53,8 +57,14 @@ def train_episodic(model, sampler, steps, lr=1e-3, halvings=4, weight_decay=5e-5
         losses.append(float(loss))
         progress.update(i + 1, [("loss", float(loss)), ("accuracy", float(accuracy))])
         if checkpoint and ((i + 1) % checkpoint_every == 0 or i + 1 == steps):
-            _save(model, optimizer, checkpoint, i + 1)
+            _save(model, checkpoint, i + 1, seconds + time.time() - started)
     return losses
+
+
+def checkpoint_seconds(checkpoint):
+    """Training seconds accumulated over every call that trained ``checkpoint``."""
+    with open(f"{checkpoint}.json") as f:
+        return json.load(f)["seconds"]
 
 
 def evaluate(model, sampler, episodes=600, first_episode=0):
@@ -77,16 +87,17 @@ def _tensors(episode):
 
 
 def _resume(model, optimizer, checkpoint):
+    """(step, seconds) of an existing checkpoint, loaded into ``model``; (0, 0) without one."""
     if not checkpoint or not tf.io.gfile.exists(checkpoint):
-        return 0
+        return 0, 0.0
     model.load_weights(checkpoint)
-    with open(f"{checkpoint}.step") as f:
-        step = int(f.read())
-    optimizer.iterations.assign(step)  # the schedule continues; Adam's moments restart
-    return step
+    with open(f"{checkpoint}.json") as f:
+        state = json.load(f)
+    optimizer.iterations.assign(state["step"])  # the schedule continues; Adam's moments restart
+    return state["step"], state["seconds"]
 
 
-def _save(model, optimizer, checkpoint, step):
+def _save(model, checkpoint, step, seconds):
     model.save_weights(checkpoint)
-    with open(f"{checkpoint}.step", "w") as f:
-        f.write(str(step))
+    with open(f"{checkpoint}.json", "w") as f:
+        json.dump({"step": step, "seconds": round(seconds, 1)}, f)
