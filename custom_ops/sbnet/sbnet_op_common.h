@@ -110,6 +110,17 @@ inline bool HasDuplicates(const Tensor& indices) {
   return std::adjacent_find(keys.begin(), keys.end()) != keys.end();
 }
 
+// Validates the inputs of ZooSbnetSparseGather (x, indices) and allocates its output `blocks`.
+inline Status PrepareGather(OpKernelContext* ctx, const BlockGeometry& g, bool transpose, ImageShape* shape,
+                            Tensor** blocks) {
+  TF_RETURN_IF_ERROR(CheckImage(ctx->input(0), "x", shape));
+  TF_RETURN_IF_ERROR(CheckIndices(ctx->input(1), *shape, g));
+  const int64_t num_blocks = ctx->input(1).dim_size(0);
+  const TensorShape out_shape = transpose ? TensorShape({num_blocks, shape->c, g.size_h, g.size_w})
+                                          : TensorShape({num_blocks, g.size_h, g.size_w, shape->c});
+  return ctx->allocate_output(0, out_shape, blocks);
+}
+
 // What a validated scatter does: the image, the geometry with the blocks' size, and whether blocks collide.
 struct ScatterPlan {
   ImageShape shape{};

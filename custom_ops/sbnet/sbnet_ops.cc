@@ -125,14 +125,9 @@ class SparseGatherOp : public OpKernel {
     const Tensor& x = ctx->input(0);
     const Tensor& indices = ctx->input(1);
     ImageShape shape;
-    OP_REQUIRES_OK(ctx, CheckImage(x, "x", &shape));
-    OP_REQUIRES_OK(ctx, CheckIndices(indices, shape, geometry_));
-    const int64_t num_blocks = indices.dim_size(0);
-    const TensorShape out_shape =
-        transpose_ ? TensorShape({num_blocks, shape.c, geometry_.size_h, geometry_.size_w})
-                   : TensorShape({num_blocks, geometry_.size_h, geometry_.size_w, shape.c});
     Tensor* blocks = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &blocks));
+    OP_REQUIRES_OK(ctx, PrepareGather(ctx, geometry_, transpose_, &shape, &blocks));
+    const int64_t num_blocks = indices.dim_size(0);
     const int64_t block_elements = int64_t{geometry_.size_h} * geometry_.size_w * shape.c;
     const T* src = x.flat<T>().data();
     const int32_t* idx = indices.flat<int32_t>().data();

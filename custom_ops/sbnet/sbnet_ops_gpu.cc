@@ -100,14 +100,9 @@ class SparseGatherGpuOp : public OpKernel {
     const Tensor& x = ctx->input(0);
     const Tensor& indices = ctx->input(1);
     ImageShape shape;
-    OP_REQUIRES_OK(ctx, CheckImage(x, "x", &shape));
-    OP_REQUIRES_OK(ctx, CheckIndices(indices, shape, geometry_));
-    const int64_t num_blocks = indices.dim_size(0);
-    const TensorShape out_shape =
-        transpose_ ? TensorShape({num_blocks, shape.c, geometry_.size_h, geometry_.size_w})
-                   : TensorShape({num_blocks, geometry_.size_h, geometry_.size_w, shape.c});
     Tensor* blocks = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->allocate_output(0, out_shape, &blocks));
+    OP_REQUIRES_OK(ctx, PrepareGather(ctx, geometry_, transpose_, &shape, &blocks));
+    const int64_t num_blocks = indices.dim_size(0);
     Tensor device_indices;
     OP_REQUIRES_OK(ctx, IndicesToDevice(ctx, indices, &device_indices));
     OP_REQUIRES_OK(ctx, CudaStatus(GatherBlocksGpu(CudaData<T>(x), shape, geometry_,
