@@ -91,7 +91,7 @@ def main(argv):
         "`sparse=False`. Sparse: `SparseConv2D` / `SparseResBlock` stacks sharing one `reduce_mask`, "
         "`dense_fallback=None` (always sparse); the next-to-last column is the layers' default "
         f"`dense_fallback={FALLBACK}` at 100% density. Interleaved rounds in one process, median of "
-        f"{repeats}; the machine was shared with other jobs, so single cells are noisy.",
+        f"{repeats}; the machine is shared, so single cells vary between runs (up to about ±25%).",
         "One 3×3 convolution (C → C):",
         speedup_table("conv", stages, densities, results, fallback),
         "Residual units (bottleneck 1×1 C→C/4, 3×3, 1×1 C/4→C, BN-ReLU before each):",
