@@ -175,6 +175,20 @@ inline Status PlanScatter(const Tensor& blocks, const Tensor& indices, const Ima
   return Status();
 }
 
+// Validates the inputs of ZooSbnetSparseScatter (blocks, indices, base) and gives its output `y`: base's own
+// buffer when TensorFlow can forward it, else a new one, in which case `*copy_base` asks the caller to copy
+// base into it before scattering.
+inline Status PrepareScatter(OpKernelContext* ctx, const BlockGeometry& g, bool add, bool transpose,
+                             ScatterPlan* plan, Tensor** y, bool* copy_base) {
+  const Tensor& base = ctx->input(2);
+  ImageShape shape;
+  TF_RETURN_IF_ERROR(CheckImage(base, "base", &shape));
+  TF_RETURN_IF_ERROR(PlanScatter(ctx->input(0), ctx->input(1), shape, g, add, transpose, plan));
+  TF_RETURN_IF_ERROR(ctx->forward_input_or_allocate_output({2}, 0, base.shape(), y));
+  *copy_base = (*y)->tensor_data().data() != base.tensor_data().data();
+  return Status();
+}
+
 // Outputs of reduce_mask from one flag per block (row-major over [N, bcount_h, bcount_w]): the active
 // blocks' (n, row, column) in that order, and their number.
 inline Status EmitActiveIndices(OpKernelContext* ctx, const std::vector<uint8_t>& active,

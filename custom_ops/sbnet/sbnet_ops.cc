@@ -203,21 +203,17 @@ class SparseScatterOp : public OpKernel {
   }
 
   void Compute(OpKernelContext* ctx) override {
-    const Tensor& blocks = ctx->input(0);
-    const Tensor& indices = ctx->input(1);
     const Tensor& base = ctx->input(2);
-    ImageShape shape;
-    OP_REQUIRES_OK(ctx, CheckImage(base, "base", &shape));
     ScatterPlan plan;
-    OP_REQUIRES_OK(ctx, PlanScatter(blocks, indices, shape, geometry_, add_, transpose_, &plan));
     Tensor* y = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->forward_input_or_allocate_output({2}, 0, base.shape(), &y));
-    if (y->flat<T>().data() != base.flat<T>().data()) {
+    bool copy_base = false;
+    OP_REQUIRES_OK(ctx, PrepareScatter(ctx, geometry_, add_, transpose_, &plan, &y, &copy_base));
+    if (copy_base) {
       const T* from = base.flat<T>().data();
       T* to = y->flat<T>().data();
       ParallelFor(ctx, base.NumElements(), 1, [&](int64_t b, int64_t e) { std::copy(from + b, from + e, to + b); });
     }
-    ScatterInto(ctx, blocks, indices, plan, add_, transpose_, y->flat<T>().data());
+    ScatterInto(ctx, ctx->input(0), ctx->input(1), plan, add_, transpose_, y->flat<T>().data());
   }
 
  private:

@@ -129,14 +129,11 @@ class SparseScatterGpuOp : public OpKernel {
     const Tensor& blocks = ctx->input(0);
     const Tensor& indices = ctx->input(1);
     const Tensor& base = ctx->input(2);
-    ImageShape shape;
-    OP_REQUIRES_OK(ctx, CheckImage(base, "base", &shape));
     ScatterPlan plan;
-    OP_REQUIRES_OK(ctx, PlanScatter(blocks, indices, shape, geometry_, add_, transpose_, &plan));
-
     Tensor* y = nullptr;
-    OP_REQUIRES_OK(ctx, ctx->forward_input_or_allocate_output({2}, 0, base.shape(), &y));
-    if (y->flat<T>().data() != base.flat<T>().data()) {
+    bool copy_base = false;
+    OP_REQUIRES_OK(ctx, PrepareScatter(ctx, geometry_, add_, transpose_, &plan, &y, &copy_base));
+    if (copy_base) {
       OP_REQUIRES_OK(ctx, CudaStatus(cudaMemcpyAsync(y->flat<T>().data(), base.flat<T>().data(),
                                                      base.TotalBytes(), cudaMemcpyDeviceToDevice, Stream(ctx)),
                                      "copying base"));
