@@ -1,0 +1,78 @@
+"""GHN and SGD training on tiny synthetic data: they run, learn, checkpoint and resume; accuracy bookkeeping."""
+import numpy as np
+import pytest
+
+from zoo.ghn import graph as G
+from zoo.ghn import search, training
+from zoo.ghn.hypernet import GraphHyperNetwork
+
+TINY_GHN = {"hidden": 8, "message_hidden": 8, "decoder_hidden": 8, "sweeps": 1, "max_shape": (5, 5, 4, 4)}
+NETWORK = {"stages": (1,), "channels": 4}
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 300).astype(np.int32)
+    # class-dependent brightness: learnable in a few steps
+    images = (rng.uniform(0, 60, (300, 12, 12, 1)) + 18 * labels[:, None, None, None]).astype(np.uint8)
+    return {"train": (images[:200], labels[:200]), "validation": (images[200:250], labels[200:250]),
+            "test": (images[250:], labels[250:])}
+
+
+def test_train_ghn_learns_and_resumes(data, tmp_path):
+    ghn = GraphHyperNetwork(**TINY_GHN)
+    config = training.GHNConfig(steps=4, num_nodes=4, meta_batch=2, batch_size=16, lr=1e-2)
+    before = [w.numpy().copy() for w in ghn.weights]
+    history = training.train_ghn(ghn, data, config, NETWORK, checkpoint_dir=tmp_path)
+    assert history["step"] == [1, 2, 3, 4] and np.isfinite(history["loss"]).all()
+    assert any(not np.array_equal(a, w.numpy()) for a, w in zip(before, ghn.weights))
+    resumed = GraphHyperNetwork(**TINY_GHN)
+    history = training.train_ghn(resumed, data, training.GHNConfig(**{**vars(config), "steps": 5}), NETWORK,
+                                 checkpoint_dir=tmp_path)
+    assert history["step"] == [1, 2, 3, 4, 5]  # restored the first four, trained one more
+    graph = G.random_network(4, np.random.default_rng(9), **NETWORK)
+    assert all(np.isfinite(v).all() for v in resumed.predict_parameters(graph).values())
+
+
+def test_train_network_records_checkpoints_and_learns(data):
+    graph = G.NetworkGraph(G.Cell(["cell_input", "sep_conv_3x3", "avg_pool_3x3", "cell_output"],
+                                  [[], [0], [0, 1], [2]]), **NETWORK)
+    config = training.SGDConfig(steps=60, batch_size=32, lr=0.1, checkpoints=(1, 10, 60), validation_examples=50)
+    network, result = training.train_network(graph, data, config)
+    assert set(result["validation_accuracy_at"]) == {1, 10, 60} == set(result["seconds_at"])
+    assert result["seconds_at"][1] <= result["seconds_at"][10] <= result["seconds_at"][60]
+    assert result["validation_accuracy_at"][60] > 0.3 and result["test_accuracy"] > 0.2  # chance is 0.1
+    moving = training.accuracy(graph, network.parameters, *data["test"], bn_state=network.bn_state)
+    assert moving == result["test_accuracy"]
+
+
+def test_accuracy_counts_correct_predictions(data):
+    graph = G.NetworkGraph(G.Cell(["cell_input", "identity", "cell_output"], [[], [0], [1]]), **NETWORK)
+    params = {name: np.zeros(shape, np.float32) for name, shape in graph.parameter_shapes().items()}
+    images, labels = data["test"]
+    # all-zero classifier: every logit ties and argmax picks class 0
+    assert training.accuracy(graph, params, images, labels, batch_size=7) == np.mean(labels == 0)
+
+
+def test_score_architectures_and_correlations(data):
+    ghn = GraphHyperNetwork(**TINY_GHN)
+    graphs = [G.random_network(5, np.random.default_rng(i), **NETWORK) for i in range(3)]
+    scores = search.score_architectures(ghn, graphs, data, validation_examples=40)
+    assert len(scores["validation_accuracy"]) == len(scores["test_accuracy"]) == len(scores["seconds"]) == 3
+    assert all(0 <= a <= 1 for a in scores["validation_accuracy"])
+
+
+def test_correlations_match_their_definitions():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=30), rng.normal(size=30)
+    y = y + x
+    result = search.correlations(x, y)
+    np.testing.assert_allclose(result["pearson"], np.corrcoef(x, y)[0, 1])
+    ranks = lambda v: np.argsort(np.argsort(v))  # noqa: E731 (no ties in continuous draws)
+    np.testing.assert_allclose(result["spearman"], np.corrcoef(ranks(x), ranks(y))[0, 1])
+    pairs = [(i, j) for i in range(30) for j in range(i + 1, 30)]
+    concordance = sum(np.sign(x[i] - x[j]) * np.sign(y[i] - y[j]) for i, j in pairs) / len(pairs)
+    np.testing.assert_allclose(result["kendall"], concordance)
+    with pytest.raises(ValueError, match="equal-length"):
+        search.correlations([1, 2, 3], [1, 2])

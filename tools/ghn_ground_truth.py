@@ -1,0 +1,49 @@
+"""Train random unseen architectures of the GHN search space with SGD: the ground truth of the paper's Table 4.
+
+    python tools/ghn_ground_truth.py --lane=0 --lanes=2 &  python tools/ghn_ground_truth.py --lane=1 --lanes=2
+
+Architecture i is ``zoo.ghn.search.evaluation_architecture(i)`` (17-node cells, its own seed stream, so never one
+the GHN trained on). Each result is written to OUTPUT/arch_{i:03d}.json as soon as it is done; a rerun skips
+finished ones. ``tools/ghn_correlation.py`` reads them.
+"""
+import json
+import pathlib
+import sys
+import time
+
+from absl import app, flags
+
+from zoo.ghn import search, training
+
+FLAGS = flags.FLAGS
+flags.DEFINE_integer("architectures", 50, "random architectures to train")
+flags.DEFINE_integer("lane", 0, "this process trains architectures i with i % lanes == lane")
+flags.DEFINE_integer("lanes", 1, "parallel processes")
+flags.DEFINE_integer("steps", 1500, "SGD steps per architecture (the ground truth)")
+flags.DEFINE_string("output", "runs/ghn/ground_truth", "directory of the per-architecture results")
+
+
+def main(argv):
+    del argv
+    output = pathlib.Path(FLAGS.output)
+    output.mkdir(parents=True, exist_ok=True)
+    data = training.load_splits()
+    config = training.SGDConfig(steps=FLAGS.steps)
+    for i in range(FLAGS.lane, FLAGS.architectures, FLAGS.lanes):
+        path = output / f"arch_{i:03d}.json"
+        if path.exists():
+            continue
+        graph = search.evaluation_architecture(i)
+        start = time.time()
+        _, result = training.train_network(
+            graph, data, config, progress=lambda step, loss: print(f"\r  arch {i}: step {step}/{config.steps} "
+                                                                   f"loss {loss:.3f}", end="", flush=True))
+        record = {"index": i, "graph": graph.to_dict(), "config": vars(config), **result,
+                  "wall_seconds": time.time() - start, "command": " ".join(["python"] + sys.argv)}
+        path.write_text(json.dumps(record, indent=1))
+        print(f"\rarch {i}: test {result['test_accuracy']:.4f} validation@k "
+              f"{result['validation_accuracy_at']} ({time.time() - start:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    app.run(main)

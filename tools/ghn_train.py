@@ -1,0 +1,92 @@
+"""Train a graph hypernetwork on Fashion-MNIST, a freshly sampled architecture (7-node cells) every step.
+
+    python tools/ghn_train.py                                  # the paper's GHN-1 settings -> runs/ghn/ghn
+    python tools/ghn_train.py --model=ghn --normalize --run=norm   # GHN-2 options one at a time
+    python tools/ghn_train.py --publish_as=ghn.fashion_mnist   # + a manifest-ready weight record
+
+Resumable (checkpoints every 50 steps in runs/ghn/RUN). At the end the GHN predicts the weights of the first
+``--eval_architectures`` unseen 17-node evaluation architectures; their mean validation and test accuracy go in
+RUN/summary.json.
+"""
+import json
+import pathlib
+import sys
+
+import numpy as np
+from absl import app, flags
+
+from zoo import registry
+from zoo.ghn import search, training
+from zoo.training import records
+
+FLAGS = flags.FLAGS
+flags.DEFINE_enum("model", "ghn", ["ghn", "ghn2"], "registered GHN")
+flags.DEFINE_bool("normalize", None, "override: GHN-2 fan-in normalization of predicted kernels")
+flags.DEFINE_bool("layer_norm", None, "override: GHN-2 layer norm on node embeddings")
+flags.DEFINE_integer("meta_batch", 1, "architectures per step (GHN-2: 8)")
+flags.DEFINE_integer("steps", 1000, "training steps")
+flags.DEFINE_integer("num_nodes", 7, "nodes of the training cells (paper: 7)")
+flags.DEFINE_integer("sweeps", 5, "forward-backward sweeps T (paper: 5)")
+flags.DEFINE_integer("eval_architectures", 20, "unseen 17-node architectures scored at the end")
+flags.DEFINE_integer("seed", 0, "initialisation and architecture stream")
+flags.DEFINE_string("run", "ghn", "run name (directory under --output)")
+flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
+flags.DEFINE_string("publish_as", "", "also write a manifest-ready weight record NAME (then run "
+                    "tools/publish_weights.py --record=...)")
+
+
+def main(argv):
+    del argv
+    import keras
+    keras.utils.set_random_seed(FLAGS.seed)
+    run = pathlib.Path(FLAGS.output) / FLAGS.run
+    run.mkdir(parents=True, exist_ok=True)
+    options = {k: getattr(FLAGS, k) for k in ("normalize", "layer_norm") if getattr(FLAGS, k) is not None}
+    builder_kwargs = {"sweeps": FLAGS.sweeps, **options}
+    ghn = registry.build(FLAGS.model, **builder_kwargs)
+    config = training.GHNConfig(steps=FLAGS.steps, num_nodes=FLAGS.num_nodes, meta_batch=FLAGS.meta_batch,
+                                seed=FLAGS.seed)
+    data = training.load_splits()
+
+    def progress(step, history):
+        if step % 10 == 0 or step == config.steps:
+            print(f"\rstep {step}/{config.steps}  loss {np.mean(history['loss'][-50:]):.3f}  "
+                  f"train acc {np.mean(history['accuracy'][-50:]):.3f}  ({history['seconds']:.0f} s)",
+                  end="", flush=True)
+
+    history = training.train_ghn(ghn, data, config, search.NETWORK, checkpoint_dir=run / "checkpoints",
+                                 progress=progress)
+    print()
+    scores = search.score_architectures(ghn, [search.evaluation_architecture(i)
+                                              for i in range(FLAGS.eval_architectures)], data)
+    summary = {"model": FLAGS.model, "builder_kwargs": builder_kwargs, "config": vars(config),
+               "train_seconds": history["seconds"], "eval_architectures": FLAGS.eval_architectures,
+               "mean_validation_accuracy": float(np.mean(scores["validation_accuracy"])),
+               "mean_test_accuracy": float(np.mean(scores["test_accuracy"])),
+               "command": " ".join(["python"] + sys.argv)}
+    (run / "summary.json").write_text(json.dumps(summary, indent=1))
+    ghn.save_weights(run / "ghn.weights.h5")
+    print(json.dumps(summary, indent=1))
+    if FLAGS.publish_as:
+        record = records.write_weight_record(
+            ghn, run, FLAGS.publish_as, architecture=FLAGS.model, builder_kwargs=builder_kwargs,
+            dataset="fashion_mnist",
+            split={"train": "Fashion-MNIST train split less 10,000 held-out validation images (seed 0)",
+                   "test": f"Fashion-MNIST test split (10,000), GHN-predicted weights of {FLAGS.eval_architectures} "
+                           "unseen 17-node architectures"},
+            preprocessing={"input_dtype": "uint8", "input_shape": [28, 28, 1], "scale": 1 / 255,
+                           "inputs": "a zoo.ghn.NetworkGraph (ghn.predict_parameters / ghn.build_network)",
+                           "network": {k: list(v) if isinstance(v, tuple) else v for k, v in search.NETWORK.items()}},
+            metrics={"mean_test_accuracy": round(summary["mean_test_accuracy"], 4),
+                     "mean_validation_accuracy": round(summary["mean_validation_accuracy"], 4),
+                     "architectures": FLAGS.eval_architectures, "test_examples": 10_000},
+            command=summary["command"],
+            training={"steps": config.steps, "meta_batch": config.meta_batch, "num_nodes": config.num_nodes,
+                      "lr": config.lr, "optimizer": "adamw", "weight_decay": config.weight_decay,
+                      "seed": config.seed, "seconds": round(history["seconds"])})
+        record["golden"] = search.golden_outputs(ghn)
+        (run / f"{FLAGS.publish_as}.json").write_text(json.dumps({FLAGS.publish_as: record}, indent=2))
+
+
+if __name__ == "__main__":
+    app.run(main)

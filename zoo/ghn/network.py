@@ -1,0 +1,142 @@
+"""Running a :class:`~zoo.ghn.graph.NetworkGraph`: a stateless forward pass over an explicit parameter dict (what the
+GHN trains through) and :class:`GraphNetwork`, the same network as a Keras model owning its parameters."""
+import keras
+import tensorflow as tf
+
+from zoo.ghn.graph import NetworkGraph
+
+BN_EPSILON = 1e-5
+STEM_STRIDE = 2
+
+
+def normalized_nodes(graph):
+    """``{node name: channels}`` of the nodes that end in batch normalization (stem, cell inputs, convolutions)."""
+    nodes = {}
+    for name, shape in graph.parameter_shapes().items():
+        node, kind = name.rsplit("/", 1)
+        if kind == "pointwise" or (kind == "kernel" and len(shape) == 4):
+            nodes[node] = shape[-1]
+    return nodes
+
+
+def network_forward(graph, params, images, training=True, bn_state=None, bn_momentum=0.9):
+    """Logits of ``graph`` with parameters ``params`` on ``images`` (floats in [0, 255], NHWC).
+
+    Batch normalization has no affine parameters (the convolution after it is free to scale). Without
+    ``bn_state`` it always normalises with the batch's statistics, as GHN training and evaluation do (the GHN
+    predicts no running statistics; ppuda evaluates the same way). With ``bn_state`` (``{node: (mean, variance)}``
+    variables) training batches update the moving averages and inference uses them.
+
+    Args:
+        graph: a :class:`NetworkGraph`.
+        params: ``{name: tensor}`` with every name and shape of ``graph.parameter_shapes()``.
+        images: ``(batch, H, W, graph.image_channels)``.
+        training: whether batch normalization uses (and, with ``bn_state``, records) batch statistics.
+        bn_state: optional moving statistics.
+        bn_momentum: moving-average momentum.
+    """
+    images = tf.convert_to_tensor(images)
+    if images.shape.rank != 4 or images.shape[-1] != graph.image_channels:
+        raise ValueError(f"images must be (batch, height, width, {graph.image_channels}), got {images.shape}")
+
+    def normalize(name, x):
+        if bn_state is None or training:
+            mean, variance = tf.nn.moments(x, axes=[0, 1, 2])
+            if bn_state is not None:
+                moving_mean, moving_variance = bn_state[name]
+                moving_mean.assign(bn_momentum * moving_mean + (1 - bn_momentum) * mean)
+                moving_variance.assign(bn_momentum * moving_variance + (1 - bn_momentum) * variance)
+        else:
+            mean, variance = bn_state[name]
+        return tf.nn.batch_normalization(x, mean, variance, None, None, BN_EPSILON)
+
+    x = tf.cast(images, tf.float32) / 255.0
+    x = normalize("m0/n1", tf.nn.conv2d(x, params["m0/n1/kernel"], STEM_STRIDE, "SAME"))
+    modules = graph.modules()
+    for m, module in enumerate(modules[1:-1], start=1):
+        x = _cell_forward(graph.cell, module.types, x, params, f"m{m}", normalize)
+    head = f"m{len(modules) - 1}"
+    return tf.matmul(tf.reduce_mean(x, axis=[1, 2]), params[f"{head}/n1/kernel"])
+
+
+def _cell_forward(cell, types, x, params, prefix, normalize):
+    outputs = []
+    for v, node_type in enumerate(types):
+        name = f"{prefix}/n{v}"
+        if v == 0:
+            stride = 2 if node_type == "cell_input_reduce" else 1
+            outputs.append(normalize(name, tf.nn.conv2d(tf.nn.relu(x), params[f"{name}/kernel"], stride, "SAME")))
+        elif node_type == "cell_output":
+            outputs.append(tf.add_n([outputs[u] for u in cell.inputs[v]]))
+        elif node_type == "zero":
+            outputs.append(tf.zeros_like(outputs[0]))
+        else:
+            y = tf.add_n([apply_op(node_type, outputs[u], params, name) for u in cell.inputs[v]])
+            outputs.append(normalize(name, y) if node_type.startswith(("sep", "dil")) else y)
+    return outputs[-1]
+
+
+def apply_op(op, x, params, name):
+    """One cell operation on one input. A convolution node normalises the sum over its inputs once (one set of
+    statistics per node), which the caller applies."""
+    if op in ("sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5"):
+        dilation = 2 if op.startswith("dil") else 1
+        y = tf.nn.depthwise_conv2d(tf.nn.relu(x), params[f"{name}/depthwise"], [1, 1, 1, 1], "SAME",
+                                   dilations=[dilation, dilation])
+        return tf.nn.conv2d(y, params[f"{name}/pointwise"], 1, "SAME")
+    if op == "max_pool_3x3":
+        return tf.nn.max_pool2d(x, 3, 1, "SAME")
+    if op == "avg_pool_3x3":
+        return tf.nn.avg_pool2d(x, 3, 1, "SAME")
+    if op == "identity":
+        return x
+    raise ValueError(f"unknown operation {op!r}")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class GraphNetwork(keras.Model):
+    """A network of the GHN search space as a Keras model: owns one variable per parameter of ``graph`` and the
+    batch-normalization moving statistics; ``set_parameters`` loads parameters produced elsewhere (a GHN).
+
+    Call on images ``(batch, H, W, C)`` in [0, 255]; returns logits ``(batch, num_classes)``.
+
+    Args:
+        graph: a :class:`~zoo.ghn.graph.NetworkGraph` or its ``to_dict()``.
+
+    Reference: Zhang, Ren, Urtasun. Graph HyperNetworks for Neural Architecture Search. ICLR 2019,
+    arXiv:1810.05749.
+    """
+
+    def __init__(self, graph, **kwargs):
+        super().__init__(**kwargs)
+        self.graph = graph if isinstance(graph, NetworkGraph) else NetworkGraph.from_dict(graph)
+        self.parameters = {name: self.add_weight(shape=shape, name=name.replace("/", "_"),
+                                                 initializer=keras.initializers.HeNormal())
+                           for name, shape in self.graph.parameter_shapes().items()}
+        self.bn_state = {node: (self.add_weight(shape=(c,), name=node.replace("/", "_") + "_moving_mean",
+                                                initializer="zeros", trainable=False),
+                                self.add_weight(shape=(c,), name=node.replace("/", "_") + "_moving_variance",
+                                                initializer="ones", trainable=False))
+                         for node, c in normalized_nodes(self.graph).items()}
+        self.built = True  # every weight exists now
+
+    def call(self, images, training=False):
+        return network_forward(self.graph, self.parameters, images, training=bool(training), bn_state=self.bn_state)
+
+    def set_parameters(self, params):
+        """Assign ``{name: tensor}`` (every parameter of the graph, exact shapes) to the model's variables."""
+        missing = set(self.parameters) - set(params)
+        if missing:
+            raise ValueError(f"params lacks {sorted(missing)[:5]}{' ...' if len(missing) > 5 else ''}")
+        for name, variable in self.parameters.items():
+            if tuple(params[name].shape) != tuple(variable.shape):
+                raise ValueError(f"params[{name!r}] has shape {tuple(params[name].shape)}, the network needs "
+                                 f"{tuple(variable.shape)}")
+            variable.assign(params[name])
+
+    def get_config(self):
+        return {**super().get_config(), "graph": self.graph.to_dict()}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

@@ -1,0 +1,175 @@
+"""Training for the GHN experiments: Fashion-MNIST splits, SGD training of one architecture (ground truth and the
+k-step baselines), accuracy with given parameters, and GHN training on freshly sampled architectures."""
+import dataclasses
+import json
+import pathlib
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo.data.fashion_mnist import load_fashion_mnist
+from zoo.ghn.graph import random_network
+from zoo.ghn.network import GraphNetwork, network_forward
+
+
+def load_splits(validation=10_000, seed=0):
+    """Fashion-MNIST as ``{"train", "validation", "test"}`` → ``(uint8 images (N, 28, 28, 1), int32 labels)``;
+    ``validation`` training images (a seeded random choice) are held out, as the paper holds out 5,000 of CIFAR-10's."""
+    images, labels = load_fashion_mnist("train")
+    order = np.random.default_rng(seed).permutation(len(images))
+    held, kept = order[:validation], order[validation:]
+    test_images, test_labels = load_fashion_mnist("test")
+
+    def prepare(x, y):
+        return x[..., None], y.astype(np.int32)
+
+    return {"train": prepare(images[kept], labels[kept]), "validation": prepare(images[held], labels[held]),
+            "test": prepare(test_images, test_labels)}
+
+
+def accuracy(graph, params, images, labels, batch_size=250, bn_state=None):
+    """Top-1 accuracy of ``graph`` with ``params``; batch normalization uses each batch's statistics unless
+    ``bn_state`` (moving statistics) is given, so the batch size matters without it (ppuda evaluates GHN weights
+    with batch statistics too)."""
+    correct = 0
+    for start in range(0, len(images), batch_size):
+        logits = network_forward(graph, params, images[start:start + batch_size], training=bn_state is None,
+                                 bn_state=bn_state)
+        correct += int(np.sum(np.argmax(logits, axis=1) == labels[start:start + batch_size]))
+    return correct / len(images)
+
+
+@dataclasses.dataclass
+class SGDConfig:
+    """SGD training of one architecture (the ground truth and the k-step baselines).
+
+    ``checkpoints`` are the steps after which validation accuracy is recorded (the paper's 10 / 100 / 200 / 1000
+    SGD-step baselines, read off the same run: k steps of this recipe whose cosine schedule is cut at k).
+    """
+
+    steps: int = 1500
+    batch_size: int = 64
+    lr: float = 0.05
+    momentum: float = 0.9
+    weight_decay: float = 3e-4
+    checkpoints: tuple = (10, 100, 200, 1000)
+    validation_examples: int = 2000
+    seed: int = 0
+
+
+def train_network(graph, data, config, progress=None):
+    """Train ``graph`` from scratch with SGD; returns the trained :class:`GraphNetwork` and a result dict.
+
+    The result holds ``validation_accuracy_at`` ``{k: accuracy}`` for every checkpoint (batch statistics, as GHN
+    weights are scored), ``test_accuracy`` on the whole test split (moving statistics), and
+    ``seconds_at`` ``{k: wall seconds of k steps}`` (the first step's graph tracing excluded).
+    """
+    keras.utils.set_random_seed(config.seed)
+    network = GraphNetwork(graph)
+    schedule = keras.optimizers.schedules.CosineDecay(config.lr, config.steps)
+    optimizer = keras.optimizers.SGD(schedule, momentum=config.momentum, nesterov=True)
+    variables = network.trainable_variables
+
+    @tf.function  # not jit_compile: XLA's CPU depthwise convolutions were 10× slower here
+    def step(images, labels):
+        with tf.GradientTape() as tape:
+            logits = network(images, training=True)
+            loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True))
+            loss += config.weight_decay * 0.5 * tf.add_n([tf.reduce_sum(v ** 2) for v in variables])
+        gradients = tape.gradient(loss, variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        optimizer.apply_gradients(zip(gradients, variables))
+        return loss
+
+    train_images, train_labels = data["train"]
+    val_images, val_labels = (a[:config.validation_examples] for a in data["validation"])
+    rng = np.random.default_rng(config.seed)
+    result = {"validation_accuracy_at": {}, "seconds_at": {}}
+    seconds = 0.0
+    for i in range(1, config.steps + 1):
+        batch = rng.integers(len(train_images), size=config.batch_size)
+        start = time.perf_counter()
+        loss = step(train_images[batch], train_labels[batch])
+        if i > 1:
+            seconds += time.perf_counter() - start
+        if i in config.checkpoints:
+            result["seconds_at"][i] = seconds * i / max(i - 1, 1)  # the traced first step counted at the mean
+            result["validation_accuracy_at"][i] = accuracy(graph, network.parameters, val_images, val_labels)
+        if progress and (i % 100 == 0 or i == config.steps):
+            progress(i, float(loss))
+    result["test_accuracy"] = accuracy(graph, network.parameters, *data["test"], bn_state=network.bn_state)
+    result["train_seconds"] = seconds * config.steps / max(config.steps - 1, 1)
+    return network, result
+
+
+@dataclasses.dataclass
+class GHNConfig:
+    """GHN training: every step samples ``meta_batch`` fresh architectures with ``num_nodes``-node cells and
+    minimises their mean cross-entropy with the predicted weights on one image batch (Adam; GHN-2's gradient
+    clipping and weight decay)."""
+
+    steps: int = 1000
+    num_nodes: int = 7
+    meta_batch: int = 1
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 1e-5
+    clip_norm: float = 5.0
+    seed: int = 0
+
+
+def train_ghn(ghn, data, config, network_kwargs, checkpoint_dir=None, progress=None):
+    """Train ``ghn`` in place; resumes from ``checkpoint_dir`` (written every 50 steps) when one is there.
+
+    Returns the history: ``{"step", "loss", "accuracy"}`` lists (training batch, mean over the meta-batch) and
+    ``seconds``.
+    """
+    schedule = keras.optimizers.schedules.CosineDecay(config.lr, config.steps)
+    optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay, global_clipnorm=config.clip_norm)
+    optimizer.build(ghn.trainable_variables)
+    history = {"step": [], "loss": [], "accuracy": [], "seconds": 0.0}
+    checkpoint = manager = None
+    if checkpoint_dir:
+        checkpoint = tf.train.Checkpoint(weights=list(ghn.weights), optimizer_variables=list(optimizer.variables))
+        manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=1)
+        if manager.latest_checkpoint:
+            checkpoint.restore(manager.latest_checkpoint).assert_consumed()
+            history = _read_history(checkpoint_dir) or history
+    train_images, train_labels = data["train"]
+    start_step = int(optimizer.iterations.numpy())
+    for step in range(start_step + 1, config.steps + 1):
+        rng = np.random.default_rng([config.seed, step])  # the stream is a pure function of the step: resumable
+        graphs = [random_network(config.num_nodes, rng, **network_kwargs) for _ in range(config.meta_batch)]
+        batch = rng.integers(len(train_images), size=config.batch_size)
+        images, labels = train_images[batch], train_labels[batch]
+        start = time.perf_counter()
+        with tf.GradientTape() as tape:
+            losses, correct = [], []
+            for graph in graphs:
+                logits = network_forward(graph, ghn.predict_parameters(graph), images)
+                losses.append(tf.reduce_mean(
+                    keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)))
+                correct.append(np.mean(np.argmax(logits, axis=1) == labels))
+            loss = tf.add_n(losses) / len(losses)
+        gradients = tape.gradient(loss, ghn.trainable_variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        optimizer.apply_gradients(zip(gradients, ghn.trainable_variables))
+        history["seconds"] += time.perf_counter() - start
+        history["step"].append(step)
+        history["loss"].append(float(loss))
+        history["accuracy"].append(float(np.mean(correct)))
+        if manager and (step % 50 == 0 or step == config.steps):
+            manager.save(checkpoint_number=step)
+            _write_history(checkpoint_dir, history)
+        if progress:
+            progress(step, history)
+    return history
+
+
+def _write_history(directory, history):
+    (pathlib.Path(directory) / "history.json").write_text(json.dumps(history))
+
+
+def _read_history(directory):
+    path = pathlib.Path(directory) / "history.json"
+    return json.loads(path.read_text()) if path.exists() else None
