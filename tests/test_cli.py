@@ -61,3 +61,18 @@ def test_demo_prints_one_row_per_weight(tiny_zoo, capsys):
     rows = [line for line in out.splitlines() if line.startswith("resnet-32.tiny")]
     assert code == 0 and len(rows) == 1 and "arXiv:1707.04585" in rows[0]
     assert "manifest (full test)" in out
+
+
+def test_demo_shows_every_shipped_family(capsys, monkeypatch):
+    from zoo import weights
+    monkeypatch.setattr(registry, "load", lambda name: None)  # loading each file is covered by the family tests
+    monkeypatch.setattr(evaluation, "evaluate_pretrained", lambda name: {
+        "top1_accuracy": 0.5, "manifest_top1_accuracy": 0.5, "load_seconds": 0.0, "examples": 1})
+    code, out, _ = run(capsys, "demo")
+    names = weights.load_manifest(weights.MANIFEST_PATH)
+    assert code == 0
+    for name, spec in names.items():
+        rows = [line for line in out.splitlines() if line.startswith(name + " ")]
+        assert len(rows) == 1, name
+        if not evaluation.is_sample_classifier(spec):
+            assert next(iter(spec.metrics)) in rows[0]

@@ -25,6 +25,11 @@ def accuracy(model, images, labels, record, batch_size=500):
     return float(np.mean(np.argmax(logits, axis=-1) == np.asarray(labels)))
 
 
+def is_sample_classifier(spec):
+    """Whether weight ``spec`` is a Fashion-MNIST classifier, which the embedded sample can evaluate."""
+    return spec.dataset == "fashion_mnist" and "top1_accuracy" in spec.metrics
+
+
 def evaluate_pretrained(name, full=False):
     """Accuracy of pretrained weight ``name`` now, beside what its manifest record says.
 
