@@ -76,3 +76,16 @@ def test_correlations_match_their_definitions():
     np.testing.assert_allclose(result["kendall"], concordance)
     with pytest.raises(ValueError, match="equal-length"):
         search.correlations([1, 2, 3], [1, 2])
+
+
+def test_ghn_search_ranks_trains_the_top_and_fully_trains_the_best(data):
+    ghn = GraphHyperNetwork(**TINY_GHN)
+    graphs = [G.random_network(4, np.random.default_rng(i), **NETWORK) for i in range(4)]
+    result = search.ghn_search(ghn, data, graphs, top=2, brief_steps=3, full_steps=5)
+    accuracy = result["ghn_accuracy"]
+    assert sorted(result["ranked"]) == [0, 1, 2, 3]
+    assert [accuracy[i] for i in result["ranked"]] == sorted(accuracy, reverse=True)
+    assert [t["index"] for t in result["top"]] == result["ranked"][:2]
+    assert result["best"]["index"] == max(result["top"], key=lambda t: t["brief_accuracy"])["index"]
+    assert G.NetworkGraph.from_dict(result["best"]["graph"]) == graphs[result["best"]["index"]]
+    assert 0 <= result["best"]["test_accuracy"] <= 1

@@ -7,6 +7,9 @@ from zoo.ghn.graph import random_network
 EVALUATION_SEED = 2019
 """Seed stream of the unseen evaluation architectures (GHN training samples from its own seed)."""
 
+SEARCH_SEED = 1810
+"""Seed stream of the architectures a search samples."""
+
 NETWORK = {"stages": (1, 1, 1), "channels": 8}
 """The network skeleton of every experiment here (the paper: 18 cells, F = 32, CIFAR-10): one cell per stage,
 8 channels at 14×14, 16 at 7×7, 32 at 4×4 after a stride-2 stem — scaled to fit the 2-core machine."""
@@ -15,6 +18,44 @@ NETWORK = {"stages": (1, 1, 1), "channels": 8}
 def evaluation_architecture(index, num_nodes=17):
     """The ``index``-th unseen random architecture (17-node cells, as the paper tests)."""
     return random_network(num_nodes, np.random.default_rng([EVALUATION_SEED, index]), **NETWORK)
+
+
+def search_architecture(index, num_nodes=17):
+    """The ``index``-th architecture a search considers (17-node cells)."""
+    return random_network(num_nodes, np.random.default_rng([SEARCH_SEED, index]), **NETWORK)
+
+
+def ghn_search(ghn, data, graphs, top=10, brief_steps=200, full_steps=1500, progress=None):
+    """The paper's search: rank ``graphs`` (random architectures) by the validation accuracy of their GHN weights,
+    train the ``top`` best for ``brief_steps`` SGD steps, then train the best of those for ``full_steps``
+    ("Top-Best").
+
+    Returns a dict: ``ranked`` (indices, best first), ``ghn_accuracy`` (all), ``ranking_seconds``, ``top``
+    (per top architecture: ``index``, ``ghn_accuracy``, ``brief_accuracy``, ``brief_seconds``) and ``best``
+    (``index``, ``graph`` dict, the full :func:`~zoo.ghn.training.train_network` result).
+    """
+    import time
+
+    from zoo.ghn.training import SGDConfig, train_network
+    say = progress or (lambda message: None)
+    start = time.perf_counter()
+    scores = score_architectures(ghn, graphs, data, with_test=False,
+                                 progress=lambda i, n: say(f"ranking {i}/{n}"))
+    ranked = [int(i) for i in np.argsort(scores["validation_accuracy"])[::-1]]
+    result = {"ranked": ranked, "ghn_accuracy": scores["validation_accuracy"],
+              "ranking_seconds": time.perf_counter() - start, "top": []}
+    for i in ranked[:top]:
+        start = time.perf_counter()
+        _, brief = train_network(graphs[i], data, SGDConfig(steps=brief_steps, checkpoints=(brief_steps,)))
+        result["top"].append({"index": i, "ghn_accuracy": scores["validation_accuracy"][i],
+                              "brief_accuracy": brief["validation_accuracy_at"][brief_steps],
+                              "brief_seconds": time.perf_counter() - start})
+        say(f"brief training {len(result['top'])}/{top}")
+    best = max(result["top"], key=lambda t: t["brief_accuracy"])["index"]
+    say(f"full training of architecture {best}")
+    _, full = train_network(graphs[best], data, SGDConfig(steps=full_steps))
+    result["best"] = {"index": best, "graph": graphs[best].to_dict(), **full}
+    return result
 
 
 def score_architectures(ghn, graphs, data, validation_examples=2000, with_test=True, progress=None):
@@ -39,10 +80,11 @@ def score_architectures(ghn, graphs, data, validation_examples=2000, with_test=T
 
 
 def golden_outputs(ghn, count=6):
-    """A few predicted parameter values of evaluation architecture 0 (what ``zoo.load`` must reproduce)."""
-    params = ghn.predict_parameters(evaluation_architecture(0))
+    """A few predicted parameter values for evaluation architecture 0 with 7-node cells (what ``zoo.load`` must
+    reproduce; 7 nodes keep the check quick)."""
+    params = ghn.predict_parameters(evaluation_architecture(0, num_nodes=7))
     values = np.concatenate([np.ravel(params[name])[:count] for name in sorted(params)[:4]])
-    return {"architecture": "zoo.ghn.search.evaluation_architecture(0)", "parameters": sorted(params)[:4],
+    return {"architecture": "zoo.ghn.search.evaluation_architecture(0, num_nodes=7)", "parameters": sorted(params)[:4],
             "values": np.round(values, 5).tolist(), "atol": 1e-4 * float(np.abs(values).max()) + 1e-5}
 
 

@@ -1,0 +1,158 @@
+"""The paper's Table 4 on our space: how well GHN-weight accuracy (and k SGD steps) rank architectures by their
+trained accuracy, with the cost of each method. Needs tools/ghn_ground_truth.py and tools/ghn_train.py runs.
+
+    python tools/ghn_correlation.py --runs=ghn,normalize,layer_norm,meta_batch4
+
+Scores are cached in runs/ghn/RUN/scores.json. Writes the section of docs/RESULTS.md and
+docs/images/ghn_correlation.png.
+"""
+import json
+import pathlib
+import sys
+
+import numpy as np
+from absl import app, flags
+
+from zoo import benchmark, registry
+from zoo.ghn import search, training
+
+FLAGS = flags.FLAGS
+flags.DEFINE_list("runs", ["ghn"], "GHN runs (directories under --output); the first is the headline GHN")
+flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
+flags.DEFINE_string("ground_truth", "runs/ghn/ground_truth", "tools/ghn_ground_truth.py results")
+flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
+flags.DEFINE_string("plot", "docs/images/ghn_correlation.png", "scatter plot")
+flags.DEFINE_string("training_plot", "docs/images/ghn_training.png", "training curves of the runs")
+
+PAPER_PEARSON = {"SGD 10 steps": 0.26, "SGD 100 steps": 0.59, "SGD 200 steps": 0.62, "SGD 1000 steps": 0.77,
+                 "GHN": 0.68}
+
+
+def load_ghn(run):
+    summary = json.loads((run / "summary.json").read_text())
+    ghn = registry.build(summary["model"], **summary["builder_kwargs"])
+    ghn.load_weights(run / "ghn.weights.h5")
+    return ghn, summary
+
+
+def main(argv):
+    del argv
+    records = [json.loads(p.read_text()) for p in sorted(pathlib.Path(FLAGS.ground_truth).glob("arch_*.json"))]
+    truth = np.array([r["test_accuracy"] for r in records])
+    graphs = [search.evaluation_architecture(r["index"]) for r in records]
+    data = training.load_splits()
+    steps = sorted(int(k) for k in records[0]["validation_accuracy_at"])
+    methods = {}  # name -> (predictions, per-architecture seconds, initial seconds)
+    for k in steps:
+        methods[f"SGD {k} steps"] = ([r["validation_accuracy_at"][str(k)] for r in records],
+                                     [r["seconds_at"][str(k)] for r in records], None)
+    summaries = {}
+    for name in FLAGS.runs:
+        run = pathlib.Path(FLAGS.output) / name
+        ghn, summaries[name] = load_ghn(run)
+        cache = run / "scores.json"
+        scores = json.loads(cache.read_text()) if cache.exists() else {}
+        if scores.get("indices") != [r["index"] for r in records]:
+            scores = search.score_architectures(ghn, graphs, data, with_test=False, progress=lambda i, n: print(
+                f"\r{name}: {i}/{n} architectures", end="", flush=True))
+            scores["indices"] = [r["index"] for r in records]
+            cache.write_text(json.dumps(scores))
+            print()
+        label = "GHN" if name == FLAGS.runs[0] else f"GHN ({name})"
+        methods[label] = (scores["validation_accuracy"], scores["seconds"], summaries[name]["train_seconds"])
+
+    top_half = truth >= np.median(truth)
+    sgd_1000 = np.median(methods[f"SGD {max(steps)} steps"][1])
+    rows = []
+    for label, (predicted, seconds, initial) in methods.items():
+        all_archs = search.correlations(truth, predicted)
+        top = search.correlations(truth[top_half], np.asarray(predicted)[top_half])
+        rows.append((label, "–" if initial is None else f"{initial / 60:.1f} min", f"{np.median(seconds):.3f}",
+                     f"{sgd_1000 / np.median(seconds):.0f}×", f"{all_archs['pearson']:.2f}",
+                     f"{all_archs['spearman']:.2f}", f"{all_archs['kendall']:.2f}", f"{top['pearson']:.2f}",
+                     f"{100 * np.mean(predicted):.1f}", PAPER_PEARSON.get(label, "")))
+    table = benchmark.markdown_table(
+        ("method", "initial cost", "per-architecture s (median)", "SGD-1000 cost / cost", "Pearson R", "Spearman ρ",
+         "Kendall τ", "Pearson R, top half", "mean predicted accuracy %", "paper Pearson R (Random-100, CIFAR-10)"),
+        rows)
+    config = records[0]["config"]
+    body = (f"{len(records)} random unseen architectures (17-node cells, `zoo.ghn.search.evaluation_architecture(i)`, "
+            f"network {search.NETWORK}: one cell per stage after a stride-2 stem; the paper: 18 cells, F = 32). "
+            f"Ground truth: test accuracy (10,000 Fashion-MNIST test images) after {config['steps']} SGD steps "
+            f"(batch {config['batch_size']}, Nesterov momentum {config['momentum']}, lr {config['lr']} cosine, "
+            f"weight decay {config['weight_decay']}; mean {100 * truth.mean():.1f}%, range "
+            f"{100 * truth.min():.1f}–{100 * truth.max():.1f}%) — the paper trains 50 epochs. "
+            f"Predictions are validation accuracies on {config['validation_examples']} held-out training images "
+            "(batch statistics in batch normalization): with GHN-predicted weights, or after k steps of the "
+            "same SGD run (so its cosine schedule is cut at k). Per-architecture cost: wall seconds on one core "
+            "(two jobs shared the 2-core machine), GHN = predicting all weights + the validation pass; SGD = k "
+            f"steps. Initial cost = GHN training. 'Top half' = the {top_half.sum()} architectures with the best "
+            "ground truth (the paper's Top-50 column ranks the top 50 of its search).\n\n" + table)
+    body += "\n\n" + options_table(summaries, methods, truth)
+    body += (f"\n\n![GHN vs ground truth]({pathlib.Path(FLAGS.plot).relative_to('docs')})\n"
+             f"\n![GHN training]({pathlib.Path(FLAGS.training_plot).relative_to('docs')})\n")
+    plot(methods, truth, steps)
+    plot_training(FLAGS.runs)
+    command = " ".join(["python"] + sys.argv)
+    benchmark.write_section(FLAGS.results, "Graph HyperNetworks: ranking architectures (Table 4 protocol)", body,
+                            command)
+
+
+def options_table(summaries, methods, truth):
+    """GHN-2's options, one run each: what they change in training cost and in ranking quality."""
+    rows = []
+    for i, (name, summary) in enumerate(summaries.items()):
+        label = "GHN" if i == 0 else f"GHN ({name})"
+        predicted = methods[label][0]
+        corr = search.correlations(truth, predicted)
+        options = ", ".join(f"{k}={v}" for k, v in summary["builder_kwargs"].items() if k != "sweeps") or "none"
+        cfg = summary["config"]
+        rows.append((name, summary["model"], options, cfg["meta_batch"], cfg["steps"],
+                     cfg["steps"] * cfg["meta_batch"], f"{summary['train_seconds'] / 60:.1f}",
+                     f"{100 * np.mean(predicted):.1f}", f"{corr['pearson']:.2f}", f"{corr['spearman']:.2f}",
+                     f"{corr['kendall']:.2f}"))
+    return ("GHN-2's improvements as options (each a separate `tools/ghn_train.py` run, 7-node training cells, "
+            "T = 5; mean predicted accuracy = mean validation accuracy of GHN weights over the architectures "
+            "above):\n\n" + benchmark.markdown_table(
+                ("run", "model", "options", "meta-batch", "steps", "architectures seen", "training min",
+                 "mean predicted accuracy %", "Pearson R", "Spearman ρ", "Kendall τ"), rows))
+
+
+def plot(methods, truth, steps):
+    plt = benchmark.pyplot()
+    panels = ["GHN", f"SGD {steps[1]} steps", f"SGD {max(steps)} steps"]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6))
+    for ax, label in zip(axes, panels):
+        predicted = np.asarray(methods[label][0])
+        ax.scatter(100 * predicted, 100 * truth, s=12)
+        r = search.correlations(truth, predicted)["pearson"]
+        ax.set_title(f"{label}: R = {r:.2f}")
+        ax.set_xlabel("predicted (validation accuracy %)")
+        ax.set_ylabel("trained test accuracy %")
+    fig.tight_layout()
+    pathlib.Path(FLAGS.plot).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(FLAGS.plot, dpi=110)
+
+
+def plot_training(runs):
+    """Training loss and accuracy of every run (moving mean over 50 steps) against architectures seen."""
+    plt = benchmark.pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for name in runs:
+        run = pathlib.Path(FLAGS.output) / name
+        history = json.loads((run / "checkpoints" / "history.json").read_text())
+        meta_batch = json.loads((run / "summary.json").read_text())["config"]["meta_batch"]
+        seen = np.asarray(history["step"]) * meta_batch
+        for ax, key in zip(axes, ("loss", "accuracy")):
+            values = np.convolve(history[key], np.ones(50) / 50, mode="valid")
+            ax.plot(seen[49:], values, label=name)
+    for ax, key in zip(axes, ("training loss", "training-batch accuracy")):
+        ax.set_xlabel("architectures seen")
+        ax.set_ylabel(key)
+    axes[1].legend()
+    fig.tight_layout()
+    fig.savefig(FLAGS.training_plot, dpi=110)
+
+
+if __name__ == "__main__":
+    app.run(main)
