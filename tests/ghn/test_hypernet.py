@@ -171,3 +171,5 @@ def test_bad_configuration_is_rejected():
         GraphHyperNetwork(sweeps=0)
     with pytest.raises(ValueError, match="max_shape"):
         GraphHyperNetwork(max_shape=(5, 3, 4, 4))
+    with pytest.raises(ValueError, match="NetworkGraph"):
+        GraphHyperNetwork(**TINY).predict_parameters({"cell": {}})

@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from zoo.ghn.graph import BACKWARD, FORWARD, NODE_TYPES, sweep_schedule
+from zoo.ghn.graph import FORWARD, NODE_TYPES, NetworkGraph, sweep_schedule
 
 
 def encode_graph(graph, sweeps):
@@ -15,7 +15,7 @@ def encode_graph(graph, sweeps):
 
     Returns a dict of numpy arrays: ``types`` ``(M, N)`` node-type indices into :data:`NODE_TYPES`, ``mask``
     ``(M, N)`` 1 for real nodes, ``adjacency`` ``(M, N, N)`` with ``[u, v] = 1`` for an edge u → v, and the
-    propagation schedule ``schedule_nodes`` / ``schedule_directions`` ``(M, S)`` (direction 0 pads).
+    propagation schedule ``schedule_nodes`` / ``schedule_directions`` ``(M, S)`` (+1 forward, −1 backward, 0 pads).
     """
     modules = graph.modules()
     width = max(module.num_nodes for module in modules)
@@ -140,6 +140,8 @@ class GraphHyperNetwork(keras.Model):
 
     def predict_parameters(self, graph):
         """``{name: tensor}`` for every entry of ``graph.parameter_shapes()``, in exactly those shapes."""
+        if not isinstance(graph, NetworkGraph):
+            raise ValueError(f"graph must be a zoo.ghn.NetworkGraph, got {type(graph).__name__}")
         blocks = self(encode_graph(graph, self.sweeps))
         params = {}
         for name, shape in graph.parameter_shapes().items():
@@ -204,5 +206,3 @@ def _schedule_of(encoded):
     return tuple(tuple(zip(nodes.tolist(), directions.tolist())) for nodes, directions in
                  zip(np.asarray(encoded["schedule_nodes"]), np.asarray(encoded["schedule_directions"])))
 
-
-assert BACKWARD == -FORWARD  # the schedule's directions: +1 forward, −1 backward, 0 padding
