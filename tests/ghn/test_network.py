@@ -119,3 +119,22 @@ def test_graph_network_fits():
     history = network.fit(images, np.arange(16) % 10, epochs=2, batch_size=8, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     assert tf.reduce_any(network.parameters["m1/n1/depthwise"] != 0)
+
+
+def test_calibrated_statistics_are_the_mean_batch_statistics_and_the_network_exports(tmp_path):
+    from zoo import export
+    graph = G.NetworkGraph(CELLS["sep3_maxpool_identity"], stages=(1, 1), channels=4)
+    network = GraphNetwork(graph)
+    network.set_parameters(random_params(graph))
+    images = np.random.default_rng(7).uniform(0, 255, (12, 12, 12, 1)).astype(np.float32)
+    network.calibrate_statistics(images, batch_size=12)  # one batch: inference must equal batch statistics
+    np.testing.assert_allclose(network(images, training=False), network(images, training=True), atol=1e-4)
+    network.calibrate_statistics(images, batch_size=4)
+    stem = tf.nn.conv2d(images / 255.0, network.parameters["m0/n1/kernel"], 2, "SAME")
+    batch_means = [tf.reduce_mean(stem[i:i + 4], axis=[0, 1, 2]) for i in (0, 4, 8)]
+    np.testing.assert_allclose(network.bn_state["m0/n1"][0], np.mean(batch_means, axis=0), atol=1e-5)
+    directory = export.export_saved_model(keras.Sequential([keras.Input((12, 12, 1)), network]), tmp_path / "served")
+    served = export.run_in_fresh_process(directory, images[:3])
+    np.testing.assert_allclose(served, tf.nn.softmax(network(images[:3])), atol=1e-5)
+    with pytest.raises(ValueError, match="at least one"):
+        network.calibrate_statistics(images[:0])

@@ -151,11 +151,14 @@ class GraphHyperNetwork(keras.Model):
             params[name] = param * (1.0 / math.sqrt(fan_in(kind, shape))) if self.normalize else param
         return params
 
-    def build_network(self, graph):
-        """A :class:`~zoo.ghn.network.GraphNetwork` of ``graph`` holding the predicted parameters."""
+    def build_network(self, graph, calibration_images=None):
+        """A :class:`~zoo.ghn.network.GraphNetwork` of ``graph`` holding the predicted parameters; with
+        ``calibration_images`` its batch-normalization statistics are set from them, ready for inference."""
         from zoo.ghn.network import GraphNetwork
         network = GraphNetwork(graph)
         network.set_parameters(self.predict_parameters(graph))
+        if calibration_images is not None:
+            network.calibrate_statistics(calibration_images)
         return network
 
     def _compiled(self, encoded):

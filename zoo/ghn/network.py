@@ -134,6 +134,18 @@ class GraphNetwork(keras.Model):
                                  f"{tuple(variable.shape)}")
             variable.assign(params[name])
 
+    def calibrate_statistics(self, images, batch_size=250):
+        """Set the moving statistics to the mean of the batch statistics over ``images`` (a cumulative average).
+
+        Networks whose parameters come from a GHN have no running statistics; call this before inference
+        (``training=False``) or export.
+        """
+        if len(images) == 0:
+            raise ValueError("images must hold at least one image")
+        for i, start in enumerate(range(0, len(images), batch_size)):
+            network_forward(self.graph, self.parameters, images[start:start + batch_size], training=True,
+                            bn_state=self.bn_state, bn_momentum=i / (i + 1))
+
     def get_config(self):
         return {**super().get_config(), "graph": self.graph.to_dict()}
 
