@@ -77,15 +77,32 @@ def test_teacher_forcing_schedule():
     assert losses.teacher_forcing_probability(40_000, 3) < 0.01
 
 
+def numpy_pick(overlaps, taken):
+    """Reference: argmax over the instances not taken yet, −1 when none is left."""
+    if taken.all():
+        return -1
+    return int(np.argmax(np.where(taken, -np.inf, overlaps)))
+
+
 def test_each_ground_truth_is_picked_at_most_once():
-    overlaps = np.array([0.2, 0.9, 0.5])
-    taken = np.zeros(3, bool)
-    order = []
-    for _ in range(4):
-        pick = losses.pick_ground_truth(overlaps, taken)
-        order.append(pick)
-        if pick >= 0:
-            taken[pick] = True
-    assert order == [1, 2, 0, -1]
-    with pytest.raises(ValueError, match="one entry per true instance"):
-        losses.pick_ground_truth([0.1, 0.2], [False])
+    rng = np.random.default_rng(3)
+    overlaps = rng.uniform(size=(4, 3))
+    valid = np.array([[1, 1, 1], [1, 1, 0], [1, 0, 0], [0, 0, 0]], bool)
+    taken = ~valid
+    for _ in range(4):  # more steps than instances: later steps pick nothing
+        onehot = losses.pick_ground_truth(overlaps, ~taken).numpy()
+        for b in range(4):
+            expected = numpy_pick(overlaps[b], taken[b])
+            assert onehot[b].sum() == (expected >= 0)
+            if expected >= 0:
+                assert onehot[b, expected] == 1
+        taken |= onehot.astype(bool)
+    assert taken.all()
+    with pytest.raises(ValueError, match="overlaps and available"):
+        losses.pick_ground_truth(overlaps, valid[:, :2])
+
+
+def test_box_iou_by_hand():
+    boxes = np.array([[0, 0, 4, 4], [2, 2, 6, 6]])
+    truth = np.array([[[0, 0, 4, 4], [2, 2, 6, 6], [10, 10, 12, 12]]] * 2)
+    np.testing.assert_allclose(losses.box_iou(boxes, truth), [[1, 4 / 28, 0], [4 / 28, 1, 0]], rtol=1e-6)

@@ -87,14 +87,35 @@ def teacher_forcing_probability(step, timestep, offset=10_000, decay_steps=2_885
     return min(gamma * math.exp(-(step - offset) / decay_steps), 1.0)
 
 
-def pick_ground_truth(overlaps, taken):
-    """The true instance that teacher forcing feeds: the one overlapping the prediction most among those not fed
-    yet (``taken``), so each instance is fed at most once — the official code never updated its record and could
-    feed the same one again. Returns its index, or −1 when all are taken."""
-    overlaps, taken = np.asarray(overlaps, np.float64), np.asarray(taken, bool)
-    if overlaps.shape != taken.shape:
-        raise ValueError(f"overlaps and taken must have one entry per true instance, got {overlaps.shape} and "
-                         f"{taken.shape}")
-    if taken.all():
-        return -1
-    return int(np.argmax(np.where(taken, -np.inf, overlaps)))
+def pick_ground_truth(overlaps, available):
+    """The true instance teacher forcing feeds at a step: per example, the one overlapping the prediction most
+    among those still ``available`` (valid and not fed before), so each instance is fed at most once — the
+    official code never updated its record and could feed the same one again.
+
+    Args:
+        overlaps: ``(B, N)`` overlap of the step's prediction with every true instance.
+        available: ``(B, N)`` bool.
+
+    Returns:
+        ``(B, N)`` one-hot rows (all zero where nothing is available).
+    """
+    overlaps = tf.convert_to_tensor(overlaps)
+    available = tf.convert_to_tensor(available, tf.bool)
+    if overlaps.shape.rank != 2 or available.shape != overlaps.shape:
+        raise ValueError(f"overlaps and available must both be (batch, instances), got {overlaps.shape} and "
+                         f"{available.shape}")
+    choice = tf.argmax(tf.where(available, overlaps, tf.fill(tf.shape(overlaps), tf.constant(-np.inf, overlaps.dtype))),
+                       axis=1)
+    onehot = tf.one_hot(choice, tf.shape(overlaps)[1], dtype=overlaps.dtype)
+    return onehot * tf.cast(tf.reduce_any(available, axis=1, keepdims=True), overlaps.dtype)
+
+
+def box_iou(boxes, truth):
+    """IoU of boxes ``(B, 4)`` with true boxes ``(B, N, 4)``, all ``(y0, x0, y1, x1)`` with exclusive ends."""
+    boxes = tf.cast(boxes, tf.float32)[:, None, :]
+    truth = tf.cast(truth, tf.float32)
+    low, high = tf.maximum(boxes[..., :2], truth[..., :2]), tf.minimum(boxes[..., 2:], truth[..., 2:])
+    intersection = tf.reduce_prod(tf.maximum(high - low, 0.0), axis=-1)
+    area = lambda b: tf.reduce_prod(tf.maximum(b[..., 2:] - b[..., :2], 0.0), axis=-1)  # noqa: E731
+    union = area(boxes) + area(truth) - intersection
+    return intersection / tf.maximum(union, 1e-6)
