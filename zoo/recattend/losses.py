@@ -48,7 +48,7 @@ def match_instances(iou, num_truths):
         return out
 
     matching = tf.numpy_function(match, [tf.stop_gradient(iou), tf.cast(num_truths, tf.int32)], tf.float32)
-    return tf.ensure_shape(tf.cast(matching, iou.dtype), iou.shape)
+    return tf.stop_gradient(tf.ensure_shape(tf.cast(matching, iou.dtype), iou.shape))
 
 
 def matched_iou_loss(iou, matching):

@@ -1,0 +1,182 @@
+"""Training and evaluation of the recurrent attention segmenter on Fashion-MNIST scenes: data, the paper's loss
+(matched soft IoU of segments and of boxes, monotone score loss), the two-phase curriculum with scheduled
+sampling, inference with the stop score, and the metrics over a test set."""
+import dataclasses
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from zoo.data import scenes as scenes_lib
+from zoo.recattend import losses, metrics
+
+SCENES = scenes_lib.SceneConfig(height=64, width=64, min_objects=1, max_objects=4, min_scale=0.8, max_scale=1.4)
+"""The scenes of the experiments here: 64×64, one to four articles (the paper: CVPPP leaves at 224×224)."""
+
+
+def scene_arrays(count, split, seed, config=SCENES):
+    """``count`` scenes as padded arrays (:func:`zoo.data.scenes.scenes_to_arrays`) plus ``box_masks``: every
+    true box padded by 0.2 of its size per side and rasterised, the box network's targets."""
+    arrays = scenes_lib.scenes_to_arrays(scenes_lib.make_scenes(count, split, seed, config), config.max_objects)
+    arrays["box_masks"] = padded_box_masks(arrays["boxes"], (config.height, config.width))
+    return arrays
+
+
+def padded_box_masks(boxes, image_size, padding=0.2):
+    """Boolean ``(…, H, W)`` masks of boxes ``(…, 4)`` grown by ``padding`` of their size on each side."""
+    boxes = np.asarray(boxes, np.float64)
+    grow = (boxes[..., 2:] - boxes[..., :2]) * padding
+    low, high = np.floor(boxes[..., :2] - grow), np.ceil(boxes[..., 2:] + grow)
+    rows = np.arange(image_size[0])[None, :]
+    cols = np.arange(image_size[1])[None, :]
+    flat_low, flat_high = low.reshape(-1, 2), high.reshape(-1, 2)
+    inside_rows = (rows >= flat_low[:, :1]) & (rows < flat_high[:, :1])
+    inside_cols = (cols >= flat_low[:, 1:]) & (cols < flat_high[:, 1:])
+    empty = (boxes[..., 2:] <= boxes[..., :2]).any(axis=-1).reshape(-1)
+    masks = inside_rows[:, :, None] & inside_cols[:, None, :] & ~empty[:, None, None]
+    return masks.reshape(boxes.shape[:-1] + tuple(image_size))
+
+
+def model_loss(outputs, batch, phase="full"):
+    """The paper's loss on one batch: ``{"total", "segment", "box", "score"}``.
+
+    Segments and boxes are each matched to the true instances by maximum-weight matching on their soft IoU;
+    the score of a step is supervised to be 1 where its segment was matched. Phase ``"box"`` (pre-training) uses
+    the box term only.
+    """
+    counts = batch["num_objects"]
+    segment_iou = losses.soft_iou_matrix(outputs["masks"], batch["masks"])
+    segment_matching = losses.match_instances(segment_iou, counts)
+    box_iou = losses.soft_iou_matrix(outputs["box_masks"], batch["box_masks"])
+    box_loss = losses.matched_iou_loss(box_iou, losses.match_instances(box_iou, counts))
+    if phase == "box":
+        return {"total": box_loss, "segment": tf.constant(0.0), "box": box_loss, "score": tf.constant(0.0)}
+    segment_loss = losses.matched_iou_loss(segment_iou, segment_matching)
+    score_loss = losses.monotone_score_loss(outputs["scores"], tf.reduce_max(segment_matching, axis=2))
+    return {"total": segment_loss + box_loss + score_loss, "segment": segment_loss, "box": box_loss,
+            "score": score_loss}
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """The curriculum: ``box_steps`` of box-network pre-training (true segments fill the memory, box loss only),
+    then ``full_steps`` of the whole model with scheduled sampling, whose schedule (supplement: S = 10,000,
+    S₂ = 2,885 of a longer run) is scaled by ``full_steps / 30,000``. Adam with the learning rate multiplied by
+    ``lr_decay`` every ``decay_steps``, gradients clipped element-wise to [−1, 1] (the paper's code)."""
+
+    box_steps: int = 1000
+    full_steps: int = 3000
+    batch_size: int = 8
+    lr: float = 1e-3
+    lr_decay: float = 0.85
+    decay_steps: int = 1000
+    seed: int = 0
+
+    def teacher_probability(self, step, timestep):
+        """θ of scheduled sampling at full-model step ``step`` for timestep ``timestep``."""
+        scale = self.full_steps / 30_000
+        return losses.teacher_forcing_probability(step, timestep, offset=10_000 * scale,
+                                                  decay_steps=2_885 * scale)
+
+
+def make_train_step(model, optimizer, phase):
+    """A compiled step ``(batch, use_box, use_mask) → loss dict`` for ``phase`` (``"box"`` or ``"full"``)."""
+    variables = model.trainable_variables
+
+    @tf.function
+    def step(batch, use_box, use_mask):
+        teacher = {"boxes": batch["boxes"], "masks": batch["masks"], "num_objects": batch["num_objects"],
+                   "use_box": use_box, "use_mask": use_mask}
+        with tf.GradientTape() as tape:
+            outputs = model(batch["images"], training=True, teacher=teacher)
+            loss = model_loss(outputs, batch, phase)
+        gradients = tape.gradient(loss["total"], variables)
+        # the box phase leaves the segmentation and score networks out of the loss: their gradients are zero
+        gradients = [tf.zeros(v.shape, v.dtype) if g is None else tf.clip_by_value(g, -1.0, 1.0)
+                     for g, v in zip(gradients, variables)]
+        optimizer.apply_gradients(zip(gradients, variables))
+        return loss
+
+    return step
+
+
+def train(model, train_arrays, config, checkpoint_dir=None, progress=None):
+    """Run the curriculum; resumable from ``checkpoint_dir`` (saved every 100 steps). Returns the loss history."""
+    schedule = keras.optimizers.schedules.ExponentialDecay(config.lr, config.decay_steps, config.lr_decay,
+                                                           staircase=True)
+    optimizer = keras.optimizers.Adam(schedule, epsilon=1e-7)
+    optimizer.build(model.trainable_variables)
+    manager = None
+    if checkpoint_dir:
+        checkpoint = tf.train.Checkpoint(weights=list(model.weights), optimizer_variables=list(optimizer.variables))
+        manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=1)
+        if manager.latest_checkpoint:
+            checkpoint.restore(manager.latest_checkpoint).assert_consumed()
+    steps = {phase: make_train_step(model, optimizer, phase) for phase in ("box", "full")}
+    total = config.box_steps + config.full_steps
+    history = []
+    count, timesteps = len(train_arrays["images"]), model.max_steps
+    for i in range(int(optimizer.iterations.numpy()) + 1, total + 1):
+        rng = np.random.default_rng([config.seed, i])
+        index = rng.integers(count, size=config.batch_size)
+        batch = {key: train_arrays[key][index] for key in ("images", "masks", "boxes", "box_masks", "num_objects")}
+        if i <= config.box_steps:
+            phase, use_box, use_mask = "box", np.zeros((config.batch_size, timesteps)), np.ones(
+                (config.batch_size, timesteps))
+        else:
+            phase = "full"
+            theta = np.array([config.teacher_probability(i - config.box_steps, t) for t in range(timesteps)])
+            use_box = (rng.uniform(size=(config.batch_size, timesteps)) < theta).astype(np.float32)
+            use_mask = (rng.uniform(size=(config.batch_size, timesteps)) < theta).astype(np.float32)
+        loss = steps[phase](batch, use_box.astype(np.float32), use_mask.astype(np.float32))
+        history.append({"step": i, "phase": phase, **{k: float(v) for k, v in loss.items()}})
+        if manager and (i % 100 == 0 or i == total):
+            manager.save(checkpoint_number=i)
+        if progress:
+            progress(i, total, history[-1])
+    return history
+
+
+def segment(model, images, score_threshold=0.5, mask_threshold=0.5):
+    """Instances of each image: ``(masks bool (K, H, W), scores (K,))``.
+
+    Steps are kept up to the first whose score falls below ``score_threshold`` (inference stops there); each
+    pixel goes to the kept step whose mask is largest there, if that mask exceeds ``mask_threshold``; empty
+    instances are dropped.
+    """
+    outputs = model(images)
+    masks, scores = outputs["masks"].numpy(), outputs["scores"].numpy()
+    results = []
+    for image_masks, image_scores in zip(masks, scores):
+        below = np.flatnonzero(image_scores < score_threshold)
+        kept = int(below[0]) if len(below) else len(image_scores)
+        if kept == 0:
+            results.append((np.zeros((0,) + image_masks.shape[1:], bool), np.zeros(0)))
+            continue
+        stack = image_masks[:kept]
+        owner = np.argmax(stack, axis=0)
+        instances = [(owner == k) & (stack[k] > mask_threshold) for k in range(kept)]
+        keep = [k for k in range(kept) if instances[k].any()]
+        results.append((np.array([instances[k] for k in keep]).reshape(len(keep), *stack.shape[1:]),
+                        image_scores[keep]))
+    return results
+
+
+def evaluate(model, arrays, batch_size=32, **segment_kwargs):
+    """Mean SBD, |DiC|, MWCov and MUCov over the scenes and AP at IoU 0.5 over the set."""
+    predictions, truths = [], []
+    for start in range(0, len(arrays["images"]), batch_size):
+        predictions += segment(model, arrays["images"][start:start + batch_size], **segment_kwargs)
+        for masks, count in zip(arrays["masks"][start:start + batch_size],
+                                arrays["num_objects"][start:start + batch_size]):
+            truths.append(masks[:count])
+    per_scene = {"sbd": [], "abs_dic": [], "mwcov": [], "mucov": []}
+    for (masks, _), truth in zip(predictions, truths):
+        per_scene["sbd"].append(metrics.symmetric_best_dice(masks, truth))
+        per_scene["abs_dic"].append(metrics.difference_in_count(masks, truth))
+        per_scene["mwcov"].append(metrics.coverage(masks, truth, weighted=True))
+        per_scene["mucov"].append(metrics.coverage(masks, truth, weighted=False))
+    result = {key: float(np.mean(values)) for key, values in per_scene.items()}
+    result["ap50"] = metrics.average_precision(predictions, truths, threshold=0.5)
+    result["scenes"] = len(truths)
+    return result
