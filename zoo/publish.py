@@ -17,7 +17,8 @@ def publish(record_path, pretrained_dir=None, manifest_path=None):
     file. The file is copied into ``pretrained_dir`` (default ``pretrained/``) after its sha256 is checked;
     the model is rebuilt from code and loaded from the copy; golden logits on the first
     :data:`GOLDEN_EXAMPLES` images of the embedded sample and the accuracy on the whole sample are added to
-    the record (Fashion-MNIST weights only); and the record is merged into the manifest.
+    the record (Fashion-MNIST classifiers only; other weights bring their own golden outputs); and the record is
+    merged into the manifest.
 
     Returns:
         The published :class:`zoo.weights.WeightSpec`.
@@ -34,7 +35,7 @@ def publish(record_path, pretrained_dir=None, manifest_path=None):
 
     model = registry.build(spec.architecture, **spec.builder_kwargs)
     model.load_weights(pretrained_dir / spec.file)
-    if spec.dataset == "fashion_mnist":
+    if evaluation.is_sample_classifier(spec):
         images, labels, indices = samples.load_sample()
         record["golden"] = {
             "sample_indices": list(range(GOLDEN_EXAMPLES)),
