@@ -7,6 +7,7 @@ Scores are cached in runs/ghn/RUN/scores.json. Writes the section of docs/RESULT
 docs/images/ghn_correlation.png.
 """
 import json
+import os
 import pathlib
 import sys
 
@@ -19,6 +20,8 @@ from zoo.ghn import search, training
 FLAGS = flags.FLAGS
 flags.DEFINE_list("runs", ["ghn"], "GHN runs (directories under --output); the first is the headline GHN")
 flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
+flags.DEFINE_integer("validation_examples", 2000, "held-out images each GHN-weight accuracy is measured on")
+flags.DEFINE_integer("quick_validation_examples", 500, "the headline GHN is also scored on this many (cheaper)")
 flags.DEFINE_string("ground_truth", "runs/ghn/ground_truth", "tools/ghn_ground_truth.py results")
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
 flags.DEFINE_string("plot", "docs/images/ghn_correlation.png", "scatter plot")
@@ -50,16 +53,12 @@ def main(argv):
     for name in FLAGS.runs:
         run = pathlib.Path(FLAGS.output) / name
         ghn, summaries[name] = load_ghn(run)
-        cache = run / "scores.json"
-        scores = json.loads(cache.read_text()) if cache.exists() else {}
-        if scores.get("indices") != [r["index"] for r in records]:
-            scores = search.score_architectures(ghn, graphs, data, with_test=False, progress=lambda i, n: print(
-                f"\r{name}: {i}/{n} architectures", end="", flush=True))
-            scores["indices"] = [r["index"] for r in records]
-            cache.write_text(json.dumps(scores))
-            print()
-        label = "GHN" if name == FLAGS.runs[0] else f"GHN ({name})"
-        methods[label] = (scores["validation_accuracy"], scores["seconds"], summaries[name]["train_seconds"])
+        headline = name == FLAGS.runs[0]
+        sizes = [FLAGS.validation_examples] + ([FLAGS.quick_validation_examples] if headline else [])
+        for size in sizes:
+            scores = cached_scores(ghn, run / f"scores_{size}.json", graphs, records, data, size, name)
+            label = ("GHN" if headline else f"GHN ({name})") + ("" if size == sizes[0] else f", {size} images")
+            methods[label] = (scores["validation_accuracy"], scores["seconds"], summaries[name]["train_seconds"])
 
     top_half = truth >= np.median(truth)
     sgd_1000 = np.median(methods[f"SGD {max(steps)} steps"][1])
@@ -77,25 +76,40 @@ def main(argv):
         rows)
     config = records[0]["config"]
     body = (f"{len(records)} random unseen architectures (17-node cells, `zoo.ghn.search.evaluation_architecture(i)`, "
-            f"network {search.NETWORK}: one cell per stage after a stride-2 stem; the paper: 18 cells, F = 32). "
+            f"{search.NETWORK['channels']} channels, {len(search.NETWORK['stages'])} stages of one cell after a "
+            "stride-2 stem; the paper: 18 cells, F = 32). "
             f"Ground truth: test accuracy (10,000 Fashion-MNIST test images) after {config['steps']} SGD steps "
             f"(batch {config['batch_size']}, Nesterov momentum {config['momentum']}, lr {config['lr']} cosine, "
             f"weight decay {config['weight_decay']}; mean {100 * truth.mean():.1f}%, range "
             f"{100 * truth.min():.1f}–{100 * truth.max():.1f}%) — the paper trains 50 epochs. "
-            f"Predictions are validation accuracies on {config['validation_examples']} held-out training images "
+            f"Predictions are validation accuracies on {FLAGS.validation_examples} held-out training images "
             "(batch statistics in batch normalization): with GHN-predicted weights, or after k steps of the "
             "same SGD run (so its cosine schedule is cut at k). Per-architecture cost: wall seconds on one core "
-            "(two jobs shared the 2-core machine), GHN = predicting all weights + the validation pass; SGD = k "
+            "(other jobs shared the 2-core machine), GHN = predicting all weights + the validation pass; SGD = k "
             f"steps. Initial cost = GHN training. 'Top half' = the {top_half.sum()} architectures with the best "
             "ground truth (the paper's Top-50 column ranks the top 50 of its search).\n\n" + table)
     body += "\n\n" + options_table(summaries, methods, truth)
-    body += (f"\n\n![GHN vs ground truth]({pathlib.Path(FLAGS.plot).relative_to('docs')})\n"
-             f"\n![GHN training]({pathlib.Path(FLAGS.training_plot).relative_to('docs')})\n")
+    docs = pathlib.Path(FLAGS.results).parent
+    body += (f"\n\n![GHN vs ground truth]({os.path.relpath(FLAGS.plot, docs)})\n"
+             f"\n![GHN training]({os.path.relpath(FLAGS.training_plot, docs)})\n")
     plot(methods, truth, steps)
     plot_training(FLAGS.runs)
     command = " ".join(["python"] + sys.argv)
     benchmark.write_section(FLAGS.results, "Graph HyperNetworks: ranking architectures (Table 4 protocol)", body,
                             command)
+
+
+def cached_scores(ghn, cache, graphs, records, data, size, name):
+    """GHN-weight validation accuracies of the ground-truth architectures (cached per run and size)."""
+    scores = json.loads(cache.read_text()) if cache.exists() else {}
+    if scores.get("indices") != [r["index"] for r in records]:
+        scores = search.score_architectures(ghn, graphs, data, validation_examples=size, with_test=False,
+                                            progress=lambda i, n: print(f"\r{name}: {i}/{n} architectures",
+                                                                        end="", flush=True))
+        scores["indices"] = [r["index"] for r in records]
+        cache.write_text(json.dumps(scores))
+        print()
+    return scores
 
 
 def options_table(summaries, methods, truth):
