@@ -37,7 +37,7 @@ def main(argv):
             "largest mask value if above 0.5. SBD, MWCov and MUCov are means over scenes (%), |DiC| the mean "
             "absolute count error, AP at IoU 0.5 over the whole set with the step scores as confidences. The paper's "
             "numbers are on other data, for orientation only.\n\n"
-            + benchmark.markdown_table(("run", "box network", "glimpses", "memory", "steps", "min", "SBD", "|DiC|",
+            + benchmark.markdown_table(("run", "box network", "glimpses", "memory", "steps", "min", "SBD", "\\|DiC\\|",
                                         "MWCov", "MUCov", "AP50"), rows)
             + "\n\n![steps](images/recattend_steps.png)\n")
     benchmark.write_section(FLAGS.results, "Recurrent attention instance segmentation on Fashion-MNIST scenes", body,
