@@ -23,6 +23,7 @@ FLAGS = flags.FLAGS
 flags.DEFINE_enum("model", "ghn", ["ghn", "ghn2"], "registered GHN")
 flags.DEFINE_bool("normalize", None, "override: GHN-2 fan-in normalization of predicted kernels")
 flags.DEFINE_bool("layer_norm", None, "override: GHN-2 layer norm on node embeddings")
+flags.DEFINE_bool("module_handoff", None, "override: pass module embeddings between stacked cells (paper's Table 5)")
 flags.DEFINE_integer("meta_batch", 1, "architectures per step (GHN-2: 8)")
 flags.DEFINE_integer("steps", 1000, "training steps")
 flags.DEFINE_integer("num_nodes", 7, "nodes of the training cells (paper: 7)")
@@ -41,7 +42,8 @@ def main(argv):
     keras.utils.set_random_seed(FLAGS.seed)
     run = pathlib.Path(FLAGS.output) / FLAGS.run
     run.mkdir(parents=True, exist_ok=True)
-    options = {k: getattr(FLAGS, k) for k in ("normalize", "layer_norm") if getattr(FLAGS, k) is not None}
+    options = {k: getattr(FLAGS, k) for k in ("normalize", "layer_norm", "module_handoff")
+               if getattr(FLAGS, k) is not None}
     builder_kwargs = {"sweeps": FLAGS.sweeps, **options}
     ghn = registry.build(FLAGS.model, **builder_kwargs)
     config = training.GHNConfig(steps=FLAGS.steps, num_nodes=FLAGS.num_nodes, meta_batch=FLAGS.meta_batch,
