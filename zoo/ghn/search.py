@@ -1,8 +1,12 @@
 """Architecture search with a GHN as the surrogate: the evaluation architectures, ranking random architectures by
 the accuracy of their GHN-predicted weights, and the correlation statistics of the paper's Table 4."""
+import time
+
 import numpy as np
+from scipy import stats
 
 from zoo.ghn.graph import random_network
+from zoo.ghn.training import SGDConfig, accuracy, train_network
 
 EVALUATION_SEED = 2019
 """Seed stream of the unseen evaluation architectures (GHN training samples from its own seed)."""
@@ -34,9 +38,6 @@ def ghn_search(ghn, data, graphs, top=10, brief_steps=200, full_steps=1500, prog
     (per top architecture: ``index``, ``ghn_accuracy``, ``brief_accuracy``, ``brief_seconds``) and ``best``
     (``index``, ``graph`` dict, the full :func:`~zoo.ghn.training.train_network` result).
     """
-    import time
-
-    from zoo.ghn.training import SGDConfig, train_network
     say = progress or (lambda message: None)
     start = time.perf_counter()
     scores = score_architectures(ghn, graphs, data, with_test=False,
@@ -62,9 +63,6 @@ def score_architectures(ghn, graphs, data, validation_examples=2000, with_test=T
     """Accuracy of every graph with GHN-predicted weights: ``validation_accuracy`` on the first
     ``validation_examples`` held-out images (what the search ranks by) and, if ``with_test``, ``test_accuracy``
     on the test split; ``seconds`` per architecture (prediction + validation pass)."""
-    import time
-
-    from zoo.ghn.training import accuracy
     scores = {"validation_accuracy": [], "test_accuracy": [], "seconds": []}
     val_images, val_labels = (a[:validation_examples] for a in data["validation"])
     for i, graph in enumerate(graphs):
@@ -90,7 +88,6 @@ def golden_outputs(ghn, count=6):
 
 def correlations(truth, predicted):
     """Pearson's R (the paper's Table 4), Spearman's ρ and Kendall's τ between two score lists."""
-    from scipy import stats
     truth, predicted = np.asarray(truth, float), np.asarray(predicted, float)
     if truth.shape != predicted.shape or truth.ndim != 1 or len(truth) < 3:
         raise ValueError(f"truth and predicted must be equal-length 1-D lists of >= 3 scores, got shapes "
