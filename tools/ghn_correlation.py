@@ -14,8 +14,8 @@ import sys
 import numpy as np
 from absl import app, flags
 
-from zoo import benchmark, registry
-from zoo.ghn import search, training
+from zoo import benchmark
+from zoo.ghn import models, search, training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("runs", ["ghn"], "GHN runs (directories under --output); the first is the headline GHN")
@@ -29,13 +29,6 @@ flags.DEFINE_string("training_plot", "docs/images/ghn_training.png", "training c
 
 PAPER_PEARSON = {"SGD 10 steps": 0.26, "SGD 100 steps": 0.59, "SGD 200 steps": 0.62, "SGD 1000 steps": 0.77,
                  "GHN": 0.68}
-
-
-def load_ghn(run):
-    summary = json.loads((run / "summary.json").read_text())
-    ghn = registry.build(summary["model"], **summary["builder_kwargs"])
-    ghn.load_weights(run / "ghn.weights.h5")
-    return ghn, summary
 
 
 def main(argv):
@@ -52,7 +45,7 @@ def main(argv):
     summaries = {}
     for name in FLAGS.runs:
         run = pathlib.Path(FLAGS.output) / name
-        ghn, summaries[name] = load_ghn(run)
+        ghn, summaries[name] = models.load_run(run)
         headline = name == FLAGS.runs[0]
         sizes = [FLAGS.validation_examples] + ([FLAGS.quick_validation_examples] if headline else [])
         for size in sizes:

@@ -13,8 +13,8 @@ import sys
 import numpy as np
 from absl import app, flags
 
-from zoo import benchmark, registry
-from zoo.ghn import search, training
+from zoo import benchmark
+from zoo.ghn import models, search, training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run", "ghn", "GHN run (directory under --output with ghn.weights.h5 and summary.json)")
@@ -29,10 +29,7 @@ flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
 
 def main(argv):
     del argv
-    run = pathlib.Path(FLAGS.output) / FLAGS.run
-    summary = json.loads((run / "summary.json").read_text())
-    ghn = registry.build(summary["model"], **summary["builder_kwargs"])
-    ghn.load_weights(run / "ghn.weights.h5")
+    ghn, _ = models.load_run(pathlib.Path(FLAGS.output) / FLAGS.run)
     data = training.load_splits()
     graphs = [search.search_architecture(i) for i in range(FLAGS.architectures)]
     result = search.ghn_search(ghn, data, graphs, FLAGS.top, FLAGS.brief_steps, FLAGS.full_steps,

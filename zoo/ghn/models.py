@@ -1,7 +1,10 @@
 """Registered GHN builders: ``ghn`` (the paper's GHN-1 settings) and ``ghn2`` (with GHN-2's parameter
-normalization and embedding layer norm)."""
+normalization and embedding layer norm), and loading a GHN from a ``tools/ghn_train.py`` run."""
+import json
+import pathlib
+
 from zoo.ghn.hypernet import GraphHyperNetwork
-from zoo.registry import register_model
+from zoo.registry import build, register_model
 
 PAPER = "arXiv:1810.05749"
 
@@ -16,3 +19,12 @@ def ghn(hidden=32, sweeps=5, **kwargs):
 def ghn2(hidden=32, sweeps=5, **kwargs):
     """The same GHN with GHN-2's fan-in normalization of predicted kernels and layer norm on node embeddings."""
     return GraphHyperNetwork(hidden=hidden, sweeps=sweeps, normalize=True, layer_norm=True, **kwargs)
+
+
+def load_run(run):
+    """The GHN a ``tools/ghn_train.py`` run directory holds (``summary.json`` + ``ghn.weights.h5``), and its summary."""
+    run = pathlib.Path(run)
+    summary = json.loads((run / "summary.json").read_text())
+    ghn = build(summary["model"], **summary["builder_kwargs"])
+    ghn.load_weights(run / "ghn.weights.h5")
+    return ghn, summary
