@@ -3,15 +3,14 @@ the same architectures (the cost column of the paper's Table 4), written to docs
 
     python tools/bench_ghn.py --run=ghn --architectures=5
 """
-import json
 import pathlib
 import statistics
 import sys
 
 from absl import app, flags
 
-from zoo import benchmark, registry
-from zoo.ghn import search, training
+from zoo import benchmark
+from zoo.ghn import models, search, training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("run", "ghn", "GHN run under --output")
@@ -22,19 +21,19 @@ flags.DEFINE_string("benchmarks", "docs/BENCHMARKS.md", "markdown file to update
 
 def main(argv):
     del argv
-    run = pathlib.Path(FLAGS.output) / FLAGS.run
-    summary = json.loads((run / "summary.json").read_text())
-    ghn = registry.build(summary["model"], **summary["builder_kwargs"])
-    ghn.load_weights(run / "ghn.weights.h5")
+    ghn, _ = models.load_run(pathlib.Path(FLAGS.output) / FLAGS.run)
     data = training.load_splits()
     graphs = [search.evaluation_architecture(i) for i in range(FLAGS.architectures)]
     search.score_architectures(ghn, graphs[:1], data, with_test=False)  # traces the 17-node propagation once
     ghn_seconds = {size: [] for size in (2000, 500)}
     sgd_seconds = {}
-    for i, graph in enumerate(graphs):
+    # GHN scoring first, then SGD: interleaved with SGD training, the first eager pass after each run was ~10×
+    # slower (kernel caches rebuilt), which a search scoring architecture after architecture never pays
+    for graph in graphs:
         for size in ghn_seconds:
             scores = search.score_architectures(ghn, [graph], data, validation_examples=size, with_test=False)
             ghn_seconds[size].append(scores["seconds"][0])
+    for i, graph in enumerate(graphs):
         _, result = training.train_network(graph, data, training.SGDConfig(steps=1000, checkpoints=(10, 100, 200,
                                                                                                       1000)))
         for k, seconds in result["seconds_at"].items():

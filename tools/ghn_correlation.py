@@ -78,7 +78,8 @@ def main(argv):
             f"Predictions are validation accuracies on {FLAGS.validation_examples} held-out training images "
             "(batch statistics in batch normalization): with GHN-predicted weights, or after k steps of the "
             "same SGD run (so its cosine schedule is cut at k). Per-architecture cost: wall seconds on one core "
-            "(other jobs shared the 2-core machine), GHN = predicting all weights + the validation pass; SGD = k "
+            "(other jobs shared the 2-core machine; docs/BENCHMARKS.md has the costs on a quiet machine, "
+            "`tools/bench_ghn.py`), GHN = predicting all weights + the validation pass; SGD = k "
             f"steps. Initial cost = GHN training. 'Top half' = the {top_half.sum()} architectures with the best "
             "ground truth (the paper's Top-50 column ranks the top 50 of its search).\n\n" + table)
     body += "\n\n" + options_table(summaries, methods, truth)
