@@ -121,3 +121,11 @@ def test_inference_stops_at_the_first_low_score_and_the_oracle_scores_perfectly(
         np.testing.assert_array_equal(masks, truth[:count])
     result = training.evaluate(Oracle(arrays), arrays, batch_size=5)
     assert result == {"sbd": 1.0, "abs_dic": 0.0, "mwcov": 1.0, "mucov": 1.0, "ap50": 1.0, "scenes": 12}
+
+
+def test_without_a_box_network_teacher_forcing_never_moves_the_window(arrays):
+    model = RecurrentAttentionSegmenter(**TINY, box_network=False)
+    batch = {k: arrays[k][:3] for k in ("images", "boxes", "masks", "num_objects")}
+    ones = np.ones((3, 4), np.float32)
+    forced = model(batch["images"], teacher={**batch, "use_box": ones, "use_mask": np.zeros((3, 4), np.float32)})
+    np.testing.assert_allclose(forced["box_masks"], model(batch["images"])["box_masks"], atol=1e-6)

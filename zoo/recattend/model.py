@@ -161,7 +161,7 @@ class RecurrentAttentionSegmenter(keras.Model):
                 ``masks`` ``(B, N, H, W)`` and ``num_objects`` ``(B,)``, and ``use_box`` / ``use_mask`` ``(B, T)``
                 0/1 draws. At step t the true instance whose box overlaps the predicted box most, among those not
                 picked at an earlier step, is picked; where ``use_box`` is 1 the step reads at its (padded) box
-                instead of its own, where ``use_mask`` is 1 the memory receives its mask instead of the
+                instead of its own (not without a box network), where ``use_mask`` is 1 the memory receives its mask instead of the
                 segment. The outputs are still the network's own.
         """
         images = tf.cast(images, self.compute_dtype) / 255.0
@@ -183,8 +183,9 @@ class RecurrentAttentionSegmenter(keras.Model):
                 pick = pick_ground_truth(box_iou(attention_box(attention), teacher["boxes"]), available)
                 available &= pick == 0
                 has_pick = tf.reduce_max(pick, axis=1)
-                use = (tf.cast(teacher["use_box"][:, t], attention.dtype) * has_pick)[:, None]
-                attention = use * tf.einsum("bn,bnk->bk", pick, true_attention) + (1 - use) * attention
+                if self.box_network:  # without one there is no box to force: every step reads the whole image
+                    use = (tf.cast(teacher["use_box"][:, t], attention.dtype) * has_pick)[:, None]
+                    attention = use * tf.einsum("bn,bnk->bk", pick, true_attention) + (1 - use) * attention
             patch = self.attend(scene, attention)
             logits, core = self._segment(patch)
             neutral = tf.concat([attention[:, :5], tf.zeros_like(attention[:, 5:])], axis=-1)  # γ = 1
