@@ -161,8 +161,8 @@ class RecurrentAttentionSegmenter(keras.Model):
                 ``masks`` ``(B, N, H, W)`` and ``num_objects`` ``(B,)``, and ``use_box`` / ``use_mask`` ``(B, T)``
                 0/1 draws. At step t the true instance whose box overlaps the predicted box most, among those not
                 picked at an earlier step, is picked; where ``use_box`` is 1 the step reads at its (padded) box
-                instead of its own (not without a box network), where ``use_mask`` is 1 the memory receives its mask instead of the
-                segment. The outputs are still the network's own.
+                instead of its own (not without a box network), where ``use_mask`` is 1 the memory receives its
+                mask instead of the segment. The outputs are still the network's own.
         """
         images = tf.cast(images, self.compute_dtype) / 255.0
         batch = tf.shape(images)[0]

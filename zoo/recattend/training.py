@@ -45,12 +45,12 @@ def model_loss(outputs, batch, phase="full"):
     the box term only.
     """
     counts = batch["num_objects"]
-    segment_iou = losses.soft_iou_matrix(outputs["masks"], batch["masks"])
-    segment_matching = losses.match_instances(segment_iou, counts)
     box_iou = losses.soft_iou_matrix(outputs["box_masks"], batch["box_masks"])
     box_loss = losses.matched_iou_loss(box_iou, losses.match_instances(box_iou, counts))
     if phase == "box":
         return {"total": box_loss, "segment": tf.constant(0.0), "box": box_loss, "score": tf.constant(0.0)}
+    segment_iou = losses.soft_iou_matrix(outputs["masks"], batch["masks"])
+    segment_matching = losses.match_instances(segment_iou, counts)
     segment_loss = losses.matched_iou_loss(segment_iou, segment_matching)
     score_loss = losses.monotone_score_loss(outputs["scores"], tf.reduce_max(segment_matching, axis=2))
     return {"total": segment_loss + box_loss + score_loss, "segment": segment_loss, "box": box_loss,
@@ -120,15 +120,15 @@ def train(model, train_arrays, config, checkpoint_dir=None, progress=None):
         rng = np.random.default_rng([config.seed, i])
         index = rng.integers(count, size=config.batch_size)
         batch = {key: train_arrays[key][index] for key in ("images", "masks", "boxes", "box_masks", "num_objects")}
-        if i <= config.box_steps:
-            phase, use_box, use_mask = "box", np.zeros((config.batch_size, timesteps)), np.ones(
-                (config.batch_size, timesteps))
+        shape = (config.batch_size, timesteps)
+        if i <= config.box_steps:  # pre-training: the network's own boxes, true segments in the memory
+            phase, use_box, use_mask = "box", np.zeros(shape, np.float32), np.ones(shape, np.float32)
         else:
             phase = "full"
             theta = np.array([config.teacher_probability(i - config.box_steps, t) for t in range(timesteps)])
-            use_box = (rng.uniform(size=(config.batch_size, timesteps)) < theta).astype(np.float32)
-            use_mask = (rng.uniform(size=(config.batch_size, timesteps)) < theta).astype(np.float32)
-        loss = steps[phase](batch, use_box.astype(np.float32), use_mask.astype(np.float32))
+            use_box = (rng.uniform(size=shape) < theta).astype(np.float32)
+            use_mask = (rng.uniform(size=shape) < theta).astype(np.float32)
+        loss = steps[phase](batch, use_box, use_mask)
         history.append({"step": i, "phase": phase, **{k: float(v) for k, v in loss.items()}})
         if manager and (i % 100 == 0 or i == total):
             manager.save(checkpoint_number=i)
