@@ -24,6 +24,7 @@ from zoo import ops  # noqa: E402,F401  (loads the compiled ops, so SavedModels 
 from zoo import layers  # noqa: E402,F401  (registers every serializable layer)
 from zoo import divnorm  # noqa: E402,F401  (registers model builders)
 from zoo import fewshot  # noqa: E402,F401  (registers model builders)
+from zoo import imageqa  # noqa: E402,F401  (registers model builders)
 from zoo import ghn  # noqa: E402,F401  (registers model builders)
 from zoo import metaopt  # noqa: E402,F401  (registers model builders)
 from zoo import recattend  # noqa: E402,F401  (registers model builders)
