@@ -112,9 +112,10 @@ class RecurrentAttentionSegmenter(keras.Model):
         self.box_lstm = layers.LSTMCell(lstm_units, name="box_lstm")
         self.glimpse_hidden = layers.Dense(lstm_units, activation="relu", name="glimpse_hidden")
         self.glimpse_logit = layers.Dense(1, name="glimpse_logit")
-        # centre (tanh), log size (≤ 0: at most the image), log of σ relative to the filter spacing, log γ
-        self.box_head = layers.Dense(6, name="box_head", kernel_initializer="zeros",
-                                     bias_initializer=keras.initializers.Constant([0, 0, -1, -1, 0, 0]))
+        # centre (tanh), size (sigmoid of the image: a clipped exp(min(raw, 0)) loses its gradient once a box
+        # reaches the image size and stays there), log of σ relative to the filter spacing, log γ. Every box
+        # starts at the image centre, half the image in size (the articles span a third to 0.6 of it).
+        self.box_head = layers.Dense(6, name="box_head", kernel_initializer="zeros")
         self.encoder = [keras.Sequential([layers.Conv2D(f, 3, padding="same", activation="relu"),
                                           layers.Conv2D(f, 3, padding="same", activation="relu")], name=f"enc{i}")
                         for i, f in enumerate(self.segmentation_filters)]
@@ -226,7 +227,7 @@ class RecurrentAttentionSegmenter(keras.Model):
             glimpse = tf.einsum("bp,bpf->bf", weights, features)
             _, state = self.box_lstm(glimpse, state)
         raw = self.box_head(state[0])
-        size = tf.exp(tf.minimum(raw[:, 2:4], 0.0)) * tf.constant([h, w], scene.dtype)
+        size = tf.sigmoid(raw[:, 2:4]) * tf.constant([h, w], scene.dtype)
         centre = (tf.tanh(raw[:, 0:2]) + 1.0) * tf.constant([h, w], scene.dtype) / 2.0 - 0.5
         spacing = (size + 1.0) / tf.constant(self.patch_size, scene.dtype)
         log_variance = 2.0 * tf.math.log(tf.reduce_mean(spacing, axis=-1, keepdims=True)) + raw[:, 4:5]
