@@ -1,0 +1,106 @@
+"""The frozen image encoder standing in for the paper's VGG-19 fc7 features: a small CNN trained to classify
+Fashion-MNIST articles tinted with the scenes' palette colours, then frozen and run over whole scenes; its last
+feature map, average-pooled to a 4×4 grid (the grid keeps where things are, which questions ask about) and
+flattened, is the image feature, z-normalised with training-scene statistics as the paper did with fc7."""
+import keras
+import numpy as np
+from keras import layers
+
+from zoo.data import scenes as scenes_lib
+from zoo.data.fashion_mnist import load_fashion_mnist
+from zoo.registry import register_model
+
+PAPER = "arXiv:1505.02074"
+GRID = 4
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class GridAveragePool(layers.Layer):
+    """Average-pools a feature map ``(N, H, W, C)`` to a ``grid × grid`` layout and flattens it to
+    ``(N, grid · grid · C)``; H and W must be multiples of ``grid``.
+
+    Args:
+        grid: cells per side.
+    """
+
+    def __init__(self, grid=GRID, **kwargs):
+        super().__init__(**kwargs)
+        self.grid = grid
+
+    def call(self, maps):
+        shape = keras.ops.shape(maps)
+        h, w, c = shape[1], shape[2], maps.shape[-1]
+        cells = keras.ops.reshape(maps, (-1, self.grid, h // self.grid, self.grid, w // self.grid, c))
+        return keras.ops.reshape(keras.ops.mean(cells, axis=(2, 4)), (-1, self.grid * self.grid * c))
+
+    def get_config(self):
+        return {**super().get_config(), "grid": self.grid}
+
+
+@register_model("imageqa-encoder", family="imageqa", paper=PAPER)
+def imageqa_encoder(num_classes=10, filters=(32, 64, 64), grid=GRID):
+    """Fashion-MNIST classifier on tinted RGB articles (three 3×3 conv–ReLU layers, max-pooling after the first
+    two, global average pool, softmax logits) with a second output, ``features``: the last feature map pooled to
+    a ``grid × grid`` layout and z-normalised by a ``Normalization`` layer set from training scenes (its
+    statistics travel in the weights file). Outputs ``{"logits", "features"}``; the feature map of a scene must
+    be divisible into the grid (64×64 scenes: 16×16)."""
+    inputs = keras.Input((None, None, 3), name="image")
+    x = layers.Rescaling(1 / 255)(inputs)
+    for i, width in enumerate(filters):
+        x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{i}")(x)
+        if i < len(filters) - 1:
+            x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
+    logits = layers.Dense(num_classes, name="logits")(layers.GlobalAveragePooling2D()(x))
+    features = layers.Normalization(name="z_normalise")(GridAveragePool(grid, name="grid_pool")(x))
+    return keras.Model(inputs, {"logits": logits, "features": features}, name="imageqa_encoder")
+
+
+def classifier(encoder):
+    """The encoder's classification path alone (images → logits), sharing its layers."""
+    return keras.Model(encoder.input, encoder.get_layer("logits").output)
+
+
+def scene_features(encoder, images, batch_size=256):
+    """Image features ``(N, 16 · C)`` of scenes ``(N, H, W, 3)`` uint8, in batches."""
+    return _batched(keras.Model(encoder.input, encoder.get_layer("z_normalise").output), images, batch_size)
+
+
+def set_feature_statistics(encoder, images):
+    """Set the encoder's z-normalisation to the mean and variance of the pooled features of ``images``."""
+    pooled = _batched(keras.Model(encoder.input, encoder.get_layer("grid_pool").output), images, 256)
+    encoder.get_layer("z_normalise").adapt(pooled)
+
+
+def _batched(model, images, batch_size):
+    return np.concatenate([model(np.asarray(images[i:i + batch_size]), training=False).numpy()
+                           for i in range(0, len(images), batch_size)])
+
+
+def tinted_articles(split, seed, background=(0, 0, 0)):
+    """Fashion-MNIST ``split`` as RGB articles tinted with a random palette colour each, over ``background``
+    (the scenes' compositing: background + intensity · (colour − background)); returns ``(images, labels)``."""
+    images, labels = load_fashion_mnist(split)
+    rng = np.random.default_rng(seed)
+    palette = np.array([rgb for _, rgb in scenes_lib.PALETTE], np.float32)
+    colours = palette[rng.integers(len(palette), size=len(images))]
+    backgrounds = np.array([scenes_lib.BACKGROUNDS[b] for b in scenes_lib.BACKGROUNDS], np.float32)
+    grounds = backgrounds[rng.integers(len(backgrounds), size=len(images))] if background is None \
+        else np.broadcast_to(np.asarray(background, np.float32), (len(images), 3))
+    alpha = images[..., None].astype(np.float32) / 255.0
+    tinted = grounds[:, None, None] + alpha * (colours[:, None, None] - grounds[:, None, None])
+    return np.round(tinted).astype(np.uint8), labels
+
+
+def train_encoder(epochs=3, seed=0, batch_size=128, verbose=2):
+    """Train :func:`imageqa_encoder` on the tinted training split (random backgrounds); returns the model and its
+    accuracy on the tinted test split."""
+    keras.utils.set_random_seed(seed)
+    encoder = imageqa_encoder()
+    model = classifier(encoder)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    x, y = tinted_articles("train", seed, background=None)
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose)
+    x_test, y_test = tinted_articles("test", seed + 1, background=None)
+    _, accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)
+    return encoder, float(accuracy)
