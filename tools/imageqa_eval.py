@@ -85,6 +85,13 @@ def main(argv):
         pt, pp, qt, qp = PAPER_STATISTICS[name]
         lines.append(f"| {name} | {n_train:,} | {p_train:.1f} | {n_test:,} | {p_test:.1f} | {pt:,} | {pp:.2f} | "
                      f"{qt:,} | {qp:.2f} |")
+    texts = json.loads((out / "questions.json").read_text())["test"]
+    lines += ["", "Examples (the first test question of each type that occurs):", ""]
+    for t, name in enumerate(qgen.QUESTION_TYPES):
+        found = np.flatnonzero(dataset["test"]["types"] == t)
+        if len(found):
+            answer = vocabulary.answers[dataset["test"]["answers"][found[0]]]
+            lines.append(f"- {name}: “{texts[found[0]]}?” → {answer}")
     lines += ["", "Overall (accuracy / WUPS@0.9 / WUPS@0.0; paper: COCO-QA):", "",
               "| model | accuracy | WUPS 0.9 | WUPS 0.0 | paper |", "|---|---|---|---|---|"]
     for label, result in results.items():

@@ -6,7 +6,7 @@ each model's test-set answer probabilities for tools/imageqa_eval.py.
     python tools/imageqa_train.py --publish                         # also write manifest-ready weight records
 
 Stages are cached in --output (data set, encoder, features, each model), so a rerun continues where it stopped.
-Models: Adam (the paper: SGD with momentum and per-layer rates), batch 100, early stopping (patience 3) on 10% of
+Models: Adam (the paper: SGD with momentum and per-layer rates), batch 100, early stopping (patience 5) on 10% of
 the training questions held out, best epoch kept. FULL averages the trained VIS+LSTM, 2-VIS+BLSTM and IMG+BOW.
 """
 import json
@@ -23,9 +23,9 @@ flags.DEFINE_list("models", ["bow", "lstm", "img-bow", "vis-lstm", "2vis-blstm"]
                   "are always formed from what exists)")
 flags.DEFINE_integer("train_scenes", 10_000, "training scenes (train-split articles)")
 flags.DEFINE_integer("test_scenes", 4_000, "test scenes (test-split articles)")
-flags.DEFINE_integer("encoder_epochs", 5, "epochs of the encoder on tinted Fashion-MNIST")
-flags.DEFINE_integer("epochs", 15, "most epochs per model")
-flags.DEFINE_integer("patience", 3, "early-stopping patience (epochs)")
+flags.DEFINE_integer("encoder_epochs", 10, "epochs of the encoder on tinted Fashion-MNIST")
+flags.DEFINE_integer("epochs", 40, "most epochs per model")
+flags.DEFINE_integer("patience", 5, "early-stopping patience (epochs)")
 flags.DEFINE_integer("batch_size", 100, "questions per step (paper: 100)")
 flags.DEFINE_float("lr", 1e-3, "Adam learning rate")
 flags.DEFINE_integer("embedding_dim", 200, "word-embedding size (paper: 500; the vocabulary here is ~60 words)")
@@ -61,11 +61,12 @@ def _encoder(out, dataset):
         accuracy = json.loads((out / "encoder.json").read_text())["tinted_test_accuracy"]
     else:
         print("training the image encoder on tinted Fashion-MNIST", flush=True)
+        started = time.time()
         model, accuracy = encoder_lib.train_encoder(FLAGS.encoder_epochs, FLAGS.seed)
         encoder_lib.set_feature_statistics(model, dataset["train"]["images"])
         model.save_weights(path)
-        (out / "encoder.json").write_text(json.dumps({"tinted_test_accuracy": accuracy,
-                                                      "epochs": FLAGS.encoder_epochs}))
+        (out / "encoder.json").write_text(json.dumps({"tinted_test_accuracy": accuracy, "epochs": FLAGS.encoder_epochs,
+                                                      "seconds": time.time() - started}))
     print(f"encoder: {accuracy:.4f} test accuracy on tinted Fashion-MNIST", flush=True)
     features = {split: encoder_lib.scene_features(model, arrays["images"]) for split, arrays in dataset.items()}
     return model, accuracy, features
@@ -115,9 +116,12 @@ def _train(name, kwargs, dataset, features, out):
 
 
 def _publish(out, name, model, architecture, kwargs, metrics, training, preprocessing, golden):
+    from zoo import registry
     from zoo.training import records
+    clean = registry.build(architecture, **kwargs)  # a model never compiled: its file holds no optimizer state
+    clean.set_weights(model.get_weights())
     record = records.write_weight_record(
-        model, out, name, architecture=architecture, builder_kwargs=kwargs, dataset="fashion_mnist_scenes_qa",
+        clean, out, name, architecture=architecture, builder_kwargs=kwargs, dataset="fashion_mnist_scenes_qa",
         split={"train": f"questions generated from {FLAGS.train_scenes} 64×64 scenes of train-split articles "
                         f"(seed {FLAGS.seed}), 10% held out for early stopping",
                "test": f"questions from {FLAGS.test_scenes} scenes of test-split articles (seed {FLAGS.seed + 1})"},
@@ -158,23 +162,32 @@ def main(argv):
     encoder_golden = {"images": f"np.stack([s.image for s in {scenes_call}])",
                       "features_sum": np.round(encoder(golden_features)["features"].numpy().sum(axis=1), 4).tolist(),
                       "atol": 1e-2}
+    encoder_record = json.loads((out / "encoder.json").read_text())
     _publish(out, f"imageqa-encoder.{TAG}", encoder, "imageqa-encoder", {},
              {"tinted_test_accuracy": round(encoder_accuracy, 4)},
-             {"epochs": FLAGS.encoder_epochs, "batch_size": 128, "optimizer": "adam", "lr": 1e-3, "seed": FLAGS.seed},
+             {"epochs": encoder_record["epochs"], "steps": encoder_record["epochs"] * 469, "batch_size": 128,
+              "optimizer": "adam", "lr": 1e-3, "seed": FLAGS.seed}
+             | ({"seconds": round(encoder_record["seconds"])} if "seconds" in encoder_record else {}),
              {"input_dtype": "uint8", "input_shape": [64, 64, 3], "scenes": "zoo.imageqa.data.SCENES"},
              encoder_golden)
     image = encoder(golden_features)["features"].numpy()
+    members_seconds = round(sum(json.loads((out / f"{m}.json").read_text())["seconds"] for m in MEMBERS))
     questions = test["questions"][:3]
     for name, (model, record) in trained.items():
         result = evaluation.evaluate(np.argmax(np.load(out / f"{name}.probs.npy"), axis=1), test, vocabulary)
         golden = {"question_ids": questions.tolist(), "scenes": encoder_golden["images"],
                   "probabilities_max": np.round(model({"image": image, "question": questions}).numpy().max(axis=1),
                                                 5).tolist(), "atol": 1e-3}
+        steps_per_epoch = -(-(len(dataset["train"]["answers"]) - len(dataset["train"]["answers"]) // 10)
+                            // FLAGS.batch_size)
         training = {"optimizer": "adam", "lr": FLAGS.lr, "batch_size": FLAGS.batch_size, "seed": FLAGS.seed,
-                    "epochs_run": record.get("epochs_run"), "best_epoch": record.get("best_epoch")}
+                    "epochs": record.get("epochs_run"), "best_epoch": record.get("best_epoch"),
+                    "steps": (record.get("epochs_run") or 0) * steps_per_epoch,
+                    "seconds": round(record.get("seconds", 0))}
         _publish(out, f"imageqa-{name}.{TAG}", model, f"imageqa-{name}", kwargs[name],
                  {k: round(v, 4) for k, v in result["overall"].items()},
-                 training if name != "full" else {"members": [f"imageqa-{m}.{TAG}" for m in MEMBERS]},
+                 training if name != "full" else {"members": [f"imageqa-{m}.{TAG}" for m in MEMBERS],
+                                                  "seconds": members_seconds},
                  {"image_features": f"imageqa-encoder.{TAG}", "vocabulary": json.loads(vocabulary.to_json()),
                   "question": "lower-case words, zoo.imageqa.data.Vocabulary.encode, padded with 0 at the end"},
                  golden)

@@ -70,7 +70,8 @@ def _metric_summary(metrics):
 
 
 def _run_scale(training):
-    minutes = f"{training.get('seconds', 0) / 60:.0f} min on {training.get('machine', '?')}"
+    minutes = (f"{training['seconds'] / 60:.0f} min on {training.get('machine', '?')}" if "seconds" in training
+               else "training time not recorded")
     if training.get("epochs"):
         steps = training.get("steps", 0) // max(training["epochs"], 1)
         return f"{training['epochs']} epochs × {steps} steps, batch {training.get('batch_size')}, {minutes}"

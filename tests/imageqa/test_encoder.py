@@ -21,7 +21,7 @@ def test_features_are_z_normalised_with_the_set_statistics():
     images = np.random.default_rng(1).integers(0, 256, size=(12, 16, 16, 3)).astype(np.uint8)
     encoder.set_feature_statistics(model, images)
     features = encoder.scene_features(model, images, batch_size=5)
-    assert features.shape == (12, 16 * 4)
+    assert features.shape == (12, 16 * 4 + 16 * 4)
     np.testing.assert_allclose(features.mean(axis=0), 0.0, atol=1e-4)
     constant = features.std(axis=0) < 1e-3  # dead ReLU cells stay at 0
     np.testing.assert_allclose(features.std(axis=0)[~constant], 1.0, atol=1e-3)

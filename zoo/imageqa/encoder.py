@@ -1,7 +1,8 @@
 """The frozen image encoder standing in for the paper's VGG-19 fc7 features: a small CNN trained to classify
 Fashion-MNIST articles tinted with the scenes' palette colours, then frozen and run over whole scenes; its last
 feature map, average-pooled to a 4×4 grid (the grid keeps where things are, which questions ask about) and
-flattened, is the image feature, z-normalised with training-scene statistics as the paper did with fc7."""
+flattened (with the first layer's map pooled the same way), is the image feature, z-normalised with
+training-scene statistics as the paper did with fc7."""
 import keras
 import numpy as np
 from keras import layers
@@ -38,20 +39,25 @@ class GridAveragePool(layers.Layer):
 
 
 @register_model("imageqa-encoder", family="imageqa", paper=PAPER)
-def imageqa_encoder(num_classes=10, filters=(32, 64, 64), grid=GRID):
+def imageqa_encoder(num_classes=10, filters=(32, 64, 128), grid=GRID):
     """Fashion-MNIST classifier on tinted RGB articles (three 3×3 conv–ReLU layers, max-pooling after the first
-    two, global average pool, softmax logits) with a second output, ``features``: the last feature map pooled to
-    a ``grid × grid`` layout and z-normalised by a ``Normalization`` layer set from training scenes (its
-    statistics travel in the weights file). Outputs ``{"logits", "features"}``; the feature map of a scene must
-    be divisible into the grid (64×64 scenes: 16×16)."""
+    two, global average pool, softmax logits) with a second output, ``features``: the first and the last feature
+    maps each pooled to a ``grid × grid`` layout, concatenated (the first layer keeps the colours that a classifier
+    trained on randomly tinted articles learns to ignore; the last holds the shapes), and z-normalised by a
+    ``Normalization`` layer set from training scenes (its statistics travel in the weights file). Outputs
+    ``{"logits", "features"}``; the feature maps of a scene must divide into the grid (64×64 scenes do)."""
     inputs = keras.Input((None, None, 3), name="image")
     x = layers.Rescaling(1 / 255)(inputs)
+    maps = []
     for i, width in enumerate(filters):
         x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv{i}")(x)
+        maps.append(x)
         if i < len(filters) - 1:
             x = layers.MaxPooling2D(2, name=f"pool{i}")(x)
     logits = layers.Dense(num_classes, name="logits")(layers.GlobalAveragePooling2D()(x))
-    features = layers.Normalization(name="z_normalise")(GridAveragePool(grid, name="grid_pool")(x))
+    pooled = layers.Concatenate(name="grid_pool")([GridAveragePool(grid, name="grid_pool_first")(maps[0]),
+                                                   GridAveragePool(grid, name="grid_pool_last")(maps[-1])])
+    features = layers.Normalization(name="z_normalise")(pooled)
     return keras.Model(inputs, {"logits": logits, "features": features}, name="imageqa_encoder")
 
 
