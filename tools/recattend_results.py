@@ -23,8 +23,9 @@ def main(argv):
     for name in FLAGS.runs:
         summary = json.loads((pathlib.Path(FLAGS.output) / name / "summary.json").read_text())
         kwargs, config, test = summary["builder_kwargs"], summary["config"], summary["test"]
+        minutes = f"{summary['seconds'] / 60:.0f}" if summary.get("seconds") else "not kept"
         rows.append((name, "yes" if kwargs["box_network"] else "**no**", kwargs["glimpses"], kwargs["memory"],
-                     f"{config['box_steps']} + {config['full_steps']}", f"{summary['seconds'] / 60:.0f}",
+                     f"{config['box_steps']} + {config['full_steps']}", minutes,
                      f"{100 * test['sbd']:.1f}", f"{test['abs_dic']:.2f}", f"{100 * test['mwcov']:.1f}",
                      f"{100 * test['mucov']:.1f}", f"{100 * test['ap50']:.1f}"))
     rows.append(("paper, CVPPP leaves (A1 test)", "yes", 5, "canvas", "", "", "84.9", "0.80", "", "", ""))

@@ -60,9 +60,13 @@ def main(argv):
     history = training.train(model, train_arrays, config, checkpoint_dir=run / "checkpoints", progress=progress)
     print()
     model.save_weights(run / "recattend.weights.h5")
+    evaluation_started = time.time()
     result = training.evaluate(model, test_arrays)
+    # training time summed over resumed sessions (None for runs checkpointed before the history was kept)
+    complete = bool(history) and history[0]["step"] == 1 and "seconds" in history[-1]
     summary = {"builder_kwargs": builder_kwargs, "config": vars(config), "train_scenes": FLAGS.train_scenes,
-               "test": result, "seconds": time.time() - started, "command": " ".join(["python"] + sys.argv)}
+               "test": result, "seconds": history[-1]["seconds"] if complete else None,
+               "evaluation_seconds": time.time() - evaluation_started, "command": " ".join(["python"] + sys.argv)}
     (run / "summary.json").write_text(json.dumps(summary, indent=1))
     (run / "history.json").write_text(json.dumps(history))
     print(json.dumps(result, indent=1))
@@ -78,7 +82,7 @@ def main(argv):
             command=summary["command"],
             training={"steps": config.box_steps + config.full_steps, "box_steps": config.box_steps,
                       "batch_size": config.batch_size, "lr": config.lr, "optimizer": "adam", "seed": config.seed,
-                      "seconds": round(summary["seconds"])})
+                      **({"seconds": round(summary["seconds"])} if summary["seconds"] else {})})
         images = test_arrays["images"][:2]
         outputs = model(images)
         record["golden"] = {"images": "zoo.recattend.training.scene_arrays(2, 'test', 1)['images']",

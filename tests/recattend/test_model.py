@@ -95,7 +95,9 @@ def test_train_runs_both_phases_and_resumes(arrays, tmp_path):
     resumed = RecurrentAttentionSegmenter(**TINY)
     more = training.train(resumed, arrays, training.TrainConfig(box_steps=2, full_steps=3, batch_size=4),
                           checkpoint_dir=tmp_path)
-    assert [h["step"] for h in more] == [5]
+    assert [h["step"] for h in more] == [1, 2, 3, 4, 5]  # the kept history, then the one new step
+    assert more[:4] == history
+    assert all(a["seconds"] <= b["seconds"] for a, b in zip(more, more[1:]))
 
 
 class Oracle:

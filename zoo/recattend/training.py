@@ -2,6 +2,9 @@
 (matched soft IoU of segments and of boxes, monotone score loss), the two-phase curriculum with scheduled
 sampling, inference with the stop score, and the metrics over a test set."""
 import dataclasses
+import json
+import pathlib
+import time
 
 import keras
 import numpy as np
@@ -101,20 +104,25 @@ def make_train_step(model, optimizer, phase):
 
 
 def train(model, train_arrays, config, checkpoint_dir=None, progress=None):
-    """Run the curriculum; resumable from ``checkpoint_dir`` (saved every 100 steps). Returns the loss history."""
+    """Run the curriculum; resumable from ``checkpoint_dir`` (saved every 100 steps, with the loss history).
+    Returns the loss history of every step so far, each entry with the cumulative training ``seconds``."""
     schedule = keras.optimizers.schedules.ExponentialDecay(config.lr, config.decay_steps, config.lr_decay,
                                                            staircase=True)
     optimizer = keras.optimizers.Adam(schedule, epsilon=1e-7)
     optimizer.build(model.trainable_variables)
-    manager = None
+    manager, history = None, []
     if checkpoint_dir:
         checkpoint = tf.train.Checkpoint(weights=list(model.weights), optimizer_variables=list(optimizer.variables))
         manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=1)
+        history_path = pathlib.Path(checkpoint_dir) / "history.json"
         if manager.latest_checkpoint:
             checkpoint.restore(manager.latest_checkpoint).assert_consumed()
+            restored = int(optimizer.iterations.numpy())
+            if history_path.exists():
+                history = [h for h in json.loads(history_path.read_text()) if h["step"] <= restored]
     steps = {phase: make_train_step(model, optimizer, phase) for phase in ("box", "full")}
     total = config.box_steps + config.full_steps
-    history = []
+    started, offset = time.time(), history[-1].get("seconds", 0.0) if history else 0.0
     count, timesteps = len(train_arrays["images"]), model.max_steps
     for i in range(int(optimizer.iterations.numpy()) + 1, total + 1):
         rng = np.random.default_rng([config.seed, i])
@@ -129,9 +137,11 @@ def train(model, train_arrays, config, checkpoint_dir=None, progress=None):
             use_box = (rng.uniform(size=shape) < theta).astype(np.float32)
             use_mask = (rng.uniform(size=shape) < theta).astype(np.float32)
         loss = steps[phase](batch, use_box, use_mask)
-        history.append({"step": i, "phase": phase, **{k: float(v) for k, v in loss.items()}})
+        history.append({"step": i, "phase": phase, **{k: float(v) for k, v in loss.items()},
+                        "seconds": offset + time.time() - started})
         if manager and (i % 100 == 0 or i == total):
             manager.save(checkpoint_number=i)
+            history_path.write_text(json.dumps(history))
         if progress:
             progress(i, total, history[-1])
     return history
