@@ -32,8 +32,8 @@ CLAUSE_MARKERS = frozenset({"that", "which", "who", "whom", "whose", "while", "w
 _SPLIT_PREPOSITIONS = sorted((p.split() for p in COMPLEX_PREPOSITIONS), key=len, reverse=True)
 _PREPOSITION_LIKE = frozenset({"past", "near", "inside", "outside", "down", "up", "across", "along", "through",
                                "over", "around", "behind", "beside"})
-_FINITE_TAGS = ("VBZ", "VBP", "VBD", "MD")
-_VERB_TAGS = ("VB", "VBZ", "VBP", "VBD", "VBG", "VBN", "MD")
+FINITE_TAGS = ("VBZ", "VBP", "VBD", "MD")
+"""Tags of finite verbs (present, past, modal)."""
 
 
 @dataclasses.dataclass
@@ -101,7 +101,6 @@ def correct_tags(tagged, wn):
     tags = [t for _, t in tagged]
     words = [w.lower() for w, _ in tagged]
     n = len(tagged)
-    finite = ("VBZ", "VBP", "VBD", "MD")
     for i in range(n):
         word, before = words[i], tags[i - 1] if i else ""
         after = tags[i + 1] if i + 1 < n else "."
@@ -144,7 +143,7 @@ def correct_tags(tagged, wn):
     start = 0
     for end in [i for i, t in enumerate(tags) if t in ("CC", ",", ".")] + [n]:
         span = range(start, end)
-        if span and not any(tags[i] in finite or tags[i] == "VBG" for i in span):
+        if span and not any(tags[i] in FINITE_TAGS or tags[i] == "VBG" for i in span):
             for i in span:
                 if tags[i] == "NNS" and i > start and tags[i - 1] == "NN" and _has(wn, words[i], "v") \
                         and (i + 1 == end or not tags[i + 1].startswith("NN")):
@@ -204,7 +203,7 @@ def _mark_clauses(tokens):
         elif token.lower in CLAUSE_MARKERS and i > 0:
             inside, clause_verb = True, None
             token.kind, token.prep = "O", None
-        elif inside and token.kind == "VP" and token.chunk != clause_verb and token.tag in _FINITE_TAGS \
+        elif inside and token.kind == "VP" and token.chunk != clause_verb and token.tag in FINITE_TAGS \
                 and (i == 0 or tokens[i - 1].chunk != token.chunk):
             if clause_verb is None:
                 clause_verb = token.chunk
@@ -223,8 +222,3 @@ def normalise(text):
     """Collapse white space and make sure the text ends with a full stop (the tokenizer splits on it)."""
     text = re.sub(r"\s+", " ", text).strip()
     return text if not text or text[-1] in ".!?" else text + "."
-
-
-def is_verb(token):
-    """True for a word tagged as a verb."""
-    return token.tag in _VERB_TAGS

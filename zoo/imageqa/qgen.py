@@ -349,7 +349,7 @@ def _next_np_after_of(tokens, chunk):
 
 
 def _finite(token):
-    return token.tag in ("VBZ", "VBP", "VBD", "MD")
+    return token.tag in parsing.FINITE_TAGS
 
 
 def _plural(tokens, chunk):
