@@ -114,19 +114,30 @@ def main(argv):
     lines += ["", f"![accuracy per question type]({plot})"]
     print("\n".join(lines))
     benchmark.write_section(FLAGS.results, "Image question answering (Fashion-MNIST scenes, COCO-QA protocol)",
-                            "\n".join(lines) + "\n\n" + _notes(out), " ".join(["python"] + sys.argv))
+                            "\n".join(lines) + "\n\n" + _notes(out, stats), " ".join(["python"] + sys.argv))
 
 
-def _notes(out):
+def _notes(out, stats):
     """Scale and training facts read from the run's own records."""
     encoder = json.loads((out / "encoder.json").read_text())
     epochs = {name: json.loads((out / f"{name}.json").read_text()) for name, _ in MODELS
               if (out / f"{name}.json").exists() and name not in ("guess", "full")}
-    runs = ", ".join(f"{name} {r['best_epoch']}/{r['epochs_run']} epochs ({r['seconds'] / 60:.1f} min)"
+    runs = ", ".join(f"{name} {r['best_epoch']}/{r['epochs_run']} ({r['seconds'] / 60:.1f} min)"
                      for name, r in epochs.items())
-    return (f"Scale: see the training command in the records; image features from the frozen encoder "
-            f"(tinted Fashion-MNIST test accuracy {encoder['tinted_test_accuracy']:.4f} after {encoder['epochs']} "
-            f"epochs). Best/run epochs per model: {runs}.")
+    record = out / "imageqa-vis-lstm.fmnist_qa.json"
+    kwargs = json.loads(record.read_text())["imageqa-vis-lstm.fmnist_qa"]["builder_kwargs"] if record.exists() else {}
+    return (f"Scale: {stats['total']['train'][0]:,} training and {stats['total']['test'][0]:,} test questions "
+            "generated from the captions of 64×64 scenes (1–5 articles; train scenes hold train-split articles, test "
+            "scenes test-split ones; a third each on a black, dark grey and grey background), pruned with COCO-QA's "
+            f"constants (25 / 350 / 700); {kwargs.get('vocab_size', '?')} word ids, "
+            f"{kwargs.get('num_answers', '?')} answers (COCO-QA: 9,739 and 431). Word embeddings "
+            f"{kwargs.get('embedding_dim', '?')} and LSTMs {kwargs.get('hidden', '?')} per direction (paper: 500 / "
+            "300); Adam instead of the paper's SGD with per-layer rates; early stopping on 10% of the training "
+            "questions without the paper's retraining on train + validation. Image features: the frozen "
+            f"`imageqa-encoder` (tinted Fashion-MNIST test accuracy {encoder['tinted_test_accuracy']:.4f} after "
+            f"{encoder['epochs']} epochs), its first and last feature maps pooled to 4×4 and z-normalised, for the "
+            "paper's VGG-19 fc7. The scene captions contain no \"in <artifact>\" phrase, so no location questions "
+            f"arise. Best / run epochs per model: {runs}. One seed.")
 
 
 if __name__ == "__main__":
