@@ -76,3 +76,14 @@ def test_demo_shows_every_shipped_family(capsys, monkeypatch):
         assert len(rows) == 1, name
         if not evaluation.is_sample_classifier(spec):
             assert next(iter(spec.metrics)) in rows[0]
+
+
+def test_export_names_what_it_cannot_serve(capsys, tmp_path):
+    code, _, err = run(capsys, "export", "recattend.fmnist_scenes", str(tmp_path / "served"))
+    assert code != 0 and "functional Keras model" in err
+
+
+def test_export_serves_an_image_qa_model_with_its_encoder(capsys, tmp_path):
+    code, out, _ = run(capsys, "export", "imageqa-bow.fmnist_qa", str(tmp_path / "served"))
+    assert code == 0 and "imageqa-encoder.fmnist_qa" in out
+    assert (tmp_path / "served" / "saved_model.pb").exists() and (tmp_path / "served" / "vocabulary.json").exists()

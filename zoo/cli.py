@@ -61,6 +61,16 @@ def _cmd_export(args):
     from zoo import export, registry
 
     spec = registry.get_weight_spec(args.name)
+    if "image_features" in spec.preprocessing:  # an image-QA model: served with its encoder, two inputs
+        from zoo.imageqa import export as imageqa_export
+        directory = imageqa_export.export_saved_model(spec.name, args.directory)
+        print(f"exported {spec.name} with {spec.preprocessing['image_features']} to {directory} (signature "
+              f"{imageqa_export.SIGNATURE!r}: uint8 images + int32 question ids -> probabilities; vocabulary.json)")
+        return
+    if "input_shape" not in spec.preprocessing:
+        raise SystemExit(f"zoo export serves image classifiers and image-QA models; {spec.name} "
+                         f"(family {registry.get_model_spec(spec.name).family}) has no single-image input to "
+                         "serve: build it with zoo.load and export it with keras.export")
     directory = export.export_saved_model(registry.load(spec.name), args.directory, preprocessing=spec.preprocessing)
     print(f"exported {spec.name} to {directory} (signature {export.SIGNATURE!r}: "
           f"{spec.preprocessing['input_dtype']} {[None, *spec.preprocessing['input_shape']]} -> probabilities)")

@@ -39,7 +39,7 @@ def export_saved_model(model, directory, preprocessing=None):
     directory = pathlib.Path(directory)
     if (directory / "saved_model.pb").exists():
         raise ValueError(f"directory {directory} already holds a SavedModel; choose an empty directory")
-    if not model.built or not model.inputs:
+    if not model.built or not getattr(model, "inputs", None):
         raise ValueError("model must be a built functional Keras model with known input shapes")
     if preprocessing is None:
         spec = tf.TensorSpec([None, *model.inputs[0].shape[1:]], tf.float32, name=INPUT_NAME)
