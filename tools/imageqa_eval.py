@@ -68,10 +68,7 @@ def main(argv):
     from zoo import benchmark
     from zoo.imageqa import data, evaluation, qgen
     out = pathlib.Path(FLAGS.output)
-    arrays = np.load(out / "dataset.npz")
-    dataset = {split: {k.split("_", 1)[1]: arrays[k] for k in arrays.files if k.startswith(split + "_") and
-                       not k.endswith("images")} for split in ("train", "test")}
-    vocabulary = data.Vocabulary.from_json((out / "vocabulary.json").read_text())
+    dataset, vocabulary = data.load(out, images=False)
     results = {label: evaluation.evaluate(predictions(out, name), dataset["test"], vocabulary)
                for name, label in MODELS if name == "guess" or (out / f"{name}.probs.npy").exists()}
     (out / "results.json").write_text(json.dumps(results, indent=1))

@@ -39,17 +39,10 @@ MEMBERS = ("vis-lstm", "2vis-blstm", "img-bow")
 
 def _dataset(out):
     from zoo.imageqa import data
-    path = out / "dataset.npz"
-    if not path.exists():
+    if not (out / "dataset.npz").exists():
         print(f"generating questions from {FLAGS.train_scenes} + {FLAGS.test_scenes} scenes", flush=True)
-        dataset, vocabulary, texts = data.build(FLAGS.train_scenes, FLAGS.test_scenes, FLAGS.seed)
-        np.savez_compressed(path, **{f"{split}_{k}": v for split, arrays in dataset.items() for k, v in arrays.items()})
-        (out / "vocabulary.json").write_text(vocabulary.to_json())
-        (out / "questions.json").write_text(json.dumps(texts))
-    arrays = np.load(path)
-    dataset = {split: {k.split("_", 1)[1]: arrays[k] for k in arrays.files if k.startswith(split + "_")}
-               for split in ("train", "test")}
-    return dataset, data.Vocabulary.from_json((out / "vocabulary.json").read_text())
+        data.save(out, *data.build(FLAGS.train_scenes, FLAGS.test_scenes, FLAGS.seed))
+    return data.load(out)
 
 
 def _encoder(out, dataset):

@@ -3,6 +3,7 @@
 and answer vocabularies."""
 import collections
 import dataclasses
+import functools
 import json
 
 import numpy as np
@@ -26,6 +27,10 @@ class Vocabulary:
     words: list
     answers: list
 
+    @functools.cached_property
+    def _index(self):
+        return {w: i for i, w in enumerate(self.words)}
+
     @classmethod
     def from_questions(cls, questions):
         """Every word and answer of ``questions`` (a list of :class:`zoo.imageqa.qgen.Question`), sorted."""
@@ -34,8 +39,7 @@ class Vocabulary:
 
     def encode(self, question, max_len):
         """Word ids of ``question`` padded with 0 at the end to ``max_len`` (longer questions are cut)."""
-        index = {w: i for i, w in enumerate(self.words)}
-        ids = [index.get(w, 1) for w in question.split()][:max_len]
+        ids = [self._index.get(w, 1) for w in question.split()][:max_len]
         return np.array(ids + [0] * (max_len - len(ids)), np.int32)
 
     def to_json(self):
@@ -73,15 +77,13 @@ def scene_questions(scenes, generator):
 
 
 def prune(pairs, min_count=25, keep_first=350, decay=700, seed=1, answers=None):
-    """:func:`zoo.imageqa.qgen.prune_answers` over ``(scene, question)`` pairs; with ``answers`` (the training
+    """:func:`zoo.imageqa.qgen.pruning_mask` over ``(scene, question)`` pairs; with ``answers`` (the training
     answers), questions whose answer is not among them are dropped first (the test set's closed answer set)."""
     if answers is not None:
         allowed = set(answers)
         pairs = [p for p in pairs if p[1].answer in allowed]
-    tagged = [dataclasses.replace(q, question=f"{i}\t{q.question}") for i, q in pairs]
-    kept = qgen.prune_answers(tagged, min_count, keep_first, decay, seed)
-    return [(int(q.question.split("\t")[0]), dataclasses.replace(q, question=q.question.split("\t")[1]))
-            for q in kept]
+    keep = qgen.pruning_mask([q.answer for _, q in pairs], min_count, keep_first, decay, seed)
+    return [pair for pair, k in zip(pairs, keep) if k]
 
 
 def build(train_scenes=10_000, test_scenes=4_000, seed=0, max_len=16, generator=None, config=SCENES,
@@ -109,6 +111,23 @@ def build(train_scenes=10_000, test_scenes=4_000, seed=0, max_len=16, generator=
         }
         texts[split] = [q.question for _, q in pairs]
     return out, vocabulary, texts
+
+
+def save(directory, dataset, vocabulary, texts):
+    """Write :func:`build`'s output to ``directory``: ``dataset.npz``, ``vocabulary.json``, ``questions.json``."""
+    np.savez_compressed(directory / "dataset.npz",
+                        **{f"{split}_{k}": v for split, arrays in dataset.items() for k, v in arrays.items()})
+    (directory / "vocabulary.json").write_text(vocabulary.to_json())
+    (directory / "questions.json").write_text(json.dumps(texts))
+
+
+def load(directory, images=True):
+    """Read what :func:`save` wrote: ``(dataset, vocabulary)`` (scene images left out with ``images=False``)."""
+    arrays = np.load(directory / "dataset.npz")
+    dataset = {split: {k.split("_", 1)[1]: arrays[k] for k in arrays.files
+                       if k.startswith(split + "_") and (images or not k.endswith("_images"))}
+               for split in ("train", "test")}
+    return dataset, Vocabulary.from_json((directory / "vocabulary.json").read_text())
 
 
 def statistics(dataset):

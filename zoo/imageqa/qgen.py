@@ -444,25 +444,33 @@ def _text(words):
 
 
 # --- answer pruning --------------------------------------------------------------------------------------------
-def prune_answers(questions, min_count=25, keep_first=350, decay=700, seed=1):
-    """COCO-QA's two-stage answer pruning: answers seen fewer than ``min_count`` times are dropped; then, in a
-    shuffled order (``seed``), the first ``keep_first`` questions of each answer are kept and its n-th later one
-    with probability exp(−(n − keep_first) / decay). Returns the kept questions in their original order."""
+def pruning_mask(answers, min_count=25, keep_first=350, decay=700, seed=1):
+    """COCO-QA's two-stage answer pruning as a boolean keep-mask over ``answers`` (one per question): answers
+    seen fewer than ``min_count`` times are dropped; then, in a shuffled order (``seed``), the first
+    ``keep_first`` questions of each answer are kept and its n-th later one with probability
+    exp(−(n − keep_first) / decay)."""
     for name, value in (("min_count", min_count), ("keep_first", keep_first)):
         if value < 0:
             raise ValueError(f"{name} must be ≥ 0, got {value}")
     if decay <= 0:
         raise ValueError(f"decay must be > 0, got {decay}")
-    questions = list(questions)
-    counts = collections.Counter(q.answer for q in questions)
-    order = np.random.default_rng(seed).permutation(len(questions))
+    answers = list(answers)
+    counts = collections.Counter(answers)
+    order = np.random.default_rng(seed).permutation(len(answers))
     rng = np.random.default_rng(seed + 1)
-    seen, keep = collections.Counter(), np.zeros(len(questions), bool)
+    seen, keep = collections.Counter(), np.zeros(len(answers), bool)
     for i in order:
-        answer = questions[i].answer
+        answer = answers[i]
         if counts[answer] < min_count:
             continue
         seen[answer] += 1
         n = seen[answer]
         keep[i] = n <= keep_first or rng.uniform() < math.exp(-(n - keep_first) / decay)
+    return keep
+
+
+def prune_answers(questions, min_count=25, keep_first=350, decay=700, seed=1):
+    """:func:`pruning_mask` applied to :class:`Question` s; returns the kept ones in their original order."""
+    questions = list(questions)
+    keep = pruning_mask([q.answer for q in questions], min_count, keep_first, decay, seed)
     return [q for q, k in zip(questions, keep) if k]
