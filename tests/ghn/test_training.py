@@ -5,6 +5,7 @@ import pytest
 from zoo.ghn import graph as G
 from zoo.ghn import search, training
 from zoo.ghn.hypernet import GraphHyperNetwork
+from zoo.ghn.network import network_forward
 
 TINY_GHN = {"hidden": 8, "message_hidden": 8, "decoder_hidden": 8, "sweeps": 1, "max_shape": (5, 5, 4, 4)}
 NETWORK = {"stages": (1,), "channels": 4}
@@ -55,12 +56,28 @@ def test_accuracy_counts_correct_predictions(data):
     assert training.accuracy(graph, params, images, labels, batch_size=7) == np.mean(labels == 0)
 
 
+def test_evaluate_loss_is_the_mean_cross_entropy_of_the_logits(data):
+    graph = G.random_network(4, np.random.default_rng(3), **NETWORK)
+    params = GraphHyperNetwork(**TINY_GHN).predict_parameters(graph)
+    images, labels = data["test"]
+    logits = np.asarray(network_forward(graph, params, images, training=True), np.float64)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    result = training.evaluate(graph, params, images, labels, batch_size=len(images))
+    np.testing.assert_allclose(result["loss"], -log_probs[np.arange(len(labels)), labels].mean(), rtol=1e-5)
+    assert result["accuracy"] == np.mean(logits.argmax(axis=1) == labels)
+
+
 def test_score_architectures_and_correlations(data):
     ghn = GraphHyperNetwork(**TINY_GHN)
     graphs = [G.random_network(5, np.random.default_rng(i), **NETWORK) for i in range(3)]
     scores = search.score_architectures(ghn, graphs, data, validation_examples=40)
     assert len(scores["validation_accuracy"]) == len(scores["test_accuracy"]) == len(scores["seconds"]) == 3
     assert all(0 <= a <= 1 for a in scores["validation_accuracy"])
+    assert len(scores["validation_loss"]) == 3 and all(loss > 0 for loss in scores["validation_loss"])
+    assert search.ranking_score(scores, "loss") == [-loss for loss in scores["validation_loss"]]
+    with pytest.raises(ValueError, match="rank_by"):
+        search.ranking_score(scores, "flops")
 
 
 def test_correlations_match_their_definitions():
@@ -89,3 +106,12 @@ def test_ghn_search_ranks_trains_the_top_and_fully_trains_the_best(data):
     assert result["best"]["index"] == max(result["top"], key=lambda t: t["brief_accuracy"])["index"]
     assert G.NetworkGraph.from_dict(result["best"]["graph"]) == graphs[result["best"]["index"]]
     assert 0 <= result["best"]["test_accuracy"] <= 1
+
+
+def test_ghn_search_can_rank_by_validation_loss(data):
+    ghn = GraphHyperNetwork(**TINY_GHN)
+    graphs = [G.random_network(4, np.random.default_rng(i), **NETWORK) for i in range(4)]
+    result = search.ghn_search(ghn, data, graphs, top=1, brief_steps=2, full_steps=2, rank_by="loss")
+    assert [result["ghn_loss"][i] for i in result["ranked"]] == sorted(result["ghn_loss"])
+    with pytest.raises(ValueError, match="rank_by"):
+        search.ghn_search(ghn, data, graphs, rank_by="accuracy%")

@@ -6,7 +6,7 @@ import numpy as np
 from scipy import stats
 
 from zoo.ghn.graph import random_network
-from zoo.ghn.training import SGDConfig, accuracy, train_network
+from zoo.ghn.training import SGDConfig, accuracy, evaluate, train_network
 
 EVALUATION_SEED = 2019
 """Seed stream of the unseen evaluation architectures (GHN training samples from its own seed)."""
@@ -29,22 +29,38 @@ def search_architecture(index, num_nodes=17):
     return random_network(num_nodes, np.random.default_rng([SEARCH_SEED, index]), **NETWORK)
 
 
-def ghn_search(ghn, data, graphs, top=10, brief_steps=200, full_steps=1500, progress=None):
-    """The paper's search: rank ``graphs`` (random architectures) by the validation accuracy of their GHN weights,
-    train the ``top`` best for ``brief_steps`` SGD steps, then train the best of those for ``full_steps``
-    ("Top-Best").
+RANK_BY = ("accuracy", "loss")
+"""What a search ranks GHN-weight networks by: validation accuracy (the paper) or validation loss (lower first)."""
 
-    Returns a dict: ``ranked`` (indices, best first), ``ghn_accuracy`` (all), ``ranking_seconds``, ``top``
-    (per top architecture: ``index``, ``ghn_accuracy``, ``brief_accuracy``, ``brief_seconds``) and ``best``
+
+def ranking_score(scores, rank_by="accuracy"):
+    """Higher-is-better surrogate scores from :func:`score_architectures` output: validation accuracy, or the
+    negated validation cross-entropy."""
+    if rank_by not in RANK_BY:
+        raise ValueError(f"rank_by must be one of {RANK_BY}, got {rank_by!r}")
+    if rank_by == "loss":
+        return [-loss for loss in scores["validation_loss"]]
+    return list(scores["validation_accuracy"])
+
+
+def ghn_search(ghn, data, graphs, top=10, brief_steps=200, full_steps=1500, rank_by="accuracy", progress=None):
+    """The paper's search: rank ``graphs`` (random architectures) by the validation accuracy (or, with
+    ``rank_by="loss"``, the validation loss) of their GHN weights, train the ``top`` best for ``brief_steps`` SGD
+    steps, then train the best of those for ``full_steps`` ("Top-Best").
+
+    Returns a dict: ``ranked`` (indices, best first), ``ghn_accuracy`` and ``ghn_loss`` (all), ``ranking_seconds``,
+    ``top`` (per top architecture: ``index``, ``ghn_accuracy``, ``brief_accuracy``, ``brief_seconds``) and ``best``
     (``index``, ``graph`` dict, the full :func:`~zoo.ghn.training.train_network` result).
     """
+    if rank_by not in RANK_BY:
+        raise ValueError(f"rank_by must be one of {RANK_BY}, got {rank_by!r}")
     say = progress or (lambda message: None)
     start = time.perf_counter()
     scores = score_architectures(ghn, graphs, data, with_test=False,
                                  progress=lambda i, n: say(f"ranking {i}/{n}"))
-    ranked = [int(i) for i in np.argsort(scores["validation_accuracy"])[::-1]]
-    result = {"ranked": ranked, "ghn_accuracy": scores["validation_accuracy"],
-              "ranking_seconds": time.perf_counter() - start, "top": []}
+    ranked = [int(i) for i in np.argsort(ranking_score(scores, rank_by), kind="stable")[::-1]]
+    result = {"ranked": ranked, "rank_by": rank_by, "ghn_accuracy": scores["validation_accuracy"],
+              "ghn_loss": scores["validation_loss"], "ranking_seconds": time.perf_counter() - start, "top": []}
     for i in ranked[:top]:
         start = time.perf_counter()
         _, brief = train_network(graphs[i], data, SGDConfig(steps=brief_steps, checkpoints=(brief_steps,)))
@@ -60,16 +76,19 @@ def ghn_search(ghn, data, graphs, top=10, brief_steps=200, full_steps=1500, prog
 
 
 def score_architectures(ghn, graphs, data, validation_examples=2000, with_test=True, progress=None):
-    """Accuracy of every graph with GHN-predicted weights: ``validation_accuracy`` on the first
-    ``validation_examples`` held-out images (what the search ranks by) and, if ``with_test``, ``test_accuracy``
-    on the test split; ``seconds`` per architecture (prediction + validation pass)."""
-    scores = {"validation_accuracy": [], "test_accuracy": [], "seconds": []}
+    """Accuracy of every graph with GHN-predicted weights: ``validation_accuracy`` and ``validation_loss`` (mean
+    cross-entropy) on the first ``validation_examples`` held-out images (what the search ranks by) and, if
+    ``with_test``, ``test_accuracy`` on the test split; ``seconds`` per architecture (prediction + validation
+    pass)."""
+    scores = {"validation_accuracy": [], "validation_loss": [], "test_accuracy": [], "seconds": []}
     val_images, val_labels = (a[:validation_examples] for a in data["validation"])
     for i, graph in enumerate(graphs):
         start = time.perf_counter()
         params = ghn.predict_parameters(graph)
-        scores["validation_accuracy"].append(accuracy(graph, params, val_images, val_labels))
+        validation = evaluate(graph, params, val_images, val_labels)
         scores["seconds"].append(time.perf_counter() - start)
+        scores["validation_accuracy"].append(validation["accuracy"])
+        scores["validation_loss"].append(validation["loss"])
         if with_test:
             scores["test_accuracy"].append(accuracy(graph, params, *data["test"]))
         if progress:

@@ -33,12 +33,21 @@ def accuracy(graph, params, images, labels, batch_size=250, bn_state=None):
     """Top-1 accuracy of ``graph`` with ``params``; batch normalization uses each batch's statistics unless
     ``bn_state`` (moving statistics) is given, so the batch size matters without it (ppuda evaluates GHN weights
     with batch statistics too)."""
-    correct = 0
+    return evaluate(graph, params, images, labels, batch_size, bn_state)["accuracy"]
+
+
+def evaluate(graph, params, images, labels, batch_size=250, bn_state=None):
+    """``{"accuracy", "loss"}`` of ``graph`` with ``params`` on ``images``: top-1 accuracy and mean cross-entropy
+    (batch statistics in batch normalization unless ``bn_state`` is given, as in :func:`accuracy`)."""
+    correct, loss = 0, 0.0
     for start in range(0, len(images), batch_size):
+        batch_labels = labels[start:start + batch_size]
         logits = network_forward(graph, params, images[start:start + batch_size], training=bn_state is None,
                                  bn_state=bn_state)
-        correct += int(np.sum(np.argmax(logits, axis=1) == labels[start:start + batch_size]))
-    return correct / len(images)
+        correct += int(np.sum(np.argmax(logits, axis=1) == batch_labels))
+        loss += float(tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(batch_labels, logits,
+                                                                                 from_logits=True)))
+    return {"accuracy": correct / len(images), "loss": loss / len(images)}
 
 
 @dataclasses.dataclass
