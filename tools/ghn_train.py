@@ -3,6 +3,7 @@
     python tools/ghn_train.py                                  # the paper's GHN-1 settings -> runs/ghn/ghn
     python tools/ghn_train.py --model=ghn --normalize --run=norm   # GHN-2 options one at a time
     python tools/ghn_train.py --publish_as=ghn.fashion_mnist   # + a manifest-ready weight record
+    python tools/ghn_train.py --init_from=ghn --num_nodes=17 --lr=3e-4 --seed=1 --run=ft   # fine-tune a run
 
 Resumable (checkpoints every 50 steps in runs/ghn/RUN). At the end the GHN predicts the weights of the first
 ``--eval_architectures`` unseen 17-node evaluation architectures; their mean validation and test accuracy go in
@@ -26,12 +27,15 @@ flags.DEFINE_bool("layer_norm", None, "override: GHN-2 layer norm on node embedd
 flags.DEFINE_bool("module_handoff", None, "override: pass module embeddings between stacked cells (paper's Table 5)")
 flags.DEFINE_integer("meta_batch", 1, "architectures per step (GHN-2: 8)")
 flags.DEFINE_integer("steps", 1000, "training steps")
+flags.DEFINE_float("lr", 1e-3, "peak learning rate of the cosine schedule (AdamW)")
 flags.DEFINE_integer("num_nodes", 7, "nodes of the training cells (paper: 7)")
 flags.DEFINE_integer("sweeps", 5, "forward-backward sweeps T (paper: 5)")
 flags.DEFINE_integer("eval_architectures", 20, "unseen 17-node architectures scored at the end")
 flags.DEFINE_integer("seed", 0, "initialisation and architecture stream")
 flags.DEFINE_string("run", "ghn", "run name (directory under --output)")
 flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
+flags.DEFINE_string("init_from", "", "start from the trained GHN of this run (a fine-tune; its builder options "
+                    "must match)")
 flags.DEFINE_string("publish_as", "", "also write a manifest-ready weight record NAME (then run "
                     "tools/publish_weights.py --record=...)")
 
@@ -46,8 +50,13 @@ def main(argv):
                if getattr(FLAGS, k) is not None}
     builder_kwargs = {"sweeps": FLAGS.sweeps, **options}
     ghn = registry.build(FLAGS.model, **builder_kwargs)
+    base_seconds = 0.0
+    if FLAGS.init_from:
+        base = pathlib.Path(FLAGS.output) / FLAGS.init_from
+        ghn.load_weights(base / "ghn.weights.h5")
+        base_seconds = json.loads((base / "summary.json").read_text())["train_seconds"]
     config = training.GHNConfig(steps=FLAGS.steps, num_nodes=FLAGS.num_nodes, meta_batch=FLAGS.meta_batch,
-                                seed=FLAGS.seed)
+                                lr=FLAGS.lr, seed=FLAGS.seed)
     data = training.load_splits()
 
     def progress(step, history):
@@ -62,7 +71,8 @@ def main(argv):
     scores = search.score_architectures(ghn, [search.evaluation_architecture(i)
                                               for i in range(FLAGS.eval_architectures)], data)
     summary = {"model": FLAGS.model, "builder_kwargs": builder_kwargs, "config": vars(config),
-               "train_seconds": history["seconds"], "eval_architectures": FLAGS.eval_architectures,
+               "init_from": FLAGS.init_from or None,
+               "train_seconds": base_seconds + history["seconds"], "eval_architectures": FLAGS.eval_architectures,
                "mean_validation_accuracy": float(np.mean(scores["validation_accuracy"])),
                "mean_test_accuracy": float(np.mean(scores["test_accuracy"])),
                "command": " ".join(["python"] + sys.argv)}
@@ -85,7 +95,8 @@ def main(argv):
             command=summary["command"],
             training={"steps": config.steps, "meta_batch": config.meta_batch, "num_nodes": config.num_nodes,
                       "lr": config.lr, "optimizer": "adamw", "weight_decay": config.weight_decay,
-                      "seed": config.seed, "seconds": round(history["seconds"])})
+                      "seed": config.seed, "init_from": FLAGS.init_from or None,
+                      "seconds": round(base_seconds + history["seconds"])})
         record["golden"] = search.golden_outputs(ghn)
         (run / f"{FLAGS.publish_as}.json").write_text(json.dumps({FLAGS.publish_as: record}, indent=2))
 
