@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 from absl import app, flags
+from scipy import stats
 
 from zoo import benchmark
 from zoo.ghn import models, search, training
@@ -26,6 +27,9 @@ flags.DEFINE_string("ground_truth", "runs/ghn/ground_truth", "tools/ghn_ground_t
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
 flags.DEFINE_string("plot", "docs/images/ghn_correlation.png", "scatter plot")
 flags.DEFINE_string("training_plot", "docs/images/ghn_training.png", "training curves of the runs")
+
+LOSS = ", −loss"
+"""Label suffix of a GHN ranked by its validation loss instead of accuracy."""
 
 PAPER_PEARSON = {"SGD 10 steps": 0.26, "SGD 100 steps": 0.59, "SGD 200 steps": 0.62, "SGD 1000 steps": 0.77,
                  "GHN": 0.68}
@@ -52,6 +56,8 @@ def main(argv):
             scores = cached_scores(ghn, run / f"scores_{size}.json", graphs, records, data, size, name)
             label = ("GHN" if headline else f"GHN ({name})") + ("" if size == sizes[0] else f", {size} images")
             methods[label] = (scores["validation_accuracy"], scores["seconds"], summaries[name]["train_seconds"])
+            methods[label + LOSS] = (search.ranking_score(scores, "loss"), scores["seconds"],
+                                     summaries[name]["train_seconds"])
 
     top_half = truth >= np.median(truth)
     sgd_1000 = np.median(methods[f"SGD {max(steps)} steps"][1])
@@ -61,10 +67,12 @@ def main(argv):
         top = search.correlations(truth[top_half], np.asarray(predicted)[top_half])
         rows.append((label, "–" if initial is None else f"{initial / 60:.1f} min", f"{np.median(seconds):.3f}",
                      f"{sgd_1000 / np.median(seconds):.0f}×", f"{all_archs['pearson']:.2f}",
+                     "{:.2f}–{:.2f}".format(*pearson_interval(truth, predicted)),
                      f"{all_archs['spearman']:.2f}", f"{all_archs['kendall']:.2f}", f"{top['pearson']:.2f}",
-                     f"{100 * np.mean(predicted):.1f}", PAPER_PEARSON.get(label, "")))
+                     "–" if LOSS in label else f"{100 * np.mean(predicted):.1f}", PAPER_PEARSON.get(label, "")))
     table = benchmark.markdown_table(
-        ("method", "initial cost", "per-architecture s (median)", "SGD-1000 cost / cost", "Pearson R", "Spearman ρ",
+        ("method", "initial cost", "per-architecture s (median)", "SGD-1000 cost / cost", "Pearson R",
+         "Pearson R, 95% bootstrap interval", "Spearman ρ",
          "Kendall τ", "Pearson R, top half", "mean predicted accuracy %", "paper Pearson R (Random-100, CIFAR-10)"),
         rows)
     config = records[0]["config"]
@@ -77,7 +85,9 @@ def main(argv):
             f"{100 * truth.min():.1f}–{100 * truth.max():.1f}%) — the paper trains 50 epochs. "
             f"Predictions are validation accuracies on {FLAGS.validation_examples} held-out training images "
             "(batch statistics in batch normalization): with GHN-predicted weights, or after k steps of the "
-            "same SGD run (so its cosine schedule is cut at k). Per-architecture cost: wall seconds on one core "
+            "same SGD run (so its cosine schedule is cut at k); rows marked '−loss' score the GHN weights by their "
+            "negated validation cross-entropy instead of accuracy (same pass, same cost; the paper ranks by "
+            "accuracy; `tools/ghn_search.py --rank_by=loss`). Per-architecture cost: wall seconds on one core "
             "(other jobs shared the 2-core machine; docs/BENCHMARKS.md has the costs on a quiet machine, "
             "`tools/bench_ghn.py`), GHN = predicting all weights + the validation pass; SGD = k "
             f"steps. Initial cost = GHN training. 'Top half' = the {top_half.sum()} architectures with the best "
@@ -93,10 +103,18 @@ def main(argv):
                             command)
 
 
+def pearson_interval(truth, predicted, resamples=2000):
+    """95% percentile-bootstrap interval of Pearson's R over the architectures (resampled in pairs, seed 0)."""
+    result = stats.bootstrap((np.asarray(truth), np.asarray(predicted)), lambda x, y: stats.pearsonr(x, y)[0],
+                             paired=True, vectorized=False, n_resamples=resamples, method="percentile",
+                             random_state=0)
+    return result.confidence_interval.low, result.confidence_interval.high
+
+
 def cached_scores(ghn, cache, graphs, records, data, size, name):
     """GHN-weight validation accuracies of the ground-truth architectures (cached per run and size)."""
     scores = json.loads(cache.read_text()) if cache.exists() else {}
-    if scores.get("indices") != [r["index"] for r in records]:
+    if scores.get("indices") != [r["index"] for r in records] or "validation_loss" not in scores:
         scores = search.score_architectures(ghn, graphs, data, validation_examples=size, with_test=False,
                                             progress=lambda i, n: print(f"\r{name}: {i}/{n} architectures",
                                                                         end="", flush=True))
@@ -113,29 +131,37 @@ def options_table(summaries, methods, truth):
         label = "GHN" if i == 0 else f"GHN ({name})"
         predicted = methods[label][0]
         corr = search.correlations(truth, predicted)
+        by_loss = search.correlations(truth, methods[label + LOSS][0])
         options = ", ".join(f"{k}={v}" for k, v in summary["builder_kwargs"].items() if k != "sweeps") or "none"
         cfg = summary["config"]
-        rows.append((name, summary["model"], options, cfg["meta_batch"], cfg["steps"],
+        if summary.get("init_from"):
+            options += f"; fine-tune of `{summary['init_from']}` (lr {cfg['lr']:g})"
+        rows.append((name, summary["model"], options, cfg["num_nodes"], cfg["meta_batch"], cfg["steps"],
                      cfg["steps"] * cfg["meta_batch"], f"{summary['train_seconds'] / 60:.1f}",
                      f"{100 * np.mean(predicted):.1f}", f"{corr['pearson']:.2f}", f"{corr['spearman']:.2f}",
-                     f"{corr['kendall']:.2f}"))
-    return ("GHN-2's improvements as options (each a separate `tools/ghn_train.py` run, 7-node training cells, "
-            "T = 5; mean predicted accuracy = mean validation accuracy of GHN weights over the architectures "
+                     f"{corr['kendall']:.2f}", f"{by_loss['pearson']:.2f}", f"{by_loss['spearman']:.2f}"))
+    return ("GHN-2's improvements as options (each a separate `tools/ghn_train.py` run, T = 5; mean predicted "
+            "accuracy = mean validation accuracy of GHN weights over the architectures "
             "above):\n\n" + benchmark.markdown_table(
-                ("run", "model", "options", "meta-batch", "steps", "architectures seen", "training min",
-                 "mean predicted accuracy %", "Pearson R", "Spearman ρ", "Kendall τ"), rows))
+                ("run", "model", "options", "training cell nodes", "meta-batch", "steps", "architectures seen",
+                 "training min (with the run fine-tuned)",
+                 "mean predicted accuracy %", "Pearson R", "Spearman ρ", "Kendall τ", "Pearson R, −loss",
+                 "Spearman ρ, −loss"), rows))
 
 
 def plot(methods, truth, steps):
     plt = benchmark.pyplot()
-    panels = ["GHN", f"SGD {steps[1]} steps", f"SGD {max(steps)} steps"]
+    panels = ["GHN", "GHN" + LOSS, f"SGD {steps[1]} steps", f"SGD {max(steps)} steps"]
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6))
     for ax, label in zip(axes, panels):
         predicted = np.asarray(methods[label][0])
-        ax.scatter(100 * predicted, 100 * truth, s=12)
+        by_loss = LOSS in label
+        ax.scatter(-predicted if by_loss else 100 * predicted, 100 * truth, s=12)
         r = search.correlations(truth, predicted)["pearson"]
         ax.set_title(f"{label}: R = {r:.2f}")
-        ax.set_xlabel("predicted (validation accuracy %)")
+        ax.set_xlabel("GHN-weight validation loss" if by_loss else "predicted (validation accuracy %)")
+        if by_loss:
+            ax.invert_xaxis()  # lower loss = better, to the right as in the other panels
         ax.set_ylabel("trained test accuracy %")
     fig.tight_layout()
     pathlib.Path(FLAGS.plot).parent.mkdir(parents=True, exist_ok=True)
