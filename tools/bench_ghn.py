@@ -46,7 +46,8 @@ def main(argv):
               f"{sgd_1000 / statistics.median(v):.0f}×") for size, v in ghn_seconds.items()]
     body = (f"Median wall seconds per architecture over {len(graphs)} unseen 17-node evaluation architectures, "
             f"every method timed on the same architectures in one process with nothing else running (GHN "
-            f"`{FLAGS.run}`: predicting all weights + the validation pass with batch statistics; SGD: k compiled "
+            f"`{FLAGS.run}`: predicting all weights + the validation pass with batch statistics, which gives accuracy "
+            "and loss; SGD: k compiled "
             "steps of batch 64, tracing excluded). The paper (GPU): GHN 0.08 s, SGD 1000 steps 90 s.\n\n"
             + benchmark.markdown_table(("method", "seconds per architecture", "SGD-1000 cost / cost"), rows))
     benchmark.write_section(FLAGS.benchmarks, "GHN: per-architecture cost of ranking (Table 4)", body,
