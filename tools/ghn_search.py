@@ -2,7 +2,7 @@
 their GHN-predicted weights, briefly train the top 10, fully train the best, and compare it with the random
 architectures of tools/ghn_ground_truth.py trained with the same budget.
 
-    python tools/ghn_search.py --run=ghn --architectures=200 [--rank_by=loss]
+    python tools/ghn_search.py --run=ghn --architectures=200 [--rank_by=loss] [--report_only]
 
 Writes runs/ghn/search.json (search_loss.json when ranked by loss) and that search's section of docs/RESULTS.md.
 """
@@ -23,6 +23,8 @@ flags.DEFINE_enum("rank_by", "accuracy", list(search.RANK_BY), "GHN-weight valid
 flags.DEFINE_integer("top", 10, "architectures briefly trained")
 flags.DEFINE_integer("brief_steps", 200, "SGD steps of the brief training")
 flags.DEFINE_integer("full_steps", 1500, "SGD steps of the full training (the ground truth's budget)")
+flags.DEFINE_bool("report_only", False, "rewrite the results section from the saved search (e.g. after more ground "
+                  "truth was trained) instead of searching again")
 flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
 flags.DEFINE_string("ground_truth", "runs/ghn/ground_truth", "tools/ghn_ground_truth.py results")
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
@@ -30,15 +32,9 @@ flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
 
 def main(argv):
     del argv
-    ghn, _ = models.load_run(pathlib.Path(FLAGS.output) / FLAGS.run)
-    data = training.load_splits()
-    graphs = [search.search_architecture(i) for i in range(FLAGS.architectures)]
-    result = search.ghn_search(ghn, data, graphs, FLAGS.top, FLAGS.brief_steps, FLAGS.full_steps,
-                               rank_by=FLAGS.rank_by,
-                               progress=lambda message: print(f"\r{message:60s}", end="", flush=True))
-    print()
     by_loss = FLAGS.rank_by == "loss"
     output = pathlib.Path(FLAGS.output) / ("search_loss.json" if by_loss else "search.json")
+    result = saved_search(output) if FLAGS.report_only else run_search()
     output.write_text(json.dumps(result, indent=1))
     random = [json.loads(p.read_text()) for p in sorted(pathlib.Path(FLAGS.ground_truth).glob("arch_*.json"))]
     random = [r for r in random if r["config"]["steps"] == FLAGS.full_steps]
@@ -66,6 +62,33 @@ def main(argv):
     title = "Graph HyperNetworks: GHN-guided search (Top-Best" + (", ranked by validation loss)" if by_loss else ")")
     benchmark.write_section(FLAGS.results, title, body,
                             " ".join(["python"] + sys.argv))
+
+
+def run_search():
+    """Rank, briefly train the top and fully train the best (:func:`zoo.ghn.search.ghn_search`)."""
+    ghn, _ = models.load_run(pathlib.Path(FLAGS.output) / FLAGS.run)
+    data = training.load_splits()
+    graphs = [search.search_architecture(i) for i in range(FLAGS.architectures)]
+    result = search.ghn_search(ghn, data, graphs, FLAGS.top, FLAGS.brief_steps, FLAGS.full_steps,
+                               rank_by=FLAGS.rank_by,
+                               progress=lambda message: print(f"\r{message:60s}", end="", flush=True))
+    print()
+    return {"run": FLAGS.run, "architectures": FLAGS.architectures, "brief_steps": FLAGS.brief_steps,
+            "full_steps": FLAGS.full_steps, **result}
+
+
+def saved_search(path):
+    """The search saved at ``path``, checked against the flags it must have been run with."""
+    if not path.exists():
+        raise FileNotFoundError(f"--report_only needs a saved search at {path}; run without it first")
+    result = json.loads(path.read_text())
+    expected = {"run": FLAGS.run, "architectures": FLAGS.architectures, "rank_by": FLAGS.rank_by, "top": FLAGS.top,
+                "brief_steps": FLAGS.brief_steps, "full_steps": FLAGS.full_steps}
+    saved = {**result, "architectures": len(result["ghn_accuracy"]), "top": len(result["top"])}
+    wrong = {k: saved[k] for k in expected if k in saved and saved[k] != expected[k]}
+    if wrong:
+        raise ValueError(f"{path} was searched with {wrong}, not with these flags")
+    return result
 
 
 if __name__ == "__main__":
