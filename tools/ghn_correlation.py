@@ -169,14 +169,18 @@ def plot(methods, truth, steps):
 
 
 def plot_training(runs):
-    """Training loss and accuracy of every run (moving mean over 50 steps) against architectures seen."""
+    """Training loss and accuracy of every run (moving mean over 50 steps) against architectures seen (a fine-tune
+    counted from the end of its base run; its architectures are larger, so its accuracy is not comparable)."""
     plt = benchmark.pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     for name in runs:
         run = pathlib.Path(FLAGS.output) / name
         history = json.loads((run / "checkpoints" / "history.json").read_text())
-        meta_batch = json.loads((run / "summary.json").read_text())["config"]["meta_batch"]
-        seen = np.asarray(history["step"]) * meta_batch
+        summary = json.loads((run / "summary.json").read_text())
+        seen = np.asarray(history["step"]) * summary["config"]["meta_batch"]
+        if summary.get("init_from"):  # a fine-tune continues its base run's curve
+            base = json.loads((pathlib.Path(FLAGS.output) / summary["init_from"] / "summary.json").read_text())
+            seen += base["config"]["steps"] * base["config"]["meta_batch"]
         for ax, key in zip(axes, ("loss", "accuracy")):
             values = np.convolve(history[key], np.ones(50) / 50, mode="valid")
             ax.plot(seen[49:], values, label=name)
