@@ -16,7 +16,7 @@ from absl import app, flags
 from zoo.ghn import search, training
 
 FLAGS = flags.FLAGS
-flags.DEFINE_integer("architectures", 50, "random architectures to train")
+flags.DEFINE_integer("architectures", 100, "random architectures to train (the paper: Random-100)")
 flags.DEFINE_integer("lane", 0, "this process trains architectures i with i % lanes == lane")
 flags.DEFINE_integer("lanes", 1, "parallel processes")
 flags.DEFINE_integer("steps", 1500, "SGD steps per architecture (the ground truth)")
