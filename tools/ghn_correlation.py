@@ -125,14 +125,15 @@ def cached_scores(ghn, cache, graphs, records, data, size, name):
 
 
 def options_table(summaries, methods, truth):
-    """GHN-2's options, one run each: what they change in training cost and in ranking quality."""
+    """GHN variants (GHN-2's options and others), one run each: what they change in training cost and ranking."""
     rows = []
     for i, (name, summary) in enumerate(summaries.items()):
         label = "GHN" if i == 0 else f"GHN ({name})"
         predicted = methods[label][0]
         corr = search.correlations(truth, predicted)
         by_loss = search.correlations(truth, methods[label + LOSS][0])
-        options = ", ".join(f"{k}={v}" for k, v in summary["builder_kwargs"].items() if k != "sweeps") or "none"
+        options = ", ".join(f"{k}={v}" for k, v in summary["builder_kwargs"].items()
+                            if (k, v) != ("sweeps", 5)) or "none"
         cfg = summary["config"]
         if summary.get("init_from"):
             options += f"; fine-tune of `{summary['init_from']}` (lr {cfg['lr']:g})"
@@ -140,7 +141,8 @@ def options_table(summaries, methods, truth):
                      cfg["steps"] * cfg["meta_batch"], f"{summary['train_seconds'] / 60:.1f}",
                      f"{100 * np.mean(predicted):.1f}", f"{corr['pearson']:.2f}", f"{corr['spearman']:.2f}",
                      f"{corr['kendall']:.2f}", f"{by_loss['pearson']:.2f}", f"{by_loss['spearman']:.2f}"))
-    return ("GHN-2's improvements as options (each a separate `tools/ghn_train.py` run, T = 5; mean predicted "
+    return ("GHN variants — GHN-2's improvements as options, longer training, fine-tuning, width, sweeps (each a "
+            "separate `tools/ghn_train.py` run; T = 5 sweeps unless the options say otherwise; mean predicted "
             "accuracy = mean validation accuracy of GHN weights over the architectures "
             "above):\n\n" + benchmark.markdown_table(
                 ("run", "model", "options", "training cell nodes", "meta-batch", "steps", "architectures seen",

@@ -30,6 +30,7 @@ flags.DEFINE_integer("steps", 1000, "training steps")
 flags.DEFINE_float("lr", 1e-3, "peak learning rate of the cosine schedule (AdamW)")
 flags.DEFINE_integer("num_nodes", 7, "nodes of the training cells (paper: 7)")
 flags.DEFINE_integer("sweeps", 5, "forward-backward sweeps T (paper: 5)")
+flags.DEFINE_integer("hidden", 32, "node embedding / GRU size (paper: 32)")
 flags.DEFINE_integer("eval_architectures", 20, "unseen 17-node architectures scored at the end")
 flags.DEFINE_integer("seed", 0, "initialisation and architecture stream")
 flags.DEFINE_string("run", "ghn", "run name (directory under --output)")
@@ -49,6 +50,8 @@ def main(argv):
     options = {k: getattr(FLAGS, k) for k in ("normalize", "layer_norm", "module_handoff")
                if getattr(FLAGS, k) is not None}
     builder_kwargs = {"sweeps": FLAGS.sweeps, **options}
+    if FLAGS.hidden != 32:
+        builder_kwargs["hidden"] = FLAGS.hidden
     ghn = registry.build(FLAGS.model, **builder_kwargs)
     base_seconds = 0.0
     if FLAGS.init_from:
