@@ -1,6 +1,7 @@
 """The search space's graphs: validation, random cells, stacking, topological order and the sweep schedule."""
 import numpy as np
 import pytest
+from scipy.sparse import csgraph
 
 from zoo.ghn import graph as G
 
@@ -28,6 +29,19 @@ def test_sweep_schedule_is_forward_then_backward_without_repeating_the_last_node
     assert len(G.sweep_schedule(17, [(i, i + 1) for i in range(16)], 1)) == 2 * 17 - 1
     with pytest.raises(ValueError, match="sweeps"):
         G.sweep_schedule(3, [], 0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_shortest_path_lengths_match_scipy(seed):
+    cell = G.sample_cell(12, np.random.default_rng(seed))
+    adjacency = np.zeros((cell.num_nodes, cell.num_nodes))
+    for u, v in cell.edges():
+        adjacency[u, v] = 1
+    expected = csgraph.shortest_path(adjacency, directed=True, unweighted=True)
+    expected[np.isinf(expected)] = 0
+    np.testing.assert_array_equal(G.shortest_path_lengths(cell.num_nodes, cell.edges()), expected)
+    with pytest.raises(ValueError, match="edge"):
+        G.shortest_path_lengths(2, [(0, 2)])
 
 
 def test_cell_validation_names_the_problem():

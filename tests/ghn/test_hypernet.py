@@ -53,15 +53,18 @@ def test_predicted_parameters_have_exactly_the_shapes_the_network_needs(channels
         assert {k: tuple(v.shape) for k, v in params.items()} == graph.parameter_shapes()
 
 
+def numpy_mlp(sequential):
+    (w1, b1), (w2, b2) = ([w.numpy() for w in layer.weights] for layer in sequential.layers)
+    return lambda h: np.maximum(h @ w1 + b1, 0) @ w2 + b2
+
+
 def numpy_propagation(ghn, encoded):
     """Eq. 15 and Eqs. 12–14 written out directly: per module, the schedule's node updates one by one."""
     embedding = ghn.type_embedding.embeddings.numpy()
-    (w1, b1), (w2, b2) = ([w.numpy() for w in layer.weights] for layer in ghn.message_mlp.layers)
+    mlp = numpy_mlp(ghn.message_mlp)
+    virtual_mlp = numpy_mlp(ghn.virtual_mlp) if ghn.virtual_edges else None
     kernel, recurrent, bias = (w.numpy() for w in ghn.gru.weights)
     sigmoid = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
-
-    def mlp(h):
-        return np.maximum(h @ w1 + b1, 0) @ w2 + b2
 
     def gru(x, h):
         xz, xr, xh = np.split(x @ kernel + bias[0], 3)
@@ -80,6 +83,10 @@ def numpy_propagation(ghn, encoded):
                 continue
             neighbours = [u for u in range(n) if (adjacency[u, v] if direction == 1 else adjacency[v, u])]
             message = sum((mlp(h[u]) for u in neighbours), np.zeros(ghn.hidden))
+            for u in range(n):
+                hops = encoded["distance"][m][u, v] if direction == 1 else encoded["distance"][m][v, u]
+                if virtual_mlp and 2 <= hops <= ghn.virtual_edges:
+                    message = message + virtual_mlp(h[u]) / hops
             if direction == 1 and v == 0 and ghn.module_handoff:
                 message = message + handoff
             h[v] = gru(message, h[v])
@@ -89,9 +96,9 @@ def numpy_propagation(ghn, encoded):
     return np.array(out)
 
 
-@pytest.mark.parametrize("module_handoff", [True, False])
-def test_propagation_matches_a_direct_transcription(module_handoff):
-    ghn = GraphHyperNetwork(**TINY, module_handoff=module_handoff)
+@pytest.mark.parametrize("module_handoff,virtual_edges", [(True, 0), (False, 0), (True, 3), (True, 50)])
+def test_propagation_matches_a_direct_transcription(module_handoff, virtual_edges):
+    ghn = GraphHyperNetwork(**TINY, module_handoff=module_handoff, virtual_edges=virtual_edges)
     graph = G.random_network(6, np.random.default_rng(1), stages=(1, 1), channels=3)
     encoded = encode_graph(graph, ghn.sweeps)
     np.testing.assert_allclose(ghn.embed(encoded), numpy_propagation(ghn, encoded), rtol=1e-4, atol=1e-5)
@@ -111,8 +118,9 @@ def test_module_handoff_carries_earlier_cells_into_later_embeddings():
         assert same_last_cell != handoff
 
 
-def test_gradients_reach_every_ghn_parameter():
-    ghn = GraphHyperNetwork(**TINY)
+@pytest.mark.parametrize("virtual_edges", [0, 50])
+def test_gradients_reach_every_ghn_parameter(virtual_edges):
+    ghn = GraphHyperNetwork(**TINY, virtual_edges=virtual_edges)
     graph = G.NetworkGraph(G.Cell(["cell_input", "sep_conv_3x3", "dil_conv_5x5", "avg_pool_3x3", "cell_output"],
                                   [[], [0], [0, 1], [1, 2], [3]]), stages=(1, 1), channels=4)
     images = np.random.default_rng(0).uniform(0, 255, (8, 12, 12, 1)).astype(np.float32)
@@ -169,6 +177,8 @@ def test_build_network_holds_the_predicted_parameters(tmp_path):
 def test_bad_configuration_is_rejected():
     with pytest.raises(ValueError, match="sweeps"):
         GraphHyperNetwork(sweeps=0)
+    with pytest.raises(ValueError, match="virtual_edges"):
+        GraphHyperNetwork(virtual_edges=1)
     with pytest.raises(ValueError, match="max_shape"):
         GraphHyperNetwork(max_shape=(5, 3, 4, 4))
     with pytest.raises(ValueError, match="NetworkGraph"):

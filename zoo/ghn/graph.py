@@ -233,6 +233,25 @@ def topological_order(num_nodes, edges):
     return order
 
 
+def shortest_path_lengths(num_nodes, edges):
+    """``(num_nodes, num_nodes)`` int array: ``[u, v]`` is the number of edges on the shortest directed path u → v,
+    0 where v is not reachable from u (and on the diagonal)."""
+    successors = [[] for _ in range(num_nodes)]
+    for u, v in edges:
+        if not (0 <= u < num_nodes and 0 <= v < num_nodes):
+            raise ValueError(f"edge {(u, v)} is not between nodes of 0..{num_nodes - 1}")
+        successors[u].append(v)
+    lengths = np.zeros((num_nodes, num_nodes), int)
+    for source in range(num_nodes):
+        frontier, reached, distance = {source}, {source}, 0
+        while frontier:  # breadth-first: every node first reached at this depth is this many edges away
+            distance += 1
+            frontier = {v for u in frontier for v in successors[u]} - reached
+            reached |= frontier
+            lengths[source, sorted(frontier)] = distance
+    return lengths
+
+
 def sweep_schedule(num_nodes, edges, sweeps):
     """The asynchronous forward–backward propagation schedule (the paper's Eq. 15) as ``(node, direction)`` pairs.
 
