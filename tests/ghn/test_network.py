@@ -129,8 +129,9 @@ def test_calibrated_statistics_are_the_mean_batch_statistics_and_the_network_exp
     images = np.random.default_rng(7).uniform(0, 255, (12, 12, 12, 1)).astype(np.float32)
     network.calibrate_statistics(images, batch_size=12)  # one batch: inference must equal batch statistics
     np.testing.assert_allclose(network(images, training=False), network(images, training=True), atol=1e-4)
-    network.calibrate_statistics(images, batch_size=4)
     stem = tf.nn.conv2d(images / 255.0, network.parameters["m0/n1/kernel"], 2, "SAME")
+    np.testing.assert_allclose(network.bn_state["m0/n1"][1], np.var(stem, axis=(0, 1, 2)), rtol=1e-4, atol=1e-6)
+    network.calibrate_statistics(images, batch_size=4)
     batch_means = [tf.reduce_mean(stem[i:i + 4], axis=[0, 1, 2]) for i in (0, 4, 8)]
     np.testing.assert_allclose(network.bn_state["m0/n1"][0], np.mean(batch_means, axis=0), atol=1e-5)
     directory = export.export_saved_model(keras.Sequential([keras.Input((12, 12, 1)), network]), tmp_path / "served")

@@ -40,15 +40,19 @@ def network_forward(graph, params, images, training=True, bn_state=None, bn_mome
         raise ValueError(f"images must be (batch, height, width, {graph.image_channels}), got {images.shape}")
 
     def normalize(name, x):
-        if bn_state is None or training:
-            mean, variance = tf.nn.moments(x, axes=[0, 1, 2])
-            if bn_state is not None:
-                moving_mean, moving_variance = bn_state[name]
-                moving_mean.assign(bn_momentum * moving_mean + (1 - bn_momentum) * mean)
-                moving_variance.assign(bn_momentum * moving_variance + (1 - bn_momentum) * variance)
-        else:
-            mean, variance = bn_state[name]
-        return tf.nn.batch_normalization(x, mean, variance, None, None, BN_EPSILON)
+        if bn_state is not None and not training:
+            return tf.nn.batch_normalization(x, *bn_state[name], None, None, BN_EPSILON)
+        channels = x.shape[-1]
+        # the fused kernel is ~4× faster on CPU than moments + batch_normalization (it dominated GHN scoring)
+        y, mean, variance = tf.compat.v1.nn.fused_batch_norm(x, tf.ones([channels]), tf.zeros([channels]),
+                                                             epsilon=BN_EPSILON, is_training=True)
+        if bn_state is not None:
+            count = tf.cast(tf.size(x) // channels, tf.float32)
+            variance *= (count - 1) / count  # the op returns the unbiased variance; keep the biased one, as Keras
+            moving_mean, moving_variance = bn_state[name]
+            moving_mean.assign(bn_momentum * moving_mean + (1 - bn_momentum) * mean)
+            moving_variance.assign(bn_momentum * moving_variance + (1 - bn_momentum) * variance)
+        return y
 
     x = tf.cast(images, tf.float32) / 255.0
     x = normalize("m0/n1", tf.nn.conv2d(x, params["m0/n1/kernel"], STEM_STRIDE, "SAME"))
