@@ -93,6 +93,9 @@ def main(argv):
             f"steps. Initial cost = GHN training. 'Top half' = the {top_half.sum()} architectures with the best "
             "ground truth (the paper's Top-50 column ranks the top 50 of its search).\n\n" + table)
     body += "\n\n" + options_table(summaries, methods, truth)
+    spread = seed_spread(summaries, methods, truth)
+    if spread:
+        body += "\n\n" + spread
     docs = pathlib.Path(FLAGS.results).parent
     body += (f"\n\n![GHN vs ground truth]({os.path.relpath(FLAGS.plot, docs)})\n"
              f"\n![GHN training]({os.path.relpath(FLAGS.training_plot, docs)})\n")
@@ -137,18 +140,40 @@ def options_table(summaries, methods, truth):
         cfg = summary["config"]
         if summary.get("init_from"):
             options += f"; fine-tune of `{summary['init_from']}` (lr {cfg['lr']:g})"
-        rows.append((name, summary["model"], options, cfg["num_nodes"], cfg["meta_batch"], cfg["steps"],
+        rows.append((name, summary["model"], options, cfg["seed"], cfg["num_nodes"], cfg["meta_batch"], cfg["steps"],
                      cfg["steps"] * cfg["meta_batch"], f"{summary['train_seconds'] / 60:.1f}",
                      f"{100 * np.mean(predicted):.1f}", f"{corr['pearson']:.2f}", f"{corr['spearman']:.2f}",
                      f"{corr['kendall']:.2f}", f"{by_loss['pearson']:.2f}", f"{by_loss['spearman']:.2f}"))
-    return ("GHN variants — GHN-2's improvements as options, longer training, fine-tuning, width, sweeps (each a "
-            "separate `tools/ghn_train.py` run; T = 5 sweeps unless the options say otherwise; mean predicted "
-            "accuracy = mean validation accuracy of GHN weights over the architectures "
+    return ("GHN variants — GHN-2's improvements as options, longer training, fine-tuning, width, sweeps, seeds "
+            "(each a separate `tools/ghn_train.py` run; T = 5 sweeps unless the options say otherwise; mean "
+            "predicted accuracy = mean validation accuracy of GHN weights over the architectures "
             "above):\n\n" + benchmark.markdown_table(
-                ("run", "model", "options", "training cell nodes", "meta-batch", "steps", "architectures seen",
+                ("run", "model", "options", "seed", "training cell nodes", "meta-batch", "steps", "architectures seen",
                  "training min (with the run fine-tuned)",
                  "mean predicted accuracy %", "Pearson R", "Spearman ρ", "Kendall τ", "Pearson R, −loss",
                  "Spearman ρ, −loss"), rows))
+
+
+def seed_spread(summaries, methods, truth):
+    """Run-to-run spread of the correlations over runs that differ only in their seed, one line per such recipe."""
+    recipes = {}
+    for i, (name, summary) in enumerate(summaries.items()):
+        config = {k: v for k, v in summary["config"].items() if k != "seed"}
+        key = json.dumps([summary["model"], summary["builder_kwargs"], config, summary.get("init_from")],
+                         sort_keys=True)
+        recipes.setdefault(key, []).append((name, "GHN" if i == 0 else f"GHN ({name})"))
+    lines = []
+    for runs in recipes.values():
+        if len(runs) < 2:
+            continue
+        names, labels = zip(*runs)
+        spread = []
+        for suffix, what in (("", "accuracy"), (LOSS, "loss")):
+            r = [search.correlations(truth, methods[label + suffix][0])["pearson"] for label in labels]
+            spread.append(f"by {what} {np.mean(r):.2f} ± {np.std(r, ddof=1):.2f} (range {min(r):.2f}–{max(r):.2f})")
+        lines.append(f"Same recipe, {len(labels)} seeds ({', '.join(f'`{n}`' for n in names)}): Pearson R "
+                     + ", ".join(spread) + " (mean ± standard deviation over seeds).")
+    return "\n\n".join(lines)
 
 
 def plot(methods, truth, steps):
