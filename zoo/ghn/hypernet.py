@@ -39,6 +39,10 @@ def encode_graph(graph, sweeps):
     return arrays
 
 
+_INPUTS = ("types", "mask", "adjacency", "distance")
+"""The :func:`encode_graph` arrays the propagation takes as tensors (the schedule is unrolled into the graph)."""
+
+
 def fit_block(block, shape):
     """Cut a predicted ``(s, s, A, B)`` block to a ``(kh, kw, c_in, c_out)`` kernel: the centre ``kh × kw`` window,
     then the channels sliced when the target has fewer and tiled (repeated, then cropped) when it has more — the
@@ -227,9 +231,6 @@ class GraphHyperNetwork(keras.Model):
                 "decoder_hidden": self.decoder_hidden, "sweeps": self.sweeps, "max_shape": list(self.max_shape),
                 "module_handoff": self.module_handoff, "normalize": self.normalize, "layer_norm": self.layer_norm,
                 "virtual_edges": self.virtual_edges}
-
-
-_INPUTS = ("types", "mask", "adjacency", "distance")
 
 
 def _schedule_of(encoded):
