@@ -32,6 +32,7 @@ flags.DEFINE_integer("num_nodes", 7, "nodes of the training cells (paper: 7)")
 flags.DEFINE_integer("sweeps", 5, "forward-backward sweeps T (paper: 5)")
 flags.DEFINE_integer("hidden", 32, "node embedding / GRU size (paper: 32)")
 flags.DEFINE_integer("virtual_edges", 0, "GHN-2 virtual edges up to this many hops (GHN-2: 50; 0 = none)")
+flags.DEFINE_bool("shape_encoding", False, "GHN-2 shape encoding: embed each node's channel counts")
 flags.DEFINE_integer("eval_architectures", 20, "unseen 17-node architectures scored at the end")
 flags.DEFINE_integer("seed", 0, "initialisation and architecture stream")
 flags.DEFINE_string("run", "ghn", "run name (directory under --output)")
@@ -55,6 +56,8 @@ def main(argv):
         builder_kwargs["hidden"] = FLAGS.hidden
     if FLAGS.virtual_edges:
         builder_kwargs["virtual_edges"] = FLAGS.virtual_edges
+    if FLAGS.shape_encoding:
+        builder_kwargs["shape_encoding"] = True
     ghn = registry.build(FLAGS.model, **builder_kwargs)
     base_seconds = 0.0
     if FLAGS.init_from:

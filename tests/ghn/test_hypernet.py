@@ -6,7 +6,8 @@ import tensorflow as tf
 
 from zoo import registry
 from zoo.ghn import graph as G
-from zoo.ghn.hypernet import GraphHyperNetwork, block_to_parameter, encode_graph, fan_in, fit_block
+from zoo.ghn.hypernet import (CHANNEL_CLASSES, GraphHyperNetwork, block_to_parameter, channel_class, encode_graph,
+                              fan_in, fit_block, node_channels)
 from zoo.ghn.network import network_forward
 
 TINY = {"hidden": 8, "message_hidden": 8, "decoder_hidden": 8, "sweeps": 2, "max_shape": (5, 5, 3, 4)}
@@ -61,6 +62,7 @@ def numpy_mlp(sequential):
 def numpy_propagation(ghn, encoded):
     """Eq. 15 and Eqs. 12–14 written out directly: per module, the schedule's node updates one by one."""
     embedding = ghn.type_embedding.embeddings.numpy()
+    channel_tables = [e.embeddings.numpy() for e in ghn.channel_embeddings]
     mlp = numpy_mlp(ghn.message_mlp)
     virtual_mlp = numpy_mlp(ghn.virtual_mlp) if ghn.virtual_edges else None
     kernel, recurrent, bias = (w.numpy() for w in ghn.gru.weights)
@@ -78,6 +80,8 @@ def numpy_propagation(ghn, encoded):
         n = int(encoded["mask"][m].sum())
         adjacency = encoded["adjacency"][m]
         h = [embedding[t].astype(np.float64) for t in encoded["types"][m][:n]]
+        for table, key in zip(channel_tables, ("in_channels", "out_channels")):
+            h = [h_v + table[c] for h_v, c in zip(h, encoded[key][m][:n])]
         for v, direction in zip(encoded["schedule_nodes"][m], encoded["schedule_directions"][m]):
             if direction == 0:
                 continue
@@ -96,9 +100,11 @@ def numpy_propagation(ghn, encoded):
     return np.array(out)
 
 
-@pytest.mark.parametrize("module_handoff,virtual_edges", [(True, 0), (False, 0), (True, 3), (True, 50)])
-def test_propagation_matches_a_direct_transcription(module_handoff, virtual_edges):
-    ghn = GraphHyperNetwork(**TINY, module_handoff=module_handoff, virtual_edges=virtual_edges)
+@pytest.mark.parametrize("module_handoff,virtual_edges,shape_encoding",
+                         [(True, 0, False), (False, 0, False), (True, 3, False), (True, 50, False), (True, 0, True)])
+def test_propagation_matches_a_direct_transcription(module_handoff, virtual_edges, shape_encoding):
+    ghn = GraphHyperNetwork(**TINY, module_handoff=module_handoff, virtual_edges=virtual_edges,
+                            shape_encoding=shape_encoding)
     graph = G.random_network(6, np.random.default_rng(1), stages=(1, 1), channels=3)
     encoded = encode_graph(graph, ghn.sweeps)
     np.testing.assert_allclose(ghn.embed(encoded), numpy_propagation(ghn, encoded), rtol=1e-4, atol=1e-5)
@@ -118,9 +124,9 @@ def test_module_handoff_carries_earlier_cells_into_later_embeddings():
         assert same_last_cell != handoff
 
 
-@pytest.mark.parametrize("virtual_edges", [0, 50])
-def test_gradients_reach_every_ghn_parameter(virtual_edges):
-    ghn = GraphHyperNetwork(**TINY, virtual_edges=virtual_edges)
+@pytest.mark.parametrize("options", [{}, {"virtual_edges": 50}, {"shape_encoding": True}])
+def test_gradients_reach_every_ghn_parameter(options):
+    ghn = GraphHyperNetwork(**TINY, **options)
     graph = G.NetworkGraph(G.Cell(["cell_input", "sep_conv_3x3", "dil_conv_5x5", "avg_pool_3x3", "cell_output"],
                                   [[], [0], [0, 1], [1, 2], [3]]), stages=(1, 1), channels=4)
     images = np.random.default_rng(0).uniform(0, 255, (8, 12, 12, 1)).astype(np.float32)
@@ -132,6 +138,35 @@ def test_gradients_reach_every_ghn_parameter(virtual_edges):
     for variable, gradient in zip(ghn.trainable_variables, gradients):
         assert gradient is not None, variable.path
         assert float(tf.reduce_sum(tf.abs(tf.convert_to_tensor(gradient)))) > 0, variable.path
+
+
+def test_node_channels_agree_with_the_parameter_shapes():
+    graph = G.random_network(7, np.random.default_rng(8), stages=(1, 2, 1), channels=5, num_classes=7)
+    channels = node_channels(graph)
+    assert [len(nodes) for nodes in channels] == [m.num_nodes for m in graph.modules()]
+    for name, shape in graph.parameter_shapes().items():
+        node, kind = name.rsplit("/", 1)
+        m, v = (int(part[1:]) for part in node.split("/"))
+        if kind != "depthwise":
+            assert channels[m][v] == tuple(shape[-2:]), name
+
+
+def test_channel_classes_are_floor_log2_capped():
+    counts = np.array([1, 2, 3, 8, 10, 16, 31, 32, 1000, 2048, 10 ** 6])
+    expected = np.minimum(np.floor(np.log2(counts)), CHANNEL_CLASSES - 1)
+    assert [channel_class(c) for c in counts] == expected.astype(int).tolist()
+    with pytest.raises(ValueError, match="channels"):
+        channel_class(0)
+
+
+def test_shape_encoding_tells_stages_of_one_cell_apart():
+    graph = G.random_network(6, np.random.default_rng(9), stages=(1, 1, 1), channels=4)
+    encoded = encode_graph(graph, 1)
+    plain = GraphHyperNetwork(**TINY, module_handoff=False)
+    shaped = GraphHyperNetwork(**TINY, module_handoff=False, shape_encoding=True)
+    # without the hand-off the two reducing cells (modules 2 and 3) differ only in their channels
+    np.testing.assert_allclose(plain.embed(encoded)[2], plain.embed(encoded)[3], atol=1e-6)
+    assert not np.allclose(shaped.embed(encoded)[2], shaped.embed(encoded)[3], atol=1e-4)
 
 
 def test_fan_in_normalization_scales_each_kernel():

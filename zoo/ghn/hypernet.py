@@ -15,8 +15,10 @@ def encode_graph(graph, sweeps):
 
     Returns a dict of numpy arrays: ``types`` ``(M, N)`` node-type indices into :data:`NODE_TYPES`, ``mask``
     ``(M, N)`` 1 for real nodes, ``adjacency`` ``(M, N, N)`` with ``[u, v] = 1`` for an edge u → v, ``distance``
-    ``(M, N, N)`` shortest-path lengths u → v (0 where unreachable; GHN-2's virtual edges), and the propagation
-    schedule ``schedule_nodes`` / ``schedule_directions`` ``(M, S)`` (+1 forward, −1 backward, 0 pads).
+    ``(M, N, N)`` shortest-path lengths u → v (0 where unreachable; GHN-2's virtual edges), ``in_channels`` /
+    ``out_channels`` ``(M, N)`` each node's channel counts as :func:`channel_class` indices (GHN-2's shape
+    encoding), and the propagation schedule ``schedule_nodes`` / ``schedule_directions`` ``(M, S)`` (+1 forward,
+    −1 backward, 0 pads).
     """
     modules = graph.modules()
     width = max(module.num_nodes for module in modules)
@@ -25,21 +27,49 @@ def encode_graph(graph, sweeps):
     arrays = {"types": np.zeros((len(modules), width), np.int32), "mask": np.zeros((len(modules), width), np.float32),
               "adjacency": np.zeros((len(modules), width, width), np.float32),
               "distance": np.zeros((len(modules), width, width), np.float32),
+              "in_channels": np.zeros((len(modules), width), np.int32),
+              "out_channels": np.zeros((len(modules), width), np.int32),
               "schedule_nodes": np.zeros((len(modules), length), np.int32),
               "schedule_directions": np.zeros((len(modules), length), np.int32)}
-    for m, (module, schedule) in enumerate(zip(modules, schedules)):
+    for m, module in enumerate(modules):
         arrays["types"][m, :module.num_nodes] = [NODE_TYPES.index(t) for t in module.types]
         arrays["mask"][m, :module.num_nodes] = 1
         for u, v in module.edges:
             arrays["adjacency"][m, u, v] = 1
         arrays["distance"][m, :module.num_nodes, :module.num_nodes] = shortest_path_lengths(module.num_nodes,
                                                                                             module.edges)
+    for m, nodes in enumerate(node_channels(graph)):
+        arrays["in_channels"][m, :len(nodes)] = [channel_class(c_in) for c_in, _ in nodes]
+        arrays["out_channels"][m, :len(nodes)] = [channel_class(c_out) for _, c_out in nodes]
+    for m, schedule in enumerate(schedules):
         arrays["schedule_nodes"][m, :len(schedule)] = [v for v, _ in schedule]
         arrays["schedule_directions"][m, :len(schedule)] = [d for _, d in schedule]
     return arrays
 
 
-_INPUTS = ("types", "mask", "adjacency", "distance")
+CHANNEL_CLASSES = 12
+"""Channel counts the shape encoding tells apart: ⌊log2 c⌋, with 2**11 and more sharing the last class."""
+
+
+def channel_class(channels):
+    """The shape-encoding class of a channel count: ⌊log2 channels⌋, capped at ``CHANNEL_CLASSES − 1``."""
+    if channels < 1:
+        raise ValueError(f"channels must be positive, got {channels}")
+    return min(int(channels).bit_length() - 1, CHANNEL_CLASSES - 1)
+
+
+def node_channels(graph):
+    """``(in_channels, out_channels)`` of every node, per module in :meth:`NetworkGraph.modules` order."""
+    stem = [(graph.image_channels, graph.image_channels), (graph.image_channels, graph.channels)]
+    nodes, previous = [stem], graph.channels
+    for width, _ in graph.cell_layout():
+        nodes.append([(previous, width)] + [(width, width)] * (graph.cell.num_nodes - 1))
+        previous = width
+    nodes.append([(previous, previous), (previous, graph.num_classes)])
+    return nodes
+
+
+_INPUTS = ("types", "mask", "adjacency", "distance", "in_channels", "out_channels")
 """The :func:`encode_graph` arrays the propagation takes as tensors (the schedule is unrolled into the graph)."""
 
 
@@ -108,13 +138,17 @@ class GraphHyperNetwork(keras.Model):
         virtual_edges: GHN-2's virtual edges, 0 for none: a node also receives, from every ancestor (forward) or
             descendant (backward) 2 … ``virtual_edges`` edges away, a message of a second MLP divided by that
             distance, so information crosses a cell in one update instead of one hop per update.
+        shape_encoding: GHN-2's shape encoding: a node's initial embedding also adds learned embeddings of its
+            input and output channel counts (:func:`channel_class`), so the cells of different stages start apart
+            instead of differing only by what the module hand-off carries in.
 
     Reference: Zhang, Ren, Urtasun. Graph HyperNetworks for Neural Architecture Search. ICLR 2019,
     arXiv:1810.05749; GHN-2 options from Knyazev et al., NeurIPS 2021.
     """
 
     def __init__(self, hidden=32, message_hidden=32, decoder_hidden=64, sweeps=5, max_shape=(5, 5, 32, 32),
-                 module_handoff=True, normalize=False, layer_norm=False, virtual_edges=0, **kwargs):
+                 module_handoff=True, normalize=False, layer_norm=False, virtual_edges=0, shape_encoding=False,
+                 **kwargs):
         super().__init__(**kwargs)
         if sweeps < 1:
             raise ValueError(f"sweeps must be >= 1, got {sweeps}")
@@ -125,17 +159,21 @@ class GraphHyperNetwork(keras.Model):
         self.hidden, self.message_hidden, self.decoder_hidden = hidden, message_hidden, decoder_hidden
         self.sweeps, self.max_shape = int(sweeps), tuple(int(d) for d in max_shape)
         self.module_handoff, self.normalize, self.layer_norm = module_handoff, normalize, layer_norm
-        self.virtual_edges = int(virtual_edges)
+        self.virtual_edges, self.shape_encoding = int(virtual_edges), bool(shape_encoding)
         self.type_embedding = layers.Embedding(len(NODE_TYPES), hidden, name="type_embedding")
         self.message_mlp = keras.Sequential([layers.Dense(message_hidden, activation="relu"), layers.Dense(hidden)],
                                             name="message_mlp")
         self.virtual_mlp = keras.Sequential([layers.Dense(message_hidden, activation="relu"), layers.Dense(hidden)],
                                             name="virtual_mlp") if virtual_edges else None
+        self.channel_embeddings = [layers.Embedding(CHANNEL_CLASSES, hidden, name=f"{side}_channel_embedding")
+                                   for side in ("in", "out")] if shape_encoding else []
         self.gru = layers.GRUCell(hidden, name="gru")
         self.embedding_norm = layers.LayerNormalization(name="embedding_norm") if layer_norm else None
         self.decoder = keras.Sequential([layers.Dense(decoder_hidden, activation="relu"),
                                          layers.Dense(int(np.prod(self.max_shape)))], name="decoder")
         self.type_embedding.build((None,))
+        for embedding in self.channel_embeddings:
+            embedding.build((None,))
         self.message_mlp.build((None, hidden))
         if virtual_edges:
             self.virtual_mlp.build((None, hidden))
@@ -186,20 +224,23 @@ class GraphHyperNetwork(keras.Model):
         schedule = _schedule_of(encoded)
         key = (tuple(encoded["types"].shape), schedule)
         if key not in self._propagators:
-            def blocks(types, mask, adjacency, distance):
-                h = self._propagate(schedule, types, mask, adjacency, distance)
+            def blocks(*inputs):
+                h = self._propagate(schedule, *inputs)
                 blocks = self.decoder(tf.reshape(h, (-1, self.hidden)))
                 return tf.reshape(blocks, tuple(h.shape[:2]) + self.max_shape)
 
             self._propagators[key] = tf.function(blocks)
         return self._propagators[key]
 
-    def _propagate(self, schedule, types, mask, adjacency, distance):
+    def _propagate(self, schedule, types, mask, adjacency, distance, in_channels, out_channels):
         handoff = tf.zeros([1, self.hidden])
         embeddings = []
         for m, module_schedule in enumerate(schedule):
             module_mask = mask[m][:, None]
-            h = self.type_embedding(types[m]) * module_mask
+            h = self.type_embedding(types[m])
+            for embedding, channels in zip(self.channel_embeddings, (in_channels[m], out_channels[m])):
+                h += embedding(channels)
+            h *= module_mask
             messages = self.message_mlp(h) * module_mask
             if self.virtual_edges:
                 virtual = tf.where((distance[m] >= 2) & (distance[m] <= self.virtual_edges),
@@ -230,7 +271,7 @@ class GraphHyperNetwork(keras.Model):
         return {**super().get_config(), "hidden": self.hidden, "message_hidden": self.message_hidden,
                 "decoder_hidden": self.decoder_hidden, "sweeps": self.sweeps, "max_shape": list(self.max_shape),
                 "module_handoff": self.module_handoff, "normalize": self.normalize, "layer_norm": self.layer_norm,
-                "virtual_edges": self.virtual_edges}
+                "virtual_edges": self.virtual_edges, "shape_encoding": self.shape_encoding}
 
 
 def _schedule_of(encoded):
