@@ -27,6 +27,8 @@ flags.DEFINE_bool("layer_norm", None, "override: GHN-2 layer norm on node embedd
 flags.DEFINE_bool("module_handoff", None, "override: pass module embeddings between stacked cells (paper's Table 5)")
 flags.DEFINE_integer("meta_batch", 1, "architectures per step (GHN-2: 8)")
 flags.DEFINE_integer("steps", 1000, "training steps")
+flags.DEFINE_integer("batch_size", 64, "images per step, shared by the meta-batch (GHN-2: 64 on CIFAR-10, 256 on "
+                     "ImageNet)")
 flags.DEFINE_float("lr", 1e-3, "peak learning rate of the cosine schedule (AdamW)")
 flags.DEFINE_integer("num_nodes", 7, "nodes of the training cells (paper: 7)")
 flags.DEFINE_integer("sweeps", 5, "forward-backward sweeps T (paper: 5)")
@@ -65,7 +67,7 @@ def main(argv):
         ghn.load_weights(base / "ghn.weights.h5")
         base_seconds = json.loads((base / "summary.json").read_text())["train_seconds"]
     config = training.GHNConfig(steps=FLAGS.steps, num_nodes=FLAGS.num_nodes, meta_batch=FLAGS.meta_batch,
-                                lr=FLAGS.lr, seed=FLAGS.seed)
+                                batch_size=FLAGS.batch_size, lr=FLAGS.lr, seed=FLAGS.seed)
     data = training.load_splits()
 
     def progress(step, history):
