@@ -140,15 +140,17 @@ def options_table(summaries, methods, truth):
         cfg = summary["config"]
         if summary.get("init_from"):
             options += f"; fine-tune of `{summary['init_from']}` (lr {cfg['lr']:g})"
-        rows.append((name, summary["model"], options, cfg["seed"], cfg["num_nodes"], cfg["meta_batch"], cfg["steps"],
-                     cfg["steps"] * cfg["meta_batch"], f"{summary['train_seconds'] / 60:.1f}",
+        rows.append((name, summary["model"], options, cfg["seed"], cfg["num_nodes"], cfg["meta_batch"],
+                     cfg["batch_size"], cfg["steps"], cfg["steps"] * cfg["meta_batch"],
+                     f"{summary['train_seconds'] / 60:.1f}",
                      f"{100 * np.mean(predicted):.1f}", f"{corr['pearson']:.2f}", f"{corr['spearman']:.2f}",
                      f"{corr['kendall']:.2f}", f"{by_loss['pearson']:.2f}", f"{by_loss['spearman']:.2f}"))
-    return ("GHN variants — GHN-2's improvements as options, longer training, fine-tuning, width, sweeps, seeds "
-            "(each a separate `tools/ghn_train.py` run; T = 5 sweeps unless the options say otherwise; mean "
-            "predicted accuracy = mean validation accuracy of GHN weights over the architectures "
+    return ("GHN variants — GHN-2's improvements as options, longer training, fine-tuning, width, sweeps, image "
+            "batch, seeds (each a separate `tools/ghn_train.py` run; T = 5 sweeps unless the options say "
+            "otherwise; mean predicted accuracy = mean validation accuracy of GHN weights over the architectures "
             "above):\n\n" + benchmark.markdown_table(
-                ("run", "model", "options", "seed", "training cell nodes", "meta-batch", "steps", "architectures seen",
+                ("run", "model", "options", "seed", "training cell nodes", "meta-batch", "image batch",
+                 "steps", "architectures seen",
                  "training min (with the run fine-tuned)",
                  "mean predicted accuracy %", "Pearson R", "Spearman ρ", "Kendall τ", "Pearson R, −loss",
                  "Spearman ρ, −loss"), rows))
