@@ -27,6 +27,7 @@ flags.DEFINE_string("ground_truth", "runs/ghn/ground_truth", "tools/ghn_ground_t
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
 flags.DEFINE_string("plot", "docs/images/ghn_correlation.png", "scatter plot")
 flags.DEFINE_string("training_plot", "docs/images/ghn_training.png", "training curves of the runs")
+flags.DEFINE_string("variants_plot", "docs/images/ghn_variants.png", "weight quality against ranking, per run")
 
 LOSS = ", −loss"
 """Label suffix of a GHN ranked by its validation loss instead of accuracy."""
@@ -98,8 +99,10 @@ def main(argv):
         body += "\n\n" + spread
     docs = pathlib.Path(FLAGS.results).parent
     body += (f"\n\n![GHN vs ground truth]({os.path.relpath(FLAGS.plot, docs)})\n"
+             f"\n![GHN variants: weight quality against ranking]({os.path.relpath(FLAGS.variants_plot, docs)})\n"
              f"\n![GHN training]({os.path.relpath(FLAGS.training_plot, docs)})\n")
     plot(methods, truth, steps)
+    plot_variants(methods, truth)
     plot_training(FLAGS.runs)
     command = " ".join(["python"] + sys.argv)
     benchmark.write_section(FLAGS.results, "Graph HyperNetworks: ranking architectures (Table 4 protocol)", body,
@@ -197,12 +200,35 @@ def plot(methods, truth, steps):
     fig.savefig(FLAGS.plot, dpi=110)
 
 
+def plot_variants(methods, truth):
+    """Every GHN run's mean predicted accuracy (how good its weights are) against its Pearson R by loss and by
+    accuracy (how well it ranks), with the paper's 0.68."""
+    plt = benchmark.pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    labels = [label for label in methods if label.startswith("GHN") and "images" not in label and LOSS not in label]
+    for suffix, marker, what in ((LOSS, "o", "ranked by −loss"), ("", "x", "ranked by accuracy")):
+        quality = [100 * np.mean(methods[label][0]) for label in labels]
+        r = [search.correlations(truth, methods[label + suffix][0])["pearson"] for label in labels]
+        ax.scatter(quality, r, marker=marker, label=what)
+        if suffix:
+            for label, x, y in zip(labels, quality, r):
+                ax.annotate(label.replace("GHN (", "").rstrip(")") if label != "GHN" else FLAGS.runs[0], (x, y),
+                            fontsize=6, xytext=(3, 2), textcoords="offset points")
+    ax.axhline(PAPER_PEARSON["GHN"], color="gray", linestyle="--", label="paper's GHN (0.68)")
+    ax.set_xlabel("mean validation accuracy of GHN weights %")
+    ax.set_ylabel("Pearson R with trained accuracy")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(FLAGS.variants_plot, dpi=110)
+
+
 def plot_training(runs):
     """Training loss and accuracy of every run (moving mean over 50 steps) against architectures seen (a fine-tune
     counted from the end of its base run; its architectures are larger, so its accuracy is not comparable)."""
     plt = benchmark.pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-    for name in runs:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
+    colours = plt.get_cmap("tab20")
+    for i, name in enumerate(runs):
         run = pathlib.Path(FLAGS.output) / name
         history = json.loads((run / "checkpoints" / "history.json").read_text())
         summary = json.loads((run / "summary.json").read_text())
@@ -212,11 +238,11 @@ def plot_training(runs):
             seen += base["config"]["steps"] * base["config"]["meta_batch"]
         for ax, key in zip(axes, ("loss", "accuracy")):
             values = np.convolve(history[key], np.ones(50) / 50, mode="valid")
-            ax.plot(seen[49:], values, label=name)
+            ax.plot(seen[49:], values, label=name, color=colours(i % 20), linewidth=1)
     for ax, key in zip(axes, ("training loss", "training-batch accuracy")):
         ax.set_xlabel("architectures seen")
         ax.set_ylabel(key)
-    axes[1].legend()
+    axes[1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7)
     fig.tight_layout()
     fig.savefig(FLAGS.training_plot, dpi=110)
 
