@@ -31,6 +31,7 @@ flags.DEFINE_integer("batch_size", 64, "images per step, shared by the meta-batc
                      "ImageNet)")
 flags.DEFINE_float("lr", 1e-3, "peak learning rate of the cosine schedule (AdamW)")
 flags.DEFINE_integer("num_nodes", 7, "nodes of the training cells (paper: 7)")
+flags.DEFINE_integer("max_num_nodes", 0, "if set, each training cell has num_nodes … max_num_nodes nodes (uniform)")
 flags.DEFINE_integer("sweeps", 5, "forward-backward sweeps T (paper: 5)")
 flags.DEFINE_integer("hidden", 32, "node embedding / GRU size (paper: 32)")
 flags.DEFINE_integer("virtual_edges", 0, "GHN-2 virtual edges up to this many hops (GHN-2: 50; 0 = none)")
@@ -66,7 +67,8 @@ def main(argv):
         base = pathlib.Path(FLAGS.output) / FLAGS.init_from
         ghn.load_weights(base / "ghn.weights.h5")
         base_seconds = json.loads((base / "summary.json").read_text())["train_seconds"]
-    config = training.GHNConfig(steps=FLAGS.steps, num_nodes=FLAGS.num_nodes, meta_batch=FLAGS.meta_batch,
+    config = training.GHNConfig(steps=FLAGS.steps, num_nodes=FLAGS.num_nodes,
+                                max_num_nodes=FLAGS.max_num_nodes, meta_batch=FLAGS.meta_batch,
                                 batch_size=FLAGS.batch_size, lr=FLAGS.lr, seed=FLAGS.seed)
     data = training.load_splits()
 

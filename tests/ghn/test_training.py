@@ -36,6 +36,18 @@ def test_train_ghn_learns_and_resumes(data, tmp_path):
     assert all(np.isfinite(v).all() for v in resumed.predict_parameters(graph).values())
 
 
+def test_training_architectures_draw_cell_sizes_from_the_range():
+    fixed = training.training_architectures(training.GHNConfig(num_nodes=6, meta_batch=3),
+                                            np.random.default_rng(0), NETWORK)
+    assert [g.cell.num_nodes for g in fixed] == [6, 6, 6]
+    mixed = training.GHNConfig(num_nodes=4, max_num_nodes=8, meta_batch=400)
+    sizes = [g.cell.num_nodes for g in training.training_architectures(mixed, np.random.default_rng(1), NETWORK)]
+    assert set(sizes) == {4, 5, 6, 7, 8}
+    with pytest.raises(ValueError, match="max_num_nodes"):
+        training.training_architectures(training.GHNConfig(num_nodes=7, max_num_nodes=5),
+                                        np.random.default_rng(0), NETWORK)
+
+
 def test_train_network_records_checkpoints_and_learns(data):
     graph = G.NetworkGraph(G.Cell(["cell_input", "sep_conv_3x3", "avg_pool_3x3", "cell_output"],
                                   [[], [0], [0, 1], [2]]), **NETWORK)

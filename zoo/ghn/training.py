@@ -114,12 +114,14 @@ def train_network(graph, data, config, progress=None):
 
 @dataclasses.dataclass
 class GHNConfig:
-    """GHN training: every step samples ``meta_batch`` fresh architectures with ``num_nodes``-node cells and
-    minimises their mean cross-entropy with the predicted weights on one image batch (Adam; GHN-2's gradient
-    clipping and weight decay)."""
+    """GHN training: every step samples ``meta_batch`` fresh architectures with ``num_nodes``-node cells (or, with
+    ``max_num_nodes``, each with a size drawn uniformly from ``num_nodes … max_num_nodes``) and minimises their mean
+    cross-entropy with the predicted weights on one image batch (Adam; GHN-2's gradient clipping and weight
+    decay)."""
 
     steps: int = 1000
     num_nodes: int = 7
+    max_num_nodes: int = 0
     meta_batch: int = 1
     batch_size: int = 64
     lr: float = 1e-3
@@ -149,7 +151,7 @@ def train_ghn(ghn, data, config, network_kwargs, checkpoint_dir=None, progress=N
     start_step = int(optimizer.iterations.numpy())
     for step in range(start_step + 1, config.steps + 1):
         rng = np.random.default_rng([config.seed, step])  # the stream is a pure function of the step: resumable
-        graphs = [random_network(config.num_nodes, rng, **network_kwargs) for _ in range(config.meta_batch)]
+        graphs = training_architectures(config, rng, network_kwargs)
         batch = rng.integers(len(train_images), size=config.batch_size)
         images, labels = train_images[batch], train_labels[batch]
         start = time.perf_counter()
@@ -173,6 +175,16 @@ def train_ghn(ghn, data, config, network_kwargs, checkpoint_dir=None, progress=N
         if progress:
             progress(step, history)
     return history
+
+
+def training_architectures(config, rng, network_kwargs):
+    """The ``config.meta_batch`` random architectures of one GHN training step, drawn from ``rng``."""
+    if config.max_num_nodes and config.max_num_nodes < config.num_nodes:
+        raise ValueError(f"max_num_nodes must be 0 (every cell has num_nodes) or >= num_nodes = {config.num_nodes}, "
+                         f"got {config.max_num_nodes}")
+    sizes = (rng.integers(config.num_nodes, config.max_num_nodes + 1, size=config.meta_batch)
+             if config.max_num_nodes else [config.num_nodes] * config.meta_batch)
+    return [random_network(int(n), rng, **network_kwargs) for n in sizes]
 
 
 def _write_history(directory, history):
