@@ -143,7 +143,8 @@ def options_table(summaries, methods, truth):
         cfg = summary["config"]
         if summary.get("init_from"):
             options += f"; fine-tune of `{summary['init_from']}` (lr {cfg['lr']:g})"
-        rows.append((name, summary["model"], options, cfg["seed"], cfg["num_nodes"], cfg["meta_batch"],
+        nodes = f"{cfg['num_nodes']}–{cfg['max_num_nodes']}" if cfg.get("max_num_nodes") else cfg["num_nodes"]
+        rows.append((name, summary["model"], options, cfg["seed"], nodes, cfg["meta_batch"],
                      cfg["batch_size"], cfg["steps"], cfg["steps"] * cfg["meta_batch"],
                      f"{summary['train_seconds'] / 60:.1f}",
                      f"{100 * np.mean(predicted):.1f}", f"{corr['pearson']:.2f}", f"{corr['spearman']:.2f}",
