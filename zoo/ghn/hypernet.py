@@ -31,17 +31,15 @@ def encode_graph(graph, sweeps):
               "out_channels": np.zeros((len(modules), width), np.int32),
               "schedule_nodes": np.zeros((len(modules), length), np.int32),
               "schedule_directions": np.zeros((len(modules), length), np.int32)}
-    for m, module in enumerate(modules):
+    for m, (module, channels, schedule) in enumerate(zip(modules, node_channels(graph), schedules)):
         arrays["types"][m, :module.num_nodes] = [NODE_TYPES.index(t) for t in module.types]
         arrays["mask"][m, :module.num_nodes] = 1
         for u, v in module.edges:
             arrays["adjacency"][m, u, v] = 1
         arrays["distance"][m, :module.num_nodes, :module.num_nodes] = shortest_path_lengths(module.num_nodes,
                                                                                             module.edges)
-    for m, nodes in enumerate(node_channels(graph)):
-        arrays["in_channels"][m, :len(nodes)] = [channel_class(c_in) for c_in, _ in nodes]
-        arrays["out_channels"][m, :len(nodes)] = [channel_class(c_out) for _, c_out in nodes]
-    for m, schedule in enumerate(schedules):
+        arrays["in_channels"][m, :module.num_nodes] = [channel_class(c_in) for c_in, _ in channels]
+        arrays["out_channels"][m, :module.num_nodes] = [channel_class(c_out) for _, c_out in channels]
         arrays["schedule_nodes"][m, :len(schedule)] = [v for v, _ in schedule]
         arrays["schedule_directions"][m, :len(schedule)] = [d for _, d in schedule]
     return arrays
