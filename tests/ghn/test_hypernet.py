@@ -7,7 +7,7 @@ import tensorflow as tf
 from zoo import registry
 from zoo.ghn import graph as G
 from zoo.ghn.hypernet import (CHANNEL_CLASSES, GraphHyperNetwork, block_to_parameter, channel_class, encode_graph,
-                              fan_in, fit_block, node_channels)
+                              fan_in, fit_block)
 from zoo.ghn.network import network_forward
 
 TINY = {"hidden": 8, "message_hidden": 8, "decoder_hidden": 8, "sweeps": 2, "max_shape": (5, 5, 3, 4)}
@@ -142,7 +142,7 @@ def test_gradients_reach_every_ghn_parameter(options):
 
 def test_node_channels_agree_with_the_parameter_shapes():
     graph = G.random_network(7, np.random.default_rng(8), stages=(1, 2, 1), channels=5, num_classes=7)
-    channels = node_channels(graph)
+    channels = graph.node_channels()
     assert [len(nodes) for nodes in channels] == [m.num_nodes for m in graph.modules()]
     for name, shape in graph.parameter_shapes().items():
         node, kind = name.rsplit("/", 1)

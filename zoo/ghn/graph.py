@@ -163,17 +163,24 @@ class NetworkGraph:
         Names are ``m{module}/n{node}/{kind}`` with kind ``kernel`` (full convolution or classifier),
         ``depthwise`` or ``pointwise``.
         """
-        shapes = {}
-        previous = self.channels
-        modules = self.modules()
-        shapes["m0/n1/kernel"] = (3, 3, self.image_channels, self.channels)
-        for m, (width, _) in enumerate(self.cell_layout(), start=1):
-            for v, op in enumerate(modules[m].types):
+        modules, channels = self.modules(), self.node_channels()
+        shapes = {"m0/n1/kernel": (3, 3) + channels[0][1]}
+        for m in range(1, len(modules) - 1):
+            for v, (op, (c_in, c_out)) in enumerate(zip(modules[m].types, channels[m])):
                 shapes.update({f"m{m}/n{v}/{kind}": shape
-                               for kind, shape in node_parameter_shapes(op, previous, width).items()})
-            previous = width
-        shapes[f"m{len(modules) - 1}/n1/kernel"] = (previous, self.num_classes)
+                               for kind, shape in node_parameter_shapes(op, c_in, c_out).items()})
+        shapes[f"m{len(modules) - 1}/n1/kernel"] = channels[-1][1]
         return shapes
+
+    def node_channels(self):
+        """``(in_channels, out_channels)`` of every node, per module in :meth:`modules` order."""
+        stem = [(self.image_channels, self.image_channels), (self.image_channels, self.channels)]
+        nodes, previous = [stem], self.channels
+        for width, _ in self.cell_layout():
+            nodes.append([(previous, width)] + [(width, width)] * (self.cell.num_nodes - 1))
+            previous = width
+        nodes.append([(previous, previous), (previous, self.num_classes)])
+        return nodes
 
     def to_dict(self):
         """A JSON-ready description (``from_dict`` inverts it)."""

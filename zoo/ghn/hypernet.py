@@ -31,7 +31,7 @@ def encode_graph(graph, sweeps):
               "out_channels": np.zeros((len(modules), width), np.int32),
               "schedule_nodes": np.zeros((len(modules), length), np.int32),
               "schedule_directions": np.zeros((len(modules), length), np.int32)}
-    for m, (module, channels, schedule) in enumerate(zip(modules, node_channels(graph), schedules)):
+    for m, (module, channels, schedule) in enumerate(zip(modules, graph.node_channels(), schedules)):
         arrays["types"][m, :module.num_nodes] = [NODE_TYPES.index(t) for t in module.types]
         arrays["mask"][m, :module.num_nodes] = 1
         for u, v in module.edges:
@@ -54,17 +54,6 @@ def channel_class(channels):
     if channels < 1:
         raise ValueError(f"channels must be positive, got {channels}")
     return min(int(channels).bit_length() - 1, CHANNEL_CLASSES - 1)
-
-
-def node_channels(graph):
-    """``(in_channels, out_channels)`` of every node, per module in :meth:`NetworkGraph.modules` order."""
-    stem = [(graph.image_channels, graph.image_channels), (graph.image_channels, graph.channels)]
-    nodes, previous = [stem], graph.channels
-    for width, _ in graph.cell_layout():
-        nodes.append([(previous, width)] + [(width, width)] * (graph.cell.num_nodes - 1))
-        previous = width
-    nodes.append([(previous, previous), (previous, graph.num_classes)])
-    return nodes
 
 
 _INPUTS = ("types", "mask", "adjacency", "distance", "in_channels", "out_channels")

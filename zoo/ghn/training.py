@@ -129,6 +129,11 @@ class GHNConfig:
     clip_norm: float = 5.0
     seed: int = 0
 
+    def __post_init__(self):
+        if self.max_num_nodes and self.max_num_nodes < self.num_nodes:
+            raise ValueError(f"max_num_nodes must be 0 (every cell has num_nodes) or >= num_nodes = {self.num_nodes}, "
+                             f"got {self.max_num_nodes}")
+
 
 def train_ghn(ghn, data, config, network_kwargs, checkpoint_dir=None, progress=None):
     """Train ``ghn`` in place; resumes from ``checkpoint_dir`` (written every 50 steps) when one is there.
@@ -179,9 +184,6 @@ def train_ghn(ghn, data, config, network_kwargs, checkpoint_dir=None, progress=N
 
 def training_architectures(config, rng, network_kwargs):
     """The ``config.meta_batch`` random architectures of one GHN training step, drawn from ``rng``."""
-    if config.max_num_nodes and config.max_num_nodes < config.num_nodes:
-        raise ValueError(f"max_num_nodes must be 0 (every cell has num_nodes) or >= num_nodes = {config.num_nodes}, "
-                         f"got {config.max_num_nodes}")
     sizes = (rng.integers(config.num_nodes, config.max_num_nodes + 1, size=config.meta_batch)
              if config.max_num_nodes else [config.num_nodes] * config.meta_batch)
     return [random_network(int(n), rng, **network_kwargs) for n in sizes]
