@@ -24,6 +24,9 @@ flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
 flags.DEFINE_integer("validation_examples", 2000, "held-out images each GHN-weight accuracy is measured on")
 flags.DEFINE_integer("quick_validation_examples", 500, "the headline GHN is also scored on this many (cheaper)")
 flags.DEFINE_string("ground_truth", "runs/ghn/ground_truth", "tools/ghn_ground_truth.py results")
+flags.DEFINE_string("longer_ground_truth", "runs/ghn/ground_truth_3000",
+                    "tools/ghn_ground_truth.py results of a longer SGD recipe on some of the same architectures "
+                    "(skipped if absent): every method is also correlated with it")
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
 flags.DEFINE_string("plot", "docs/images/ghn_correlation.png", "scatter plot")
 flags.DEFINE_string("training_plot", "docs/images/ghn_training.png", "training curves of the runs")
@@ -97,6 +100,9 @@ def main(argv):
     spread = seed_spread(summaries, methods, truth)
     if spread:
         body += "\n\n" + spread
+    longer = sorted(pathlib.Path(FLAGS.longer_ground_truth).glob("arch_*.json"))
+    if longer:
+        body += "\n\n" + longer_ground_truth_table(methods, records, [json.loads(p.read_text()) for p in longer])
     docs = pathlib.Path(FLAGS.results).parent
     body += (f"\n\n![GHN vs ground truth]({os.path.relpath(FLAGS.plot, docs)})\n"
              f"\n![GHN variants: weight quality against ranking]({os.path.relpath(FLAGS.variants_plot, docs)})\n"
@@ -180,6 +186,41 @@ def seed_spread(summaries, methods, truth):
         lines.append(f"Same recipe, {len(labels)} seeds ({', '.join(f'`{n}`' for n in names)}): Pearson R "
                      + ", ".join(spread) + " (mean ± standard deviation over seeds).")
     return "\n\n".join(lines)
+
+
+def longer_ground_truth_table(methods, records, longer_records):
+    """Every method's Pearson R with the ground truth and with a longer-trained ground truth of the same
+    architectures (those the longer run covers), to show how much the ranking depends on the training length."""
+    position = {r["index"]: n for n, r in enumerate(records)}
+    shared = [r for r in longer_records if r["index"] in position]
+    if len(shared) < 3:
+        raise ValueError(f"--longer_ground_truth shares {len(shared)} architectures with --ground_truth; need >= 3")
+    rows_of = [position[r["index"]] for r in shared]
+    truth = np.array([records[n]["test_accuracy"] for n in rows_of])
+    longer_truth = np.array([r["test_accuracy"] for r in shared])
+    steps, longer_steps = records[0]["config"]["steps"], shared[0]["config"]["steps"]
+    rows = [(f"ground truth ({steps} steps)", "–", "–", f"{search.correlations(longer_truth, truth)['pearson']:.2f}",
+             "–")]
+    for label, (predicted, _, _) in methods.items():
+        if LOSS in label or "images" in label:
+            continue
+        by_accuracy = np.asarray(predicted)[rows_of]
+        cells = [f"{search.correlations(t, by_accuracy)['pearson']:.2f}" for t in (truth, longer_truth)]
+        if label + LOSS in methods:
+            by_loss = np.asarray(methods[label + LOSS][0])[rows_of]
+            cells += [f"{search.correlations(t, by_loss)['pearson']:.2f}" for t in (truth, longer_truth)]
+        else:
+            cells += ["–", "–"]
+        rows.append((label, cells[0], cells[2], cells[1], cells[3]))
+    which = "these architectures" if len(shared) == len(records) else f"{len(shared)} of these architectures"
+    return (f"Longer ground truth: {which} trained again with "
+            f"{longer_steps} SGD steps instead of {steps} (same recipe otherwise; test accuracy mean "
+            f"{100 * longer_truth.mean():.1f}% vs {100 * truth.mean():.1f}%, range {100 * longer_truth.min():.1f}–"
+            f"{100 * longer_truth.max():.1f}%; `python tools/ghn_ground_truth.py --architectures={len(shared)} "
+            f"--steps={longer_steps} --output={FLAGS.longer_ground_truth}`). Pearson R of the same predictions "
+            f"with each ground truth, on these {len(shared)} architectures:\n\n" + benchmark.markdown_table(
+                ("method", f"R by accuracy, {steps}-step truth", f"R by −loss, {steps}-step truth",
+                 f"R by accuracy, {longer_steps}-step truth", f"R by −loss, {longer_steps}-step truth"), rows))
 
 
 def plot(methods, truth, steps):
