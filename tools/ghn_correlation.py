@@ -3,8 +3,8 @@ trained accuracy, with the cost of each method. Needs tools/ghn_ground_truth.py 
 
     python tools/ghn_correlation.py --runs=ghn,normalize,layer_norm,meta_batch4
 
-Scores are cached in runs/ghn/RUN/scores.json. Writes the section of docs/RESULTS.md and
-docs/images/ghn_correlation.png.
+Scores are cached in runs/ghn/RUN/scores_SIZE.json. Writes the section of docs/RESULTS.md and its plots; with a
+longer-trained ground truth (--longer_ground_truth) every method is also correlated with that one.
 """
 import json
 import os
