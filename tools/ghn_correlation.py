@@ -204,14 +204,10 @@ def longer_ground_truth_table(methods, records, longer_records):
     for label, (predicted, _, _) in methods.items():
         if LOSS in label or "images" in label:
             continue
-        by_accuracy = np.asarray(predicted)[rows_of]
-        cells = [f"{search.correlations(t, by_accuracy)['pearson']:.2f}" for t in (truth, longer_truth)]
-        if label + LOSS in methods:
-            by_loss = np.asarray(methods[label + LOSS][0])[rows_of]
-            cells += [f"{search.correlations(t, by_loss)['pearson']:.2f}" for t in (truth, longer_truth)]
-        else:
-            cells += ["–", "–"]
-        rows.append((label, cells[0], cells[2], cells[1], cells[3]))
+        scores = [np.asarray(predicted)[rows_of]]
+        scores.append(np.asarray(methods[label + LOSS][0])[rows_of] if label + LOSS in methods else None)
+        rows.append((label, *("–" if score is None else f"{search.correlations(t, score)['pearson']:.2f}"
+                              for t in (truth, longer_truth) for score in scores)))
     which = "these architectures" if len(shared) == len(records) else f"{len(shared)} of these architectures"
     return (f"Longer ground truth: {which} trained again with "
             f"{longer_steps} SGD steps instead of {steps} (same recipe otherwise; test accuracy mean "
