@@ -4,6 +4,9 @@ import os
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The RevNet memory tests read CPU allocator statistics, which TensorFlow keeps by default only where oneDNN is on
+# (Intel CPUs); the BFC allocator keeps them everywhere. Set before TensorFlow is first imported.
+os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
 
 TINY_OVERRIDES = {"units": [1, 1, 1], "channels": [4, 4, 8, 8]}
 

@@ -19,6 +19,10 @@ from zoo.revnet.models import CONFIGS
 
 MODES = ("graph", "eager")
 
+MEMORY_STATS_ENV = {"TF_CPU_ALLOCATOR_USE_BFC": "true"}
+"""Environment of the measuring processes: TensorFlow's default CPU allocator keeps the statistics the memory figures
+read only where oneDNN is on by default (Intel CPUs, not e.g. AMD EPYC); its BFC allocator keeps them everywhere."""
+
 
 @dataclasses.dataclass(frozen=True)
 class StepConfig:
@@ -133,7 +137,11 @@ def measure_step(model, overrides=None, batch_size=128, image_size=32, channels=
 
     step = tf.function(train_step) if mode == "graph" else train_step
     step(x, y).numpy()
-    tf.config.experimental.reset_memory_stats("CPU:0")
+    try:
+        tf.config.experimental.reset_memory_stats("CPU:0")
+    except ValueError as error:
+        raise RuntimeError(f"TensorFlow keeps no CPU memory statistics in this process ({error}); start it with "
+                           f"the environment {MEMORY_STATS_ENV} (measure_in_fresh_process does)") from error
     base = tf.config.experimental.get_memory_info("CPU:0")["current"]
     seconds = benchmark.median_seconds(lambda: step(x, y).numpy(), repeats=repeats, warmup=0)
     peak = tf.config.experimental.get_memory_info("CPU:0")["peak"] - base
@@ -147,7 +155,7 @@ def measure_in_fresh_process(config, timeout=3600, **kwargs):
     code = ("import json\nfrom zoo.revnet import benchmark\n"
             f"print(json.dumps(benchmark.measure_step(**json.loads({arguments!r}))))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **MEMORY_STATS_ENV})
     if result.returncode != 0:
         raise RuntimeError(f"measuring {config.label} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
