@@ -23,7 +23,7 @@ flags.DEFINE_list("runs", ["ghn"], "GHN runs (directories under --output); the f
 flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
 flags.DEFINE_integer("validation_examples", 2000, "held-out images each GHN-weight accuracy is measured on")
 flags.DEFINE_integer("quick_validation_examples", 500, "the headline GHN is also scored on this many (cheaper)")
-flags.DEFINE_string("ground_truth", "runs/ghn/ground_truth", "tools/ghn_ground_truth.py results")
+flags.DEFINE_string("ground_truth", search.GROUND_TRUTH, "tools/ghn_ground_truth.py results")
 flags.DEFINE_string("longer_ground_truth", "runs/ghn/ground_truth_3000",
                     "tools/ghn_ground_truth.py results of a longer SGD recipe on some of the same architectures "
                     "(skipped if absent): every method is also correlated with it")

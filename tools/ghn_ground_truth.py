@@ -4,7 +4,8 @@
 
 Architecture i is ``zoo.ghn.search.evaluation_architecture(i)`` (17-node cells, its own seed stream, so never one
 the GHN trained on). Each result is written to OUTPUT/arch_{i:03d}.json as soon as it is done; a rerun skips
-finished ones. ``tools/ghn_correlation.py`` reads them.
+finished ones, so the run resumes where it stopped. The default OUTPUT is tracked in git (``search.GROUND_TRUTH``);
+``tools/ghn_correlation.py`` and ``tools/ghn_search.py`` read it.
 """
 import json
 import pathlib
@@ -20,7 +21,7 @@ flags.DEFINE_integer("architectures", 100, "random architectures to train (the p
 flags.DEFINE_integer("lane", 0, "this process trains architectures i with i % lanes == lane")
 flags.DEFINE_integer("lanes", 1, "parallel processes")
 flags.DEFINE_integer("steps", 1500, "SGD steps per architecture (the ground truth)")
-flags.DEFINE_string("output", "runs/ghn/ground_truth", "directory of the per-architecture results")
+flags.DEFINE_string("output", search.GROUND_TRUTH, "directory of the per-architecture results")
 
 
 def main(argv):

@@ -26,7 +26,7 @@ flags.DEFINE_integer("full_steps", 1500, "SGD steps of the full training (the gr
 flags.DEFINE_bool("report_only", False, "rewrite the results section from the saved search (e.g. after more ground "
                   "truth was trained) instead of searching again")
 flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
-flags.DEFINE_string("ground_truth", "runs/ghn/ground_truth", "tools/ghn_ground_truth.py results")
+flags.DEFINE_string("ground_truth", search.GROUND_TRUTH, "tools/ghn_ground_truth.py results")
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
 
 

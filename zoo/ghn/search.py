@@ -14,6 +14,10 @@ EVALUATION_SEED = 2019
 SEARCH_SEED = 1810
 """Seed stream of the architectures a search samples."""
 
+GROUND_TRUTH = "docs/data/ghn/ground_truth"
+"""Where ``tools/ghn_ground_truth.py`` keeps one JSON per trained evaluation architecture. It is tracked in git:
+the 100 SGD runs take hours on 2 cores, and the correlation and search tools read them from a clean checkout."""
+
 NETWORK = {"stages": (1, 1, 1), "channels": 8}
 """The network skeleton of every experiment here (the paper: 18 cells, F = 32, CIFAR-10): one cell per stage,
 8 channels at 14×14, 16 at 7×7, 32 at 4×4 after a stride-2 stem — scaled to fit the 2-core machine."""
