@@ -16,6 +16,7 @@ from absl import app, flags
 from scipy import stats
 
 from zoo import benchmark
+from zoo.ghn import graph as ghn_graph
 from zoo.ghn import models, search, training
 
 FLAGS = flags.FLAGS
@@ -28,9 +29,14 @@ flags.DEFINE_string("longer_ground_truth", "runs/ghn/ground_truth_3000",
                     "tools/ghn_ground_truth.py results of a longer SGD recipe on some of the same architectures "
                     "(skipped if absent): every method is also correlated with it")
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
+flags.DEFINE_string("section", "Graph HyperNetworks: ranking architectures (Table 4 protocol)",
+                    "title of the section of --results this writes")
 flags.DEFINE_string("plot", "docs/images/ghn_correlation.png", "scatter plot")
 flags.DEFINE_string("training_plot", "docs/images/ghn_training.png", "training curves of the runs")
 flags.DEFINE_string("variants_plot", "docs/images/ghn_variants.png", "weight quality against ranking, per run")
+
+LAST_ITERATE = "ghn_last.weights.h5"
+"""The last iterate a run with weight averaging (``tools/ghn_train.py --ema_decay``) keeps beside the average."""
 
 LOSS = ", −loss"
 """Label suffix of a GHN ranked by its validation loss instead of accuracy."""
@@ -59,6 +65,14 @@ def main(argv):
         for size in sizes:
             scores = cached_scores(ghn, run / f"scores_{size}.json", graphs, records, data, size, name)
             label = ("GHN" if headline else f"GHN ({name})") + ("" if size == sizes[0] else f", {size} images")
+            methods[label] = (scores["validation_accuracy"], scores["seconds"], summaries[name]["train_seconds"])
+            methods[label + LOSS] = (search.ranking_score(scores, "loss"), scores["seconds"],
+                                     summaries[name]["train_seconds"])
+        if (run / LAST_ITERATE).exists():  # an averaged run (--ema_decay): its last iterate too, for comparison
+            ghn.load_weights(run / LAST_ITERATE)
+            scores = cached_scores(ghn, run / f"scores_last_{FLAGS.validation_examples}.json", graphs, records, data,
+                                   FLAGS.validation_examples, name + " (last iterate)")
+            label = f"GHN ({name}, last iterate)"
             methods[label] = (scores["validation_accuracy"], scores["seconds"], summaries[name]["train_seconds"])
             methods[label + LOSS] = (search.ranking_score(scores, "loss"), scores["seconds"],
                                      summaries[name]["train_seconds"])
@@ -97,6 +111,7 @@ def main(argv):
             f"steps. Initial cost = GHN training. 'Top half' = the {top_half.sum()} architectures with the best "
             "ground truth (the paper's Top-50 column ranks the top 50 of its search).\n\n" + table)
     body += "\n\n" + options_table(summaries, methods, truth)
+    body += "\n\n" + structure_table(graphs, truth, methods)
     spread = seed_spread(summaries, methods, truth)
     if spread:
         body += "\n\n" + spread
@@ -111,8 +126,7 @@ def main(argv):
     plot_variants(methods, truth)
     plot_training(FLAGS.runs)
     command = " ".join(["python"] + sys.argv)
-    benchmark.write_section(FLAGS.results, "Graph HyperNetworks: ranking architectures (Table 4 protocol)", body,
-                            command)
+    benchmark.write_section(FLAGS.results, FLAGS.section, body, command)
 
 
 def pearson_interval(truth, predicted, resamples=2000):
@@ -147,6 +161,8 @@ def options_table(summaries, methods, truth):
         options = ", ".join(f"{k}={v}" for k, v in summary["builder_kwargs"].items()
                             if (k, v) != ("sweeps", 5)) or "none"
         cfg = summary["config"]
+        if cfg.get("ema_decay"):
+            options += f"; weights averaged (EMA {cfg['ema_decay']:g})"
         if summary.get("init_from"):
             options += f"; fine-tune of `{summary['init_from']}` (lr {cfg['lr']:g})"
         nodes = f"{cfg['num_nodes']}–{cfg['max_num_nodes']}" if cfg.get("max_num_nodes") else cfg["num_nodes"]
@@ -164,6 +180,29 @@ def options_table(summaries, methods, truth):
                  "training min (with the run fine-tuned)",
                  "mean predicted accuracy %", "Pearson R", "Spearman ρ", "Kendall τ", "Pearson R, −loss",
                  "Spearman ρ, −loss"), rows))
+
+
+def structure_table(graphs, truth, methods):
+    """How the ground truth, the headline GHN's scores and its ranking error (standardised score minus standardised
+    ground truth) correlate with counts of each cell's structure (:func:`zoo.ghn.graph.cell_structure`): what the
+    GHN over- or under-rates."""
+    def standardised(x):
+        x = np.asarray(x, float)
+        return (x - x.mean()) / x.std()
+
+    features = [ghn_graph.cell_structure(g.cell) for g in graphs]
+    by_accuracy, by_loss = methods["GHN"][0], methods["GHN" + LOSS][0]
+    columns = (truth, by_accuracy, by_loss, standardised(by_accuracy) - standardised(truth),
+               standardised(by_loss) - standardised(truth))
+    rows = [(f"`{name}`", f"{np.mean([f[name] for f in features]):.1f}",
+             *(f"{stats.pearsonr([f[name] for f in features], column)[0]:+.2f}" for column in columns))
+            for name in features[0]]
+    return ("What the headline GHN misranks: Pearson correlation of each cell count "
+            "(`zoo.ghn.graph.cell_structure`; a node is live when non-zero operations connect it to the cell input) "
+            "with the ground truth, with the GHN's scores, and with its ranking error (standardised score minus "
+            "standardised ground truth; positive = the GHN rates cells with more of it too highly):\n\n"
+            + benchmark.markdown_table(("cell count", "mean", "ground truth", "GHN accuracy", "GHN −loss",
+                                        "GHN error, accuracy", "GHN error, −loss"), rows))
 
 
 def seed_spread(summaries, methods, truth):
@@ -268,6 +307,9 @@ def plot_training(runs):
     colours = plt.get_cmap("tab20")
     for i, name in enumerate(runs):
         run = pathlib.Path(FLAGS.output) / name
+        if not (run / "checkpoints" / "history.json").exists():
+            print(f"{name}: no training history (checkpoints/history.json), left out of {FLAGS.training_plot}")
+            continue
         history = json.loads((run / "checkpoints" / "history.json").read_text())
         summary = json.loads((run / "summary.json").read_text())
         seen = np.asarray(history["step"]) * summary["config"]["meta_batch"]

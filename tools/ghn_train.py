@@ -30,6 +30,8 @@ flags.DEFINE_integer("steps", 1000, "training steps")
 flags.DEFINE_integer("batch_size", 64, "images per step, shared by the meta-batch (GHN-2: 64 on CIFAR-10, 256 on "
                      "ImageNet)")
 flags.DEFINE_float("lr", 1e-3, "peak learning rate of the cosine schedule (AdamW)")
+flags.DEFINE_float("ema_decay", 0.0, "also average the GHN's weights exponentially over the steps and keep the "
+                   "average (0 = off; the last iterate is then saved as ghn_last.weights.h5)")
 flags.DEFINE_integer("num_nodes", 7, "nodes of the training cells (paper: 7)")
 flags.DEFINE_integer("max_num_nodes", 0, "if set, each training cell has num_nodes … max_num_nodes nodes (uniform)")
 flags.DEFINE_integer("sweeps", 5, "forward-backward sweeps T (paper: 5)")
@@ -69,7 +71,8 @@ def main(argv):
         base_seconds = json.loads((base / "summary.json").read_text())["train_seconds"]
     config = training.GHNConfig(steps=FLAGS.steps, num_nodes=FLAGS.num_nodes,
                                 max_num_nodes=FLAGS.max_num_nodes, meta_batch=FLAGS.meta_batch,
-                                batch_size=FLAGS.batch_size, lr=FLAGS.lr, seed=FLAGS.seed)
+                                batch_size=FLAGS.batch_size, lr=FLAGS.lr, ema_decay=FLAGS.ema_decay,
+                                seed=FLAGS.seed)
     data = training.load_splits()
 
     def progress(step, history):
@@ -91,6 +94,8 @@ def main(argv):
                "command": " ".join(["python"] + sys.argv)}
     (run / "summary.json").write_text(json.dumps(summary, indent=1))
     ghn.save_weights(run / "ghn.weights.h5")
+    if "last_iterate" in history:
+        save_with(ghn, history["last_iterate"], run / "ghn_last.weights.h5")
     print(json.dumps(summary, indent=1))
     if FLAGS.publish_as:
         record = records.write_weight_record(
@@ -112,6 +117,17 @@ def main(argv):
                       "seconds": round(base_seconds + history["seconds"])})
         record["golden"] = search.golden_outputs(ghn)
         (run / f"{FLAGS.publish_as}.json").write_text(json.dumps({FLAGS.publish_as: record}, indent=2))
+
+
+def save_with(ghn, values, path):
+    """Save ``ghn`` with its trainable variables set to ``values`` (e.g. the last iterate of an averaged run), then
+    restore its own values."""
+    own = [v.numpy() for v in ghn.trainable_variables]
+    for variable, value in zip(ghn.trainable_variables, values):
+        variable.assign(value)
+    ghn.save_weights(path)
+    for variable, value in zip(ghn.trainable_variables, own):
+        variable.assign(value)
 
 
 if __name__ == "__main__":

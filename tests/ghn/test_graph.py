@@ -93,3 +93,14 @@ def test_network_dict_round_trip():
     assert G.NetworkGraph.from_dict(net.to_dict()) == net
     with pytest.raises(ValueError, match="stages"):
         G.NetworkGraph(hand_cell(), stages=())
+
+
+def test_cell_structure_counts_live_nodes_on_a_hand_built_cell():
+    # node 2 is zero, so the max pool fed only by it is dead; node 5 is a live average pool.
+    ops = ["cell_input", "sep_conv_3x3", "zero", "max_pool_3x3", "identity", "avg_pool_3x3", "cell_output"]
+    inputs = [[], [0], [0], [2], [1, 3], [1], [4, 5]]
+    expected = {"output_inputs": 2, "live_output_inputs": 2, "live_convolutions": 1, "live_pooling": 1, "depth": 2}
+    assert G.cell_structure(G.Cell(ops, inputs)) == expected
+    ops[5] = "zero"  # one summed output input is now dead
+    expected.update(live_output_inputs=1, live_pooling=0)
+    assert G.cell_structure(G.Cell(ops, inputs)) == expected

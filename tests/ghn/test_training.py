@@ -36,6 +36,24 @@ def test_train_ghn_learns_and_resumes(data, tmp_path):
     assert all(np.isfinite(v).all() for v in resumed.predict_parameters(graph).values())
 
 
+def test_weight_averaging_matches_the_exponential_moving_average_of_the_iterates(data):
+    config = training.GHNConfig(steps=2, num_nodes=4, meta_batch=1, batch_size=16, lr=1e-2)
+    start = GraphHyperNetwork(**TINY_GHN)
+    initial = [v.numpy() for v in start.trainable_variables]
+    first = GraphHyperNetwork(**TINY_GHN)
+    first.set_weights(start.get_weights())
+    # the cosine schedule's first step has the peak rate whatever the length, so one step reproduces step 1
+    training.train_ghn(first, data, training.GHNConfig(**{**vars(config), "steps": 1}), NETWORK)
+    averaged = GraphHyperNetwork(**TINY_GHN)
+    averaged.set_weights(start.get_weights())
+    history = training.train_ghn(averaged, data, training.GHNConfig(**{**vars(config), "ema_decay": 0.5}), NETWORK)
+    for w0, w1, w2, result in zip(initial, [v.numpy() for v in first.trainable_variables], history["last_iterate"],
+                                  averaged.trainable_variables):
+        np.testing.assert_allclose(result.numpy(), 0.5 * (0.5 * w0 + 0.5 * w1) + 0.5 * w2, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="ema_decay"):
+        training.GHNConfig(ema_decay=1.0)
+
+
 def test_training_architectures_draw_cell_sizes_from_the_range():
     fixed = training.training_architectures(training.GHNConfig(num_nodes=6, meta_batch=3),
                                             np.random.default_rng(0), NETWORK)

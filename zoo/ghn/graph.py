@@ -105,6 +105,28 @@ def sample_cell(num_nodes, rng):
     return Cell(ops, inputs)
 
 
+def cell_structure(cell):
+    """Counts that describe a cell's shape, for diagnosing what a ranking responds to.
+
+    A node is *live* when a path of non-``zero`` operations connects it to the cell input (a ``zero`` node, or one
+    fed only by dead nodes, adds nothing to the output). Returns a dict: ``output_inputs`` (intermediate nodes the
+    output sums), ``live_output_inputs`` (those that are live), ``live_convolutions`` and ``live_pooling`` (live
+    nodes with a convolution / pooling operation) and ``depth`` (operations on the longest live path to the output).
+    """
+    live, depth = [True], [0]
+    for op, inputs in zip(cell.ops[1:], cell.inputs[1:]):
+        sources = [u for u in inputs if live[u]]
+        live.append(bool(sources) and op != "zero")
+        depth.append(max(depth[u] for u in sources) + 1 if live[-1] else 0)
+    output = cell.num_nodes - 1
+    intermediate = range(1, output)
+    return {"output_inputs": len(cell.inputs[output]),
+            "live_output_inputs": sum(live[u] for u in cell.inputs[output]),
+            "live_convolutions": sum(live[v] and "conv" in cell.ops[v] for v in intermediate),
+            "live_pooling": sum(live[v] and "pool" in cell.ops[v] for v in intermediate),
+            "depth": max((depth[u] for u in cell.inputs[output]), default=0)}
+
+
 @dataclasses.dataclass(frozen=True)
 class Module:
     """One unit of the stacked graph: node types and edges; node 0 receives the previous module's output."""

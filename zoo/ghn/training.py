@@ -117,7 +117,8 @@ class GHNConfig:
     """GHN training: every step samples ``meta_batch`` fresh architectures with ``num_nodes``-node cells (or, with
     ``max_num_nodes``, each with a size drawn uniformly from ``num_nodes … max_num_nodes``) and minimises their mean
     cross-entropy with the predicted weights on one image batch (Adam; GHN-2's gradient clipping and weight
-    decay)."""
+    decay). With ``ema_decay`` > 0 the GHN's weights are also averaged exponentially over the steps (Polyak
+    averaging), and the trained GHN holds the average."""
 
     steps: int = 1000
     num_nodes: int = 7
@@ -127,9 +128,12 @@ class GHNConfig:
     lr: float = 1e-3
     weight_decay: float = 1e-5
     clip_norm: float = 5.0
+    ema_decay: float = 0.0
     seed: int = 0
 
     def __post_init__(self):
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1) (0 = no averaging), got {self.ema_decay}")
         if self.max_num_nodes and self.max_num_nodes < self.num_nodes:
             raise ValueError(f"max_num_nodes must be 0 (every cell has num_nodes) or >= num_nodes = {self.num_nodes}, "
                              f"got {self.max_num_nodes}")
@@ -139,15 +143,18 @@ def train_ghn(ghn, data, config, network_kwargs, checkpoint_dir=None, progress=N
     """Train ``ghn`` in place; resumes from ``checkpoint_dir`` (written every 50 steps) when one is there.
 
     Returns the history: ``{"step", "loss", "accuracy"}`` lists (training batch, mean over the meta-batch) and
-    ``seconds``.
+    ``seconds``. With ``config.ema_decay`` the GHN ends up holding its exponential moving average; the last
+    iterate is then ``history["last_iterate"]`` (a list of arrays in ``ghn.trainable_variables`` order).
     """
     schedule = keras.optimizers.schedules.CosineDecay(config.lr, config.steps)
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay, global_clipnorm=config.clip_norm)
     optimizer.build(ghn.trainable_variables)
     history = {"step": [], "loss": [], "accuracy": [], "seconds": 0.0}
+    average = [tf.Variable(v, trainable=False) for v in ghn.trainable_variables] if config.ema_decay else []
     checkpoint = manager = None
     if checkpoint_dir:
-        checkpoint = tf.train.Checkpoint(weights=list(ghn.weights), optimizer_variables=list(optimizer.variables))
+        checkpoint = tf.train.Checkpoint(weights=list(ghn.weights), optimizer_variables=list(optimizer.variables),
+                                         **({"average": average} if average else {}))
         manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=1)
         if manager.latest_checkpoint:
             checkpoint.restore(manager.latest_checkpoint).assert_consumed()
@@ -170,6 +177,8 @@ def train_ghn(ghn, data, config, network_kwargs, checkpoint_dir=None, progress=N
             loss = tf.add_n(losses) / len(losses)
         gradients = tape.gradient(loss, ghn.trainable_variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
         optimizer.apply_gradients(zip(gradients, ghn.trainable_variables))
+        for averaged, variable in zip(average, ghn.trainable_variables):
+            averaged.assign(config.ema_decay * averaged + (1.0 - config.ema_decay) * variable)
         history["seconds"] += time.perf_counter() - start
         history["step"].append(step)
         history["loss"].append(float(loss))
@@ -179,6 +188,10 @@ def train_ghn(ghn, data, config, network_kwargs, checkpoint_dir=None, progress=N
             _write_history(checkpoint_dir, history)
         if progress:
             progress(step, history)
+    if average:
+        history["last_iterate"] = [v.numpy() for v in ghn.trainable_variables]
+        for averaged, variable in zip(average, ghn.trainable_variables):
+            variable.assign(averaged)
     return history
 
 
