@@ -9,6 +9,7 @@ longer-trained ground truth (--longer_ground_truth) every method is also correla
 import json
 import os
 import pathlib
+import shlex
 import sys
 
 import numpy as np
@@ -125,7 +126,7 @@ def main(argv):
     plot(methods, truth, steps)
     plot_variants(methods, truth)
     plot_training(FLAGS.runs)
-    command = " ".join(["python"] + sys.argv)
+    command = shlex.join(["python"] + sys.argv)
     benchmark.write_section(FLAGS.results, FLAGS.section, body, command)
 
 
