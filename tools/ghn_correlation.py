@@ -66,17 +66,12 @@ def main(argv):
         for size in sizes:
             scores = cached_scores(ghn, run / f"scores_{size}.json", graphs, records, data, size, name)
             label = ("GHN" if headline else f"GHN ({name})") + ("" if size == sizes[0] else f", {size} images")
-            methods[label] = (scores["validation_accuracy"], scores["seconds"], summaries[name]["train_seconds"])
-            methods[label + LOSS] = (search.ranking_score(scores, "loss"), scores["seconds"],
-                                     summaries[name]["train_seconds"])
+            add_ghn_methods(methods, label, scores, summaries[name]["train_seconds"])
         if (run / LAST_ITERATE).exists():  # an averaged run (--ema_decay): its last iterate too, for comparison
             ghn.load_weights(run / LAST_ITERATE)
             scores = cached_scores(ghn, run / f"scores_last_{FLAGS.validation_examples}.json", graphs, records, data,
                                    FLAGS.validation_examples, name + " (last iterate)")
-            label = f"GHN ({name}, last iterate)"
-            methods[label] = (scores["validation_accuracy"], scores["seconds"], summaries[name]["train_seconds"])
-            methods[label + LOSS] = (search.ranking_score(scores, "loss"), scores["seconds"],
-                                     summaries[name]["train_seconds"])
+            add_ghn_methods(methods, f"GHN ({name}, last iterate)", scores, summaries[name]["train_seconds"])
 
     top_half = truth >= np.median(truth)
     sgd_1000 = np.median(methods[f"SGD {max(steps)} steps"][1])
@@ -128,6 +123,12 @@ def main(argv):
     plot_training(FLAGS.runs)
     command = shlex.join(["python"] + sys.argv)
     benchmark.write_section(FLAGS.results, FLAGS.section, body, command)
+
+
+def add_ghn_methods(methods, label, scores, train_seconds):
+    """Add a GHN's two rankings to ``methods``: by validation accuracy (``label``) and by −loss (``label`` + LOSS)."""
+    methods[label] = (scores["validation_accuracy"], scores["seconds"], train_seconds)
+    methods[label + LOSS] = (search.ranking_score(scores, "loss"), scores["seconds"], train_seconds)
 
 
 def pearson_interval(truth, predicted, resamples=2000):
