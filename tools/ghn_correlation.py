@@ -24,7 +24,8 @@ FLAGS = flags.FLAGS
 flags.DEFINE_list("runs", ["ghn"], "GHN runs (directories under --output); the first is the headline GHN")
 flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
 flags.DEFINE_integer("validation_examples", 2000, "held-out images each GHN-weight accuracy is measured on")
-flags.DEFINE_integer("quick_validation_examples", 500, "the headline GHN is also scored on this many (cheaper)")
+flags.DEFINE_list("headline_validation_examples", ["500"], "the headline GHN is also scored on each of these many "
+                  "held-out images (fewer: cheaper; more: less sampling noise in its accuracy)")
 flags.DEFINE_string("ground_truth", search.GROUND_TRUTH, "tools/ghn_ground_truth.py results")
 flags.DEFINE_string("longer_ground_truth", "runs/ghn/ground_truth_3000",
                     "tools/ghn_ground_truth.py results of a longer SGD recipe on some of the same architectures "
@@ -62,7 +63,7 @@ def main(argv):
         run = pathlib.Path(FLAGS.output) / name
         ghn, summaries[name] = models.load_run(run)
         headline = name == FLAGS.runs[0]
-        sizes = [FLAGS.validation_examples] + ([FLAGS.quick_validation_examples] if headline else [])
+        sizes = [FLAGS.validation_examples] + ([int(n) for n in FLAGS.headline_validation_examples] if headline else [])
         for size in sizes:
             scores = cached_scores(ghn, run / f"scores_{size}.json", graphs, records, data, size, name)
             label = ("GHN" if headline else f"GHN ({name})") + ("" if size == sizes[0] else f", {size} images")
