@@ -109,6 +109,8 @@ def main(argv):
             "ground truth (the paper's Top-50 column ranks the top 50 of its search).\n\n" + table)
     body += "\n\n" + options_table(summaries, methods, truth)
     body += "\n\n" + structure_table(graphs, truth, methods)
+    if len(FLAGS.runs) > 2:
+        body += "\n\n" + agreement_table(methods, truth)
     spread = seed_spread(summaries, methods, truth)
     if spread:
         body += "\n\n" + spread
@@ -206,6 +208,28 @@ def structure_table(graphs, truth, methods):
             "standardised ground truth; positive = the GHN rates cells with more of it too highly):\n\n"
             + benchmark.markdown_table(("cell count", "mean", "ground truth", "GHN accuracy", "GHN −loss",
                                         "GHN error, accuracy", "GHN error, −loss"), rows))
+
+
+def agreement_table(methods, truth):
+    """How much the GHN runs agree with each other against how much each agrees with the ground truth, and how
+    well the mean of their scores ranks: systematic errors shared by every GHN (high agreement, no gain from
+    averaging) would show here, noise of one run (low agreement, a gain from averaging) too."""
+    labels = [label for label in methods if label.startswith("GHN") and LOSS not in label and "images" not in label
+              and "last iterate" not in label]
+    rows = []
+    for suffix, what in (("", "accuracy"), (LOSS, "−loss")):
+        scores = np.array([methods[label + suffix][0] for label in labels])
+        between = np.corrcoef(scores)
+        for i, label in enumerate(labels):
+            others = np.delete(between[i], i)
+            rows.append((f"{label}{suffix}", f"{search.correlations(truth, scores[i])['pearson']:.2f}",
+                         f"{others.mean():.2f}", f"{others.min():.2f}–{others.max():.2f}"))
+        rows.append((f"**mean score of the {len(labels)} runs**, {what}",
+                     f"**{search.correlations(truth, scores.mean(axis=0))['pearson']:.2f}**", "–", "–"))
+    return ("Do the GHN runs fail alike? Pearson R of each run's scores with the ground truth and with the other "
+            "runs' scores of the same architectures, and the Pearson R of the runs' mean score (an ensemble that "
+            f"would cost {len(labels)}× one GHN per architecture):\n\n" + benchmark.markdown_table(
+                ("scores", "R with the ground truth", "R with the other GHN runs, mean", "range"), rows))
 
 
 def seed_spread(summaries, methods, truth):
