@@ -6,6 +6,7 @@ trained accuracy, with the cost of each method. Needs tools/ghn_ground_truth.py 
 Scores are cached in runs/ghn/RUN/scores_SIZE.json. Writes the section of docs/RESULTS.md and its plots; with a
 longer-trained ground truth (--longer_ground_truth) every method is also correlated with that one.
 """
+import inspect
 import json
 import os
 import pathlib
@@ -19,6 +20,7 @@ from scipy import stats
 from zoo import benchmark
 from zoo.ghn import graph as ghn_graph
 from zoo.ghn import models, search, training
+from zoo.ghn.hypernet import GraphHyperNetwork
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("runs", ["ghn"], "GHN runs (directories under --output); the first is the headline GHN")
@@ -62,6 +64,7 @@ def main(argv):
     for name in FLAGS.runs:
         run = pathlib.Path(FLAGS.output) / name
         ghn, summaries[name] = models.load_run(run)
+        summaries[name]["options"] = non_default_options(ghn)
         headline = name == FLAGS.runs[0]
         sizes = [FLAGS.validation_examples] + ([int(n) for n in FLAGS.headline_validation_examples] if headline else [])
         for size in sizes:
@@ -134,6 +137,19 @@ def add_ghn_methods(methods, label, scores, train_seconds):
     methods[label + LOSS] = (search.ranking_score(scores, "loss"), scores["seconds"], train_seconds)
 
 
+def non_default_options(ghn):
+    """``{option: value}`` of every GraphHyperNetwork argument ``ghn`` was built with that is not the default (a
+    registered builder such as ``ghn2`` sets some without them appearing in a run's builder arguments)."""
+    defaults = inspect.signature(GraphHyperNetwork.__init__).parameters
+    config = ghn.get_config()
+    return {k: config[k] for k, p in defaults.items()
+            if k in config and p.default is not inspect.Parameter.empty and _plain(config[k]) != _plain(p.default)}
+
+
+def _plain(value):
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
 def pearson_interval(truth, predicted, resamples=2000):
     """95% percentile-bootstrap interval of Pearson's R over the architectures (resampled in pairs, seed 0)."""
     result = stats.bootstrap((np.asarray(truth), np.asarray(predicted)), lambda x, y: stats.pearsonr(x, y)[0],
@@ -163,8 +179,7 @@ def options_table(summaries, methods, truth):
         predicted = methods[label][0]
         corr = search.correlations(truth, predicted)
         by_loss = search.correlations(truth, methods[label + LOSS][0])
-        options = ", ".join(f"{k}={v}" for k, v in summary["builder_kwargs"].items()
-                            if (k, v) != ("sweeps", 5)) or "none"
+        options = ", ".join(f"{k}={v}" for k, v in summary["options"].items()) or "none"
         cfg = summary["config"]
         if cfg.get("ema_decay"):
             options += f"; weights averaged (EMA {cfg['ema_decay']:g})"
