@@ -225,12 +225,16 @@ def structure_table(graphs, truth, methods):
                                         "GHN error, accuracy", "GHN error, −loss"), rows))
 
 
+def ghn_labels(methods):
+    """The GHN rows of ``methods`` ranked by accuracy at the default validation size (one per run and iterate)."""
+    return [label for label in methods if label.startswith("GHN") and LOSS not in label and "images" not in label]
+
+
 def agreement_table(methods, truth):
     """How much the GHN runs agree with each other against how much each agrees with the ground truth, and how
     well the mean of their scores ranks: systematic errors shared by every GHN (high agreement, no gain from
     averaging) would show here, noise of one run (low agreement, a gain from averaging) too."""
-    labels = [label for label in methods if label.startswith("GHN") and LOSS not in label and "images" not in label
-              and "last iterate" not in label]
+    labels = [label for label in ghn_labels(methods) if "last iterate" not in label]
     rows = []
     for suffix, what in (("", "accuracy"), (LOSS, "−loss")):
         scores = np.array([methods[label + suffix][0] for label in labels])
@@ -324,7 +328,7 @@ def plot_variants(methods, truth):
     accuracy (how well it ranks), with the paper's 0.68."""
     plt = benchmark.pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    labels = [label for label in methods if label.startswith("GHN") and "images" not in label and LOSS not in label]
+    labels = ghn_labels(methods)
     for suffix, marker, what in ((LOSS, "o", "ranked by −loss"), ("", "x", "ranked by accuracy")):
         quality = [100 * np.mean(methods[label][0]) for label in labels]
         r = [search.correlations(truth, methods[label + suffix][0])["pearson"] for label in labels]
