@@ -73,6 +73,27 @@ def test_forward_matches_keras_layers(cell):
                                rtol=1e-4, atol=1e-4)
 
 
+def test_ghost_batch_norm_equals_one_pass_per_group():
+    graph = G.NetworkGraph(CELLS["dil5_avgpool_zero_sep5_dil3"], stages=(1, 1), channels=4)
+    params = random_params(graph)
+    images = np.random.default_rng(3).uniform(0, 255, (12, 16, 16, 1)).astype(np.float32)
+    separate = np.concatenate([network_forward(graph, params, images[i:i + 4]) for i in range(0, 12, 4)])
+    np.testing.assert_allclose(network_forward(graph, params, images, bn_group_size=4), separate,
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(network_forward(graph, params, images, bn_group_size=12),
+                               network_forward(graph, params, images), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs, message", [({"bn_group_size": 5}, "dividing the batch"),
+                                             ({"bn_group_size": 0}, "positive integer"),
+                                             ({"bn_group_size": 4, "training": False}, "batch statistics")])
+def test_ghost_batch_norm_rejects_bad_groups(kwargs, message):
+    graph = G.NetworkGraph(CELLS["sep3_maxpool_identity"], stages=(1,), channels=4)
+    images = np.zeros((12, 8, 8, 1), np.float32)
+    with pytest.raises(ValueError, match=message):
+        network_forward(graph, random_params(graph), images, **kwargs)
+
+
 def test_graph_network_trains_moving_statistics_and_uses_them_at_inference():
     graph = G.NetworkGraph(CELLS["sep3_maxpool_identity"], stages=(1,), channels=4)
     network = GraphNetwork(graph)

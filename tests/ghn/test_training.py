@@ -73,6 +73,7 @@ def test_train_network_records_checkpoints_and_learns(data):
     network, result = training.train_network(graph, data, config)
     assert set(result["validation_accuracy_at"]) == {1, 10, 60} == set(result["seconds_at"])
     assert result["seconds_at"][1] <= result["seconds_at"][10] <= result["seconds_at"][60]
+    assert result["tracing_seconds"] >= 0
     assert result["validation_accuracy_at"][60] > 0.3 and result["test_accuracy"] > 0.2  # chance is 0.1
     moving = training.accuracy(graph, network.parameters, *data["test"], bn_state=network.bn_state)
     assert moving == result["test_accuracy"]
@@ -96,6 +97,19 @@ def test_evaluate_loss_is_the_mean_cross_entropy_of_the_logits(data):
     result = training.evaluate(graph, params, images, labels, batch_size=len(images))
     np.testing.assert_allclose(result["loss"], -log_probs[np.arange(len(labels)), labels].mean(), rtol=1e-5)
     assert result["accuracy"] == np.mean(logits.argmax(axis=1) == labels)
+
+
+def test_evaluate_in_one_pass_equals_one_pass_per_batch(data):
+    graph = G.random_network(5, np.random.default_rng(4), **NETWORK)
+    params = GraphHyperNetwork(**TINY_GHN).predict_parameters(graph)
+    images, labels = data["test"]  # 50 images: batches of 8 leave a last batch of 2
+    logits = np.concatenate([network_forward(graph, params, images[i:i + 8]) for i in range(0, 50, 8)])
+    losses = -np.take_along_axis(logits - np.log(np.exp(logits).sum(axis=1, keepdims=True)),
+                                 labels[:, None], axis=1)
+    for pass_size in (2000, 16, 1):
+        result = training.evaluate(graph, params, images, labels, batch_size=8, pass_size=pass_size)
+        np.testing.assert_allclose(result["loss"], losses.mean(), rtol=1e-4)
+        assert result["accuracy"] == np.mean(logits.argmax(axis=1) == labels)
 
 
 def test_score_architectures_and_correlations(data):
