@@ -1,11 +1,16 @@
 """Per-architecture cost of scoring an architecture with GHN weights vs k SGD steps, measured in one process on
 the same architectures (the cost column of the paper's Table 4), written to docs/BENCHMARKS.md.
 
-    python tools/bench_ghn.py --run=ghn --architectures=5
+Each method's cost is all it spends to score a new architecture: the GHN predicts the weights and runs the
+validation pass; SGD traces its training step for the new architecture, takes k steps and runs the same
+validation pass on the 2,000 images its ranking is read from.
+
+    python tools/bench_ghn.py --run=ln_mb4 --architectures=5
 """
 import pathlib
 import statistics
 import sys
+import time
 
 from absl import app, flags
 
@@ -16,7 +21,18 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string("run", "ghn", "GHN run under --output")
 flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
 flags.DEFINE_integer("architectures", 5, "evaluation architectures timed")
+flags.DEFINE_integer("repeats", 5, "GHN scoring passes timed per architecture (SGD is trained once per architecture)")
 flags.DEFINE_string("benchmarks", "docs/BENCHMARKS.md", "markdown file to update")
+
+SGD_STEPS = (10, 100, 200, 1000)
+SGD_VALIDATION_EXAMPLES = training.SGDConfig().validation_examples
+
+
+def timed(function, *args, **kwargs):
+    """``(result, wall seconds)`` of one call."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
 
 
 def main(argv):
@@ -25,31 +41,49 @@ def main(argv):
     data = training.load_splits()
     graphs = [search.evaluation_architecture(i) for i in range(FLAGS.architectures)]
     search.score_architectures(ghn, graphs[:1], data, with_test=False)  # traces the 17-node propagation once
-    ghn_seconds = {size: [] for size in (2000, 500)}
-    sgd_seconds = {}
-    # GHN scoring first, then SGD: interleaved with SGD training, the first eager pass after each run was ~10×
-    # slower (kernel caches rebuilt), which a search scoring architecture after architecture never pays
-    for graph in graphs:
-        for size in ghn_seconds:
-            scores = search.score_architectures(ghn, [graph], data, validation_examples=size, with_test=False)
-            ghn_seconds[size].append(scores["seconds"][0])
+    # {method: {"work": [...], "tracing": [...], "validation": [...]}}, seconds per architecture
+    costs = {}
+
+    def record(method, work, tracing, validation):
+        for part, seconds in (("work", work), ("tracing", tracing), ("validation", validation)):
+            costs.setdefault(method, {}).setdefault(part, []).append(seconds)
+
+    # architecture by architecture, SGD then the GHN, so that a machine whose load drifts weighs on both alike; the
+    # first eager pass after an SGD run is ~10× slower (kernel caches rebuilt), which a search scoring architecture
+    # after architecture never pays, so the GHN's median is over --repeats passes
     for i, graph in enumerate(graphs):
-        _, result = training.train_network(graph, data, training.SGDConfig(steps=1000, checkpoints=(10, 100, 200,
-                                                                                                      1000)))
-        for k, seconds in result["seconds_at"].items():
-            sgd_seconds.setdefault(k, []).append(seconds)
+        network, result = training.train_network(graph, data, training.SGDConfig(steps=max(SGD_STEPS),
+                                                                                 checkpoints=SGD_STEPS))
+        images, labels = (a[:SGD_VALIDATION_EXAMPLES] for a in data["validation"])
+        _, validation_seconds = timed(training.evaluate, graph, network.parameters, images, labels)
+        for k in SGD_STEPS:
+            record(f"SGD {k} steps", result["seconds_at"][k], result["tracing_seconds"], validation_seconds)
+        for _ in range(FLAGS.repeats):
+            for size in (2000, 500):
+                params, predict_seconds = timed(ghn.predict_parameters, graph)
+                images, labels = (a[:size] for a in data["validation"])
+                _, validation_seconds = timed(training.evaluate, graph, params, images, labels)
+                record(f"GHN weights + {size} validation images", predict_seconds, 0.0, validation_seconds)
         print(f"architecture {i + 1}/{len(graphs)} timed", flush=True)
-    sgd_1000 = statistics.median(sgd_seconds[1000])
-    rows = [(f"SGD {k} steps", f"{statistics.median(v):.3f}", f"{sgd_1000 / statistics.median(v):.0f}×")
-            for k, v in sorted(sgd_seconds.items())]
-    rows += [(f"GHN weights + {size} validation images", f"{statistics.median(v):.3f}",
-              f"{sgd_1000 / statistics.median(v):.0f}×") for size, v in ghn_seconds.items()]
-    body = (f"Median wall seconds per architecture over {len(graphs)} unseen 17-node evaluation architectures, "
-            f"every method timed on the same architectures in one process with nothing else running (GHN "
-            f"`{FLAGS.run}`: predicting all weights + the validation pass with batch statistics, which gives accuracy "
-            "and loss; SGD: k compiled "
-            "steps of batch 64, tracing excluded). The paper (GPU): GHN 0.08 s, SGD 1000 steps 90 s.\n\n"
-            + benchmark.markdown_table(("method", "seconds per architecture", "SGD-1000 cost / cost"), rows))
+
+    medians = {method: {part: statistics.median(v) for part, v in parts.items()} for method, parts in costs.items()}
+    totals = {method: sum(parts.values()) for method, parts in medians.items()}
+    sgd_1000 = totals[f"SGD {max(SGD_STEPS)} steps"]
+    order = [f"SGD {k} steps" for k in SGD_STEPS] + [m for m in costs if m.startswith("GHN")]
+    rows = [(method, f"{medians[method]['work']:.3f}", f"{medians[method]['tracing']:.3f}",
+             f"{medians[method]['validation']:.3f}", f"{totals[method]:.3f}", f"{sgd_1000 / totals[method]:.0f}×")
+            for method in order]
+    body = (f"Median wall seconds per architecture over {len(graphs)} unseen 17-node evaluation architectures "
+            f"({FLAGS.repeats} GHN passes each), every method timed on the same architectures in one process with "
+            "nothing else running. A method's "
+            "cost is all it spends to score a new architecture. The GHN "
+            f"(`{FLAGS.run}`) predicts all weights (its propagation is traced once per network skeleton, not per "
+            "architecture) and runs the validation pass with batch statistics, which gives accuracy and loss. SGD "
+            "traces its training step for the new graph, takes k compiled steps of batch 64 and runs the same "
+            f"validation pass on the {SGD_VALIDATION_EXAMPLES} images its ranking is read from. The total of each "
+            "is the sum of the part medians. The paper (GPU): GHN 0.08 s, SGD 1000 steps 90 s.\n\n"
+            + benchmark.markdown_table(("method", "steps / prediction", "tracing", "validation pass", "total",
+                                        f"SGD-{max(SGD_STEPS)} total / total"), rows))
     benchmark.write_section(FLAGS.benchmarks, "GHN: per-architecture cost of ranking (Table 4)", body,
                             " ".join(["python"] + sys.argv))
     print(body)
