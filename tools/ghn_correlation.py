@@ -108,7 +108,8 @@ def main(argv):
             "accuracy; `tools/ghn_search.py --rank_by=loss`). Per-architecture cost: wall seconds on one core "
             "(other jobs shared the 2-core machine; docs/BENCHMARKS.md has the costs on a quiet machine, "
             "`tools/bench_ghn.py`, with every part of each method's cost), GHN = predicting all weights + the "
-            "validation pass; SGD = k steps (without tracing its step or its validation pass). Initial cost = GHN training. 'Top half' = the {top_half.sum()} architectures with the best "
+            "validation pass; SGD = k steps (without tracing its step or its validation pass). Initial cost = GHN "
+            f"training. 'Top half' = the {top_half.sum()} architectures with the best "
             "ground truth (the paper's Top-50 column ranks the top 50 of its search).\n\n" + table)
     body += "\n\n" + options_table(summaries, methods, truth)
     body += "\n\n" + structure_table(graphs, truth, methods)
