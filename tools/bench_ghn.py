@@ -80,8 +80,7 @@ def main(argv):
             for method in order]
     body = (f"Median wall seconds per architecture over {len(graphs)} unseen 17-node evaluation architectures "
             f"({FLAGS.repeats} GHN passes each), every method timed on the same architectures in one process with "
-            "nothing else running. A method's "
-            "cost is all it spends to score a new architecture. The GHN "
+            "nothing else running. A method's cost is all it spends to score a new architecture. The GHN "
             f"(`{FLAGS.run}`) predicts all weights (its propagation is traced once per network skeleton, not per "
             "architecture) and runs the validation pass with batch statistics, which gives accuracy and loss. SGD "
             "traces its training step for the new graph, takes k compiled steps of batch 64 and runs the same "
