@@ -49,9 +49,10 @@ def main(argv):
         for part, seconds in (("work", work), ("tracing", tracing), ("validation", validation)):
             costs.setdefault(method, {}).setdefault(part, []).append(seconds)
 
-    # architecture by architecture, SGD then the GHN, so that a machine whose load drifts weighs on both alike; the
-    # first eager pass after an SGD run is ~10× slower (kernel caches rebuilt), which a search scoring architecture
-    # after architecture never pays, so the GHN's median is over --repeats passes
+    # architecture by architecture, SGD then the GHN, so that a machine whose load drifts weighs on both alike.
+    # train_network seeds Keras, which clears TensorFlow's kernel caches: the GHN's next prediction re-optimises its
+    # graph (~25 s here), which a search scoring architecture after architecture never pays, so the GHN's median is
+    # over --repeats passes
     for i, graph in enumerate(graphs):
         network, result = training.train_network(graph, data, training.SGDConfig(steps=max(SGD_STEPS),
                                                                                  checkpoints=SGD_STEPS))
