@@ -124,6 +124,27 @@ def test_score_architectures_and_correlations(data):
         search.ranking_score(scores, "flops")
 
 
+class _RandomParameters:
+    """Stands in for a GHN: seeded random parameters whose logits vary (an untrained GHN's are all near 0)."""
+
+    def predict_parameters(self, graph):
+        rng = np.random.default_rng(0)
+        return {name: rng.normal(0, 0.5, shape).astype(np.float32) for name, shape in graph.parameter_shapes().items()}
+
+
+def test_score_architectures_normalises_each_batch_of_the_given_size(data):
+    graphs = [G.random_network(5, np.random.default_rng(i), **NETWORK) for i in range(2)]
+    scores = search.score_architectures(_RandomParameters(), graphs, data, validation_examples=40, with_test=False,
+                                        batch_size=10)
+    images, labels = (a[:40] for a in data["validation"])
+    for graph, accuracy, loss in zip(graphs, scores["validation_accuracy"], scores["validation_loss"]):
+        params = _RandomParameters().predict_parameters(graph)
+        logits = np.concatenate([network_forward(graph, params, images[i:i + 10]) for i in range(0, 40, 10)])
+        log_probabilities = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        assert accuracy == np.mean(logits.argmax(axis=1) == labels)
+        np.testing.assert_allclose(loss, -np.mean(log_probabilities[np.arange(40), labels]), rtol=1e-5)
+
+
 def test_correlations_match_their_definitions():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=30), rng.normal(size=30)

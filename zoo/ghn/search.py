@@ -79,22 +79,22 @@ def ghn_search(ghn, data, graphs, top=10, brief_steps=200, full_steps=1500, rank
     return result
 
 
-def score_architectures(ghn, graphs, data, validation_examples=2000, with_test=True, progress=None):
+def score_architectures(ghn, graphs, data, validation_examples=2000, with_test=True, progress=None, batch_size=250):
     """Accuracy of every graph with GHN-predicted weights: ``validation_accuracy`` and ``validation_loss`` (mean
     cross-entropy) on the first ``validation_examples`` held-out images (what the search ranks by) and, if
     ``with_test``, ``test_accuracy`` on the test split; ``seconds`` per architecture (prediction + validation
-    pass)."""
+    pass). Batch normalization uses the statistics of each ``batch_size`` images."""
     scores = {"validation_accuracy": [], "validation_loss": [], "test_accuracy": [], "seconds": []}
     val_images, val_labels = (a[:validation_examples] for a in data["validation"])
     for i, graph in enumerate(graphs):
         start = time.perf_counter()
         params = ghn.predict_parameters(graph)
-        validation = evaluate(graph, params, val_images, val_labels)
+        validation = evaluate(graph, params, val_images, val_labels, batch_size)
         scores["seconds"].append(time.perf_counter() - start)
         scores["validation_accuracy"].append(validation["accuracy"])
         scores["validation_loss"].append(validation["loss"])
         if with_test:
-            scores["test_accuracy"].append(accuracy(graph, params, *data["test"]))
+            scores["test_accuracy"].append(accuracy(graph, params, *data["test"], batch_size))
         if progress:
             progress(i + 1, len(graphs))
     return scores
