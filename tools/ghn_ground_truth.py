@@ -21,6 +21,7 @@ flags.DEFINE_integer("architectures", 100, "random architectures to train (the p
 flags.DEFINE_integer("lane", 0, "this process trains architectures i with i % lanes == lane")
 flags.DEFINE_integer("lanes", 1, "parallel processes")
 flags.DEFINE_integer("steps", 1500, "SGD steps per architecture (the ground truth)")
+flags.DEFINE_integer("cells_per_stage", 1, "cells in each of the skeleton's 3 stages (the same cell at any depth)")
 flags.DEFINE_string("output", search.GROUND_TRUTH, "directory of the per-architecture results")
 
 
@@ -34,7 +35,7 @@ def main(argv):
         path = output / f"arch_{i:03d}.json"
         if path.exists():
             continue
-        graph = search.evaluation_architecture(i)
+        graph = search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage)
         start = time.time()
         _, result = training.train_network(
             graph, data, config, progress=lambda step, loss: print(f"\r  arch {i}: step {step}/{config.steps} "

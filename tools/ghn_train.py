@@ -33,6 +33,8 @@ flags.DEFINE_float("lr", 1e-3, "peak learning rate of the cosine schedule (AdamW
 flags.DEFINE_float("ema_decay", 0.0, "also average the GHN's weights exponentially over the steps and keep the "
                    "average (0 = off; the last iterate is then saved as ghn_last.weights.h5)")
 flags.DEFINE_integer("num_nodes", 7, "nodes of the training cells (paper: 7)")
+flags.DEFINE_integer("cells_per_stage", 1, "cells in each of the 3 stages of the networks it trains and scores on "
+                     "(zoo.ghn.search.network_skeleton; the paper: 6)")
 flags.DEFINE_integer("max_num_nodes", 0, "if set, each training cell has num_nodes … max_num_nodes nodes (uniform)")
 flags.DEFINE_integer("sweeps", 5, "forward-backward sweeps T (paper: 5)")
 flags.DEFINE_integer("hidden", 32, "node embedding / GRU size (paper: 32)")
@@ -42,8 +44,8 @@ flags.DEFINE_integer("eval_architectures", 20, "unseen 17-node architectures sco
 flags.DEFINE_integer("seed", 0, "initialisation and architecture stream")
 flags.DEFINE_string("run", "ghn", "run name (directory under --output)")
 flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
-flags.DEFINE_string("init_from", "", "start from the trained GHN of this run (a fine-tune; its builder options "
-                    "must match)")
+flags.DEFINE_string("init_from", "", "start from the trained GHN of this run, or of a published weight such as "
+                    "ghn.fashion_mnist (a fine-tune; its builder options must match)")
 flags.DEFINE_string("publish_as", "", "also write a manifest-ready weight record NAME (then run "
                     "tools/publish_weights.py --record=...)")
 
@@ -64,11 +66,8 @@ def main(argv):
     if FLAGS.shape_encoding:
         builder_kwargs["shape_encoding"] = True
     ghn = registry.build(FLAGS.model, **builder_kwargs)
-    base_seconds = 0.0
-    if FLAGS.init_from:
-        base = pathlib.Path(FLAGS.output) / FLAGS.init_from
-        ghn.load_weights(base / "ghn.weights.h5")
-        base_seconds = json.loads((base / "summary.json").read_text())["train_seconds"]
+    base_seconds = initial_weights(ghn, FLAGS.init_from) if FLAGS.init_from else 0.0
+    network = search.network_skeleton(FLAGS.cells_per_stage)
     config = training.GHNConfig(steps=FLAGS.steps, num_nodes=FLAGS.num_nodes,
                                 max_num_nodes=FLAGS.max_num_nodes, meta_batch=FLAGS.meta_batch,
                                 batch_size=FLAGS.batch_size, lr=FLAGS.lr, ema_decay=FLAGS.ema_decay,
@@ -81,13 +80,13 @@ def main(argv):
                   f"train acc {np.mean(history['accuracy'][-50:]):.3f}  ({history['seconds']:.0f} s)",
                   end="", flush=True)
 
-    history = training.train_ghn(ghn, data, config, search.NETWORK, checkpoint_dir=run / "checkpoints",
+    history = training.train_ghn(ghn, data, config, network, checkpoint_dir=run / "checkpoints",
                                  progress=progress)
     print()
-    scores = search.score_architectures(ghn, [search.evaluation_architecture(i)
+    scores = search.score_architectures(ghn, [search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage)
                                               for i in range(FLAGS.eval_architectures)], data)
     summary = {"model": FLAGS.model, "builder_kwargs": builder_kwargs, "config": vars(config),
-               "init_from": FLAGS.init_from or None,
+               "init_from": FLAGS.init_from or None, "network": network,
                "train_seconds": base_seconds + history["seconds"], "eval_architectures": FLAGS.eval_architectures,
                "mean_validation_accuracy": float(np.mean(scores["validation_accuracy"])),
                "mean_test_accuracy": float(np.mean(scores["test_accuracy"])),
@@ -106,7 +105,7 @@ def main(argv):
                            "unseen 17-node architectures"},
             preprocessing={"input_dtype": "uint8", "input_shape": [28, 28, 1], "scale": 1 / 255,
                            "inputs": "a zoo.ghn.NetworkGraph (ghn.predict_parameters / ghn.build_network)",
-                           "network": {k: list(v) if isinstance(v, tuple) else v for k, v in search.NETWORK.items()}},
+                           "network": {k: list(v) if isinstance(v, tuple) else v for k, v in network.items()}},
             metrics={"mean_test_accuracy": round(summary["mean_test_accuracy"], 4),
                      "mean_validation_accuracy": round(summary["mean_validation_accuracy"], 4),
                      "architectures": FLAGS.eval_architectures, "test_examples": 10_000},
@@ -117,6 +116,18 @@ def main(argv):
                       "seconds": round(base_seconds + history["seconds"])})
         record["golden"] = search.golden_outputs(ghn)
         (run / f"{FLAGS.publish_as}.json").write_text(json.dumps({FLAGS.publish_as: record}, indent=2))
+
+
+def initial_weights(ghn, init_from):
+    """Load the GHN of the run ``init_from`` (under ``--output``) or of the published weight of that name into
+    ``ghn``; returns the seconds its training took."""
+    base = pathlib.Path(FLAGS.output) / init_from
+    if (base / "ghn.weights.h5").exists():
+        ghn.load_weights(base / "ghn.weights.h5")
+        return json.loads((base / "summary.json").read_text())["train_seconds"]
+    spec = registry.get_weight_spec(init_from)  # a clear error for a name that is neither
+    ghn.set_weights(registry.load(init_from).get_weights())
+    return float(spec.training["seconds"])
 
 
 def save_with(ghn, values, path):

@@ -145,6 +145,14 @@ def test_score_architectures_normalises_each_batch_of_the_given_size(data):
         np.testing.assert_allclose(loss, -np.mean(log_probabilities[np.arange(40), labels]), rtol=1e-5)
 
 
+def test_evaluation_architectures_keep_their_cell_in_a_deeper_skeleton():
+    shallow, deep = search.evaluation_architecture(4), search.evaluation_architecture(4, cells_per_stage=2)
+    assert deep.cell == shallow.cell and shallow.stages == (1, 1, 1) and deep.stages == (2, 2, 2)
+    assert deep.channels == shallow.channels == search.NETWORK["channels"]
+    with pytest.raises(ValueError, match="cells_per_stage"):
+        search.network_skeleton(0)
+
+
 def test_correlations_match_their_definitions():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=30), rng.normal(size=30)

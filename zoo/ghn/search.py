@@ -23,9 +23,18 @@ NETWORK = {"stages": (1, 1, 1), "channels": 8}
 8 channels at 14×14, 16 at 7×7, 32 at 4×4 after a stride-2 stem — scaled to fit the 2-core machine."""
 
 
-def evaluation_architecture(index, num_nodes=17):
-    """The ``index``-th unseen random architecture (17-node cells, as the paper tests)."""
-    return random_network(num_nodes, np.random.default_rng([EVALUATION_SEED, index]), **NETWORK)
+def network_skeleton(cells_per_stage=1):
+    """:data:`NETWORK` with ``cells_per_stage`` cells in each stage (the paper: 6)."""
+    if not isinstance(cells_per_stage, int) or cells_per_stage < 1:
+        raise ValueError(f"cells_per_stage must be a positive integer, got {cells_per_stage!r}")
+    return {**NETWORK, "stages": (cells_per_stage,) * len(NETWORK["stages"])}
+
+
+def evaluation_architecture(index, num_nodes=17, cells_per_stage=1):
+    """The ``index``-th unseen random architecture (17-node cells, as the paper tests); its cell is the same for
+    every ``cells_per_stage``."""
+    return random_network(num_nodes, np.random.default_rng([EVALUATION_SEED, index]),
+                          **network_skeleton(cells_per_stage))
 
 
 def search_architecture(index, num_nodes=17):
