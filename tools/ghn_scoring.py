@@ -1,12 +1,14 @@
-"""Does the way GHN weights are scored change the ranking? The stored ground truth's architectures scored by one
-GHN with each number of validation images and each batch-normalization batch size, beside two rankings that need
-no GHN at all: by parameter count and by a count of the cell's pooling nodes.
+"""How GHNs rank a set of trained architectures under each way of scoring their weights, beside the SGD-step
+baselines read off the same training runs and two rankings that need no network at all (parameter count, pooling
+count).
 
-    python tools/ghn_scoring.py                      # the published ghn.fashion_mnist
-    python tools/ghn_scoring.py --run=runs/ghn/ln_mb4  # a tools/ghn_train.py run
+    python tools/ghn_scoring.py          # the published ghn.fashion_mnist on the stored ground truth
+    python tools/ghn_scoring.py --ground_truth=docs/data/ghn/ground_truth_2cells \\
+        --ghns=ghn.fashion_mnist,runs/ghn/ft_2cells --batch_sizes=250 --section="..."   # a deeper skeleton
 
-The GHN predicts no running statistics, so its weights are scored with batch statistics: ppuda uses batches of 64,
-our tools 250. Writes a section of docs/RESULTS.md (about 10 minutes on 2 cores).
+Each scoring choice is a number of validation images and a batch-normalization batch size: the GHN predicts no
+running statistics, so its weights are scored with batch statistics (ppuda: batches of 64; our tools: 250).
+Writes a section of docs/RESULTS.md (about 10 minutes per GHN on 2 cores with the default choices).
 """
 import json
 import pathlib
@@ -22,54 +24,84 @@ from zoo.ghn import graph as ghn_graph
 from zoo.ghn import models, search, training
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("run", "", "a tools/ghn_train.py run directory; empty: the published ghn.fashion_mnist")
+flags.DEFINE_list("ghns", ["ghn.fashion_mnist"], "published GHN weights (ARCH.TAG) or tools/ghn_train.py run "
+                  "directories")
 flags.DEFINE_list("validation_examples", ["500", "2000"], "held-out images each score is measured on")
 flags.DEFINE_list("batch_sizes", ["64", "250", "2000"], "batch-normalization batch sizes (each at most the images)")
 flags.DEFINE_string("ground_truth", search.GROUND_TRUTH, "tools/ghn_ground_truth.py results")
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
 flags.DEFINE_string("section", "Graph HyperNetworks: how GHN weights are scored", "title of the section it writes")
 
+HEADER = ("ranking", "s per architecture", "Pearson R", "Spearman ρ", "Kendall τ", "Pearson R, −loss",
+          "Spearman ρ, −loss", "Kendall τ, −loss", "mean accuracy %")
+
 
 def main(argv):
     del argv
     records = [json.loads(p.read_text()) for p in sorted(pathlib.Path(FLAGS.ground_truth).glob("arch_*.json"))]
+    if not records:
+        raise ValueError(f"--ground_truth {FLAGS.ground_truth!r} holds no arch_*.json results")
     truth = np.array([r["test_accuracy"] for r in records])
-    graphs = [search.evaluation_architecture(r["index"]) for r in records]
+    graphs = [ghn_graph.NetworkGraph.from_dict(r["graph"]) for r in records]
     data = training.load_splits()
-    ghn = models.load_run(FLAGS.run)[0] if FLAGS.run else zoo.load("ghn", pretrained="fashion_mnist")
-    rows, pearson = [], {"accuracy": [], "−loss": []}
-    for images in (int(n) for n in FLAGS.validation_examples):
-        for batch_size in (int(b) for b in FLAGS.batch_sizes if int(b) <= images):
-            scores = search.score_architectures(
-                ghn, graphs, data, images, with_test=False, batch_size=batch_size,
-                progress=lambda i, n: print(f"\r{images} images, batch {batch_size}: {i}/{n}", end="", flush=True))
-            print()
-            by_accuracy = search.correlations(truth, scores["validation_accuracy"])
-            by_loss = search.correlations(truth, -np.asarray(scores["validation_loss"]))
-            pearson["accuracy"].append(by_accuracy["pearson"])
-            pearson["−loss"].append(by_loss["pearson"])
-            rows.append((f"GHN weights, {images} images, batch {batch_size}", f"{np.median(scores['seconds']):.2f}",
-                         *_correlation_cells(by_accuracy), *_correlation_cells(by_loss),
-                         f"{100 * np.mean(scores['validation_accuracy']):.1f}"))
-    rows += [(name, "–", *_correlation_cells(search.correlations(truth, counts)), "–", "–", "–", "–")
-             for name, counts in structural_rankings(graphs).items()]
-    command = shlex.join(["python"] + sys.argv)
-    source = f"`{FLAGS.run}`" if FLAGS.run else "the published `ghn.fashion_mnist` (run `ln_mb4`)"
-    body = (f"The {len(truth)} architectures of the stored ground truth (the Table 4 sections above: 17-node cells, "
-            f"8 channels, test accuracy after 1500 SGD steps) ranked by {source} with each scoring choice. The GHN "
-            "predicts no running statistics, so batch normalization uses the statistics of each batch of the given "
-            "size (ppuda evaluates with batches of 64; our tools use 250). Seconds per architecture: median wall "
-            "time of prediction + validation pass here, under whatever else shared the machine "
-            "(docs/BENCHMARKS.md has the quiet-machine costs). The last rows rank without a GHN: by parameter count "
-            "(more first), and by the number of live pooling nodes in the cell (fewer first) — the cell count that "
-            "correlates most with the ground truth in the table above, so chosen after looking at it.\n\n"
-            + benchmark.markdown_table(
-                ("ranking", "s per architecture", "Pearson R", "Spearman ρ", "Kendall τ", "Pearson R, −loss",
-                 "Spearman ρ, −loss", "Kendall τ, −loss", "mean accuracy %"), rows)
-            + f"\n\nOver the {len(pearson['accuracy'])} scoring choices the GHN's Pearson R spans "
-            + " and ".join(f"{min(r):.2f}–{max(r):.2f} by {by}" for by, r in pearson.items()) + ".")
-    benchmark.write_section(FLAGS.results, FLAGS.section, body, command)
+    rows, pearson = baseline_rows(records, truth, graphs), {}
+    for name in FLAGS.ghns:
+        ghn = models.load_run(name)[0] if pathlib.Path(name).is_dir() else zoo.load(name)
+        for images in (int(n) for n in FLAGS.validation_examples):
+            for batch_size in (int(b) for b in FLAGS.batch_sizes if int(b) <= images):
+                scores = search.score_architectures(
+                    ghn, graphs, data, images, with_test=False, batch_size=batch_size,
+                    progress=lambda i, n: print(f"\r{name}, {images} images, batch {batch_size}: {i}/{n}", end="",
+                                                flush=True))
+                print()
+                by_accuracy = search.correlations(truth, scores["validation_accuracy"])
+                by_loss = search.correlations(truth, -np.asarray(scores["validation_loss"]))
+                pearson.setdefault(name, []).append((by_accuracy["pearson"], by_loss["pearson"]))
+                rows.append((f"`{name}`, {images} images, batch {batch_size}",
+                             f"{np.median(scores['seconds']):.2f}", *_cells(by_accuracy), *_cells(by_loss),
+                             f"{100 * np.mean(scores['validation_accuracy']):.1f}"))
+    body = (describe(records, truth) + "\n\n" + benchmark.markdown_table(HEADER, rows) + "\n\n"
+            + " ".join(f"Over {len(r)} scoring choice{'s' * (len(r) > 1)}, `{name}` ranks at Pearson R "
+                       f"{_span(r, 0)} by accuracy and {_span(r, 1)} by loss." for name, r in pearson.items()))
+    benchmark.write_section(FLAGS.results, FLAGS.section, body, shlex.join(["python"] + sys.argv))
     print(body)
+
+
+def describe(records, truth):
+    """What the section's table ranks and how."""
+    config, skeleton = records[0]["config"], records[0]["graph"]
+    return (f"{len(records)} random unseen architectures (`zoo.ghn.search.evaluation_architecture`: 17-node cells; "
+            f"skeleton: {skeleton['channels']} channels, {len(skeleton['stages'])} stages of "
+            f"{skeleton['stages'][0]} cell(s) after a stride-2 stem). Ground truth: test accuracy after "
+            f"{config['steps']} SGD steps (batch {config['batch_size']}, lr {config['lr']} cosine; mean "
+            f"{100 * truth.mean():.1f}%, range {100 * truth.min():.1f}–{100 * truth.max():.1f}%; "
+            f"`{FLAGS.ground_truth}`). "
+            "GHN rows: validation accuracy (and −loss) of GHN-predicted weights, with batch normalization using the "
+            "statistics of each batch of the given size (ppuda evaluates with batches of 64; our tools use 250); "
+            "seconds per architecture are the median wall time of prediction + validation pass here, under whatever "
+            "else shared the machine (docs/BENCHMARKS.md has the quiet-machine costs). SGD rows: validation accuracy "
+            "after k steps of the ground-truth run (its cosine schedule cut at k). The GHN-free rows rank by "
+            "parameter count (more first) and by the cell's live pooling nodes (fewer first; the cell count that "
+            "correlates most with the stored ground truth, so chosen after looking). Where the stored ground truth "
+            "has the same cells, a row gives how it ranks them.")
+
+
+def baseline_rows(records, truth, graphs):
+    """Rows for the SGD-step baselines, the GHN-free rankings and, if different, the stored ground truth."""
+    steps = records[0]["config"]["steps"]
+    rows = [(f"SGD {k} steps", "–", *_cells(search.correlations(truth, [r["validation_accuracy_at"][str(k)]
+                                                                          for r in records])), "–", "–", "–", "–")
+            for k in sorted(int(k) for k in records[0]["validation_accuracy_at"]) if k < steps]
+    stored = pathlib.Path(search.GROUND_TRUTH)
+    if pathlib.Path(FLAGS.ground_truth).resolve() != stored.resolve():
+        paths = [stored / f"arch_{r['index']:03d}.json" for r in records]
+        if all(p.exists() for p in paths):
+            other = [json.loads(p.read_text())["test_accuracy"] for p in paths]
+            rows.append((f"stored ground truth of the same cells (`{stored}`)", "–",
+                         *_cells(search.correlations(truth, other)), "–", "–", "–", "–"))
+    rows += [(name, "–", *_cells(search.correlations(truth, counts)), "–", "–", "–", "–")
+             for name, counts in structural_rankings(graphs).items()]
+    return rows
 
 
 def structural_rankings(graphs):
@@ -78,8 +110,13 @@ def structural_rankings(graphs):
             "fewer live pooling nodes": [-ghn_graph.cell_structure(g.cell)["live_pooling"] for g in graphs]}
 
 
-def _correlation_cells(result):
+def _cells(result):
     return [f"{result[name]:.2f}" for name in ("pearson", "spearman", "kendall")]
+
+
+def _span(pairs, column):
+    values = [pair[column] for pair in pairs]
+    return f"{min(values):.2f}–{max(values):.2f}"
 
 
 if __name__ == "__main__":
