@@ -4,8 +4,9 @@
 
 Architecture i is ``zoo.ghn.search.evaluation_architecture(i)`` (17-node cells, its own seed stream, so never one
 the GHN trained on); ``--cells_per_stage=2`` trains the same cells in a deeper skeleton. Each result is written to
-OUTPUT/arch_{i:03d}.json as soon as it is done; a rerun skips finished ones, so the run resumes where it stopped. The default OUTPUT is tracked in git (``search.GROUND_TRUTH``);
-``tools/ghn_correlation.py`` and ``tools/ghn_search.py`` read it.
+OUTPUT/arch_{i:03d}.json as soon as it is done; a rerun skips finished ones, so the run resumes where it stopped.
+The default OUTPUT is tracked in git (``search.GROUND_TRUTH``); ``tools/ghn_correlation.py``,
+``tools/ghn_scoring.py`` and ``tools/ghn_search.py`` read it.
 """
 import json
 import pathlib
