@@ -5,9 +5,12 @@ count).
     python tools/ghn_scoring.py          # the published ghn.fashion_mnist on the stored ground truth
     python tools/ghn_scoring.py --ground_truth=docs/data/ghn/ground_truth_2cells \\
         --ghns=ghn.fashion_mnist,runs/ghn/ft_2cells --batch_sizes=250 --section="..."   # a deeper skeleton
+    python tools/ghn_scoring.py --sweeps=1,3,5,8,12 --validation_examples=2000 --batch_sizes=250 \
+        --section="Graph HyperNetworks: sweeps at prediction time"
 
-Each scoring choice is a number of validation images and a batch-normalization batch size: the GHN predicts no
-running statistics, so its weights are scored with batch statistics (ppuda: batches of 64; our tools: 250).
+Each scoring choice is a number of validation images and a batch-normalization batch size (the GHN predicts no
+running statistics, so its weights are scored with batch statistics; ppuda: batches of 64, our tools: 250) and,
+with --sweeps, the forward-backward sweeps T the GHN runs to predict the weights.
 Writes a section of docs/RESULTS.md (about 10 minutes per GHN on 2 cores with the default choices).
 """
 import json
@@ -28,6 +31,8 @@ flags.DEFINE_list("ghns", ["ghn.fashion_mnist"], "published GHN weights (ARCH.TA
                   "directories")
 flags.DEFINE_list("validation_examples", ["500", "2000"], "held-out images each score is measured on")
 flags.DEFINE_list("batch_sizes", ["64", "250", "2000"], "batch-normalization batch sizes (each at most the images)")
+flags.DEFINE_list("sweeps", [], "forward-backward sweeps T the GHN runs when it predicts the weights (default: the T "
+                  "it was trained with)")
 flags.DEFINE_string("ground_truth", search.GROUND_TRUTH, "tools/ghn_ground_truth.py results")
 flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
 flags.DEFINE_string("section", "Graph HyperNetworks: how GHN weights are scored", "title of the section it writes")
@@ -41,30 +46,42 @@ def main(argv):
     records = [json.loads(p.read_text()) for p in sorted(pathlib.Path(FLAGS.ground_truth).glob("arch_*.json"))]
     if not records:
         raise ValueError(f"--ground_truth {FLAGS.ground_truth!r} holds no arch_*.json results")
+    if any(int(t) < 1 for t in FLAGS.sweeps):
+        raise ValueError(f"--sweeps must be positive integers, got {','.join(FLAGS.sweeps)}")
     truth = np.array([r["test_accuracy"] for r in records])
     graphs = [ghn_graph.NetworkGraph.from_dict(r["graph"]) for r in records]
     data = training.load_splits()
     rows, pearson = baseline_rows(records, truth, graphs), {}
     for name in FLAGS.ghns:
         ghn = models.load_run(name)[0] if pathlib.Path(name).is_dir() else zoo.load(name)
-        for images in (int(n) for n in FLAGS.validation_examples):
-            for batch_size in (int(b) for b in FLAGS.batch_sizes if int(b) <= images):
-                scores = search.score_architectures(
-                    ghn, graphs, data, images, with_test=False, batch_size=batch_size,
-                    progress=lambda i, n: print(f"\r{name}, {images} images, batch {batch_size}: {i}/{n}", end="",
-                                                flush=True))
-                print()
-                by_accuracy = search.correlations(truth, scores["validation_accuracy"])
-                by_loss = search.correlations(truth, -np.asarray(scores["validation_loss"]))
-                pearson.setdefault(name, []).append((by_accuracy["pearson"], by_loss["pearson"]))
-                rows.append((f"`{name}`, {images} images, batch {batch_size}",
-                             f"{np.median(scores['seconds']):.2f}", *_cells(by_accuracy), *_cells(by_loss),
-                             f"{100 * np.mean(scores['validation_accuracy']):.1f}"))
+        ghn_rows, pearson[name] = score_rows(name, ghn, graphs, truth, data)
+        rows += ghn_rows
     body = (describe(records, truth) + "\n\n" + benchmark.markdown_table(HEADER, rows) + "\n\n"
             + " ".join(f"Over {len(r)} scoring choice{'s' * (len(r) > 1)}, `{name}` ranks at Pearson R "
                        f"{_span(r, 0)} by accuracy and {_span(r, 1)} by loss." for name, r in pearson.items()))
     benchmark.write_section(FLAGS.results, FLAGS.section, body, shlex.join(["python"] + sys.argv))
     print(body)
+
+
+def score_rows(name, ghn, graphs, truth, data):
+    """One table row per scoring choice of GHN ``ghn`` (shown as ``name``), and the (Pearson R by accuracy, by
+    loss) pairs of those rows."""
+    rows, pearson = [], []
+    for sweeps in [int(t) for t in FLAGS.sweeps] or [ghn.sweeps]:
+        ghn.sweeps = sweeps
+        for images in (int(n) for n in FLAGS.validation_examples):
+            for batch_size in (int(b) for b in FLAGS.batch_sizes if int(b) <= images):
+                label = f"`{name}`, {f'T = {sweeps}, ' if FLAGS.sweeps else ''}{images} images, batch {batch_size}"
+                scores = search.score_architectures(
+                    ghn, graphs, data, images, with_test=False, batch_size=batch_size,
+                    progress=lambda i, n: print(f"\r{label}: {i}/{n}", end="", flush=True))
+                print()
+                by_accuracy = search.correlations(truth, scores["validation_accuracy"])
+                by_loss = search.correlations(truth, -np.asarray(scores["validation_loss"]))
+                pearson.append((by_accuracy["pearson"], by_loss["pearson"]))
+                rows.append((label, f"{np.median(scores['seconds']):.2f}", *_cells(by_accuracy), *_cells(by_loss),
+                             f"{100 * np.mean(scores['validation_accuracy']):.1f}"))
+    return rows, pearson
 
 
 def describe(records, truth):
@@ -77,7 +94,9 @@ def describe(records, truth):
             f"{100 * truth.mean():.1f}%, range {100 * truth.min():.1f}–{100 * truth.max():.1f}%; "
             f"`{FLAGS.ground_truth}`). "
             "GHN rows: validation accuracy (and −loss) of GHN-predicted weights, with batch normalization using the "
-            "statistics of each batch of the given size (ppuda evaluates with batches of 64; our tools use 250); "
+            "statistics of each batch of the given size (ppuda evaluates with batches of 64; our tools use 250)"
+            + ("; T = the forward–backward sweeps the GHN runs to predict them, whatever T it was trained with"
+               if FLAGS.sweeps else "") + "; "
             "seconds per architecture are the median wall time of prediction + validation pass here, under whatever "
             "else shared the machine (docs/BENCHMARKS.md has the quiet-machine costs). SGD rows: validation accuracy "
             "after k steps of the ground-truth run (its cosine schedule cut at k). The GHN-free rows rank by "
@@ -115,8 +134,8 @@ def _cells(result):
 
 
 def _span(pairs, column):
-    values = [pair[column] for pair in pairs]
-    return f"{min(values):.2f}–{max(values):.2f}"
+    low, high = (f"{f(pair[column] for pair in pairs):.2f}" for f in (min, max))
+    return low if low == high else f"{low}–{high}"
 
 
 if __name__ == "__main__":
