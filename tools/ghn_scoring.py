@@ -51,10 +51,11 @@ def main(argv):
     truth = np.array([r["test_accuracy"] for r in records])
     graphs = [ghn_graph.NetworkGraph.from_dict(r["graph"]) for r in records]
     data = training.load_splits()
-    rows, pearson = baseline_rows(records, truth, graphs), {}
+    stored = stored_truth(records)
+    rows, pearson = baseline_rows(records, truth, graphs, stored), {}
     for name in FLAGS.ghns:
         ghn = models.load_run(name)[0] if pathlib.Path(name).is_dir() else zoo.load(name)
-        ghn_rows, pearson[name] = score_rows(name, ghn, graphs, truth, data)
+        ghn_rows, pearson[name] = score_rows(name, ghn, graphs, truth, stored, data)
         rows += ghn_rows
     body = (describe(records, truth) + "\n\n" + benchmark.markdown_table(HEADER, rows) + "\n\n"
             + " ".join(f"Over {len(r)} scoring choice{'s' * (len(r) > 1)}, `{name}` ranks at Pearson R "
@@ -63,9 +64,10 @@ def main(argv):
     print(body)
 
 
-def score_rows(name, ghn, graphs, truth, data):
+def score_rows(name, ghn, graphs, truth, stored, data):
     """One table row per scoring choice of GHN ``ghn`` (shown as ``name``), and the (Pearson R by accuracy, by
-    loss) pairs of those rows."""
+    loss) pairs of those rows; where ``stored`` (the stored ground truth of the same cells) is given, each choice
+    also gets a row of how the same scores rank against it."""
     rows, pearson = [], []
     for sweeps in [int(t) for t in FLAGS.sweeps] or [ghn.sweeps]:
         ghn.sweeps = sweeps
@@ -76,12 +78,21 @@ def score_rows(name, ghn, graphs, truth, data):
                     ghn, graphs, data, images, with_test=False, batch_size=batch_size,
                     progress=lambda i, n: print(f"\r{label}: {i}/{n}", end="", flush=True))
                 print()
-                by_accuracy = search.correlations(truth, scores["validation_accuracy"])
-                by_loss = search.correlations(truth, -np.asarray(scores["validation_loss"]))
-                pearson.append((by_accuracy["pearson"], by_loss["pearson"]))
-                rows.append((label, f"{np.median(scores['seconds']):.2f}", *_cells(by_accuracy), *_cells(by_loss),
-                             f"{100 * np.mean(scores['validation_accuracy']):.1f}"))
+                row, pair = _scored_row(label, scores, truth)
+                rows.append(row)
+                pearson.append(pair)
+                if stored is not None:
+                    rows.append(_scored_row(label + ", against the stored ground truth", scores, stored)[0])
     return rows, pearson
+
+
+def _scored_row(label, scores, truth):
+    """The table row of how GHN ``scores`` rank against ``truth``, and its (Pearson R by accuracy, by loss)."""
+    by_accuracy = search.correlations(truth, scores["validation_accuracy"])
+    by_loss = search.correlations(truth, -np.asarray(scores["validation_loss"]))
+    row = (label, f"{np.median(scores['seconds']):.2f}", *_cells(by_accuracy), *_cells(by_loss),
+           f"{100 * np.mean(scores['validation_accuracy']):.1f}")
+    return row, (by_accuracy["pearson"], by_loss["pearson"])
 
 
 def describe(records, truth):
@@ -102,22 +113,30 @@ def describe(records, truth):
             "after k steps of the ground-truth run (its cosine schedule cut at k). The GHN-free rows rank by "
             "parameter count (more first) and by the cell's live pooling nodes (fewer first; the cell count that "
             "correlates most with the stored ground truth, so chosen after looking). Where the stored ground truth "
-            "has the same cells, a row gives how it ranks them.")
+            "has the same cells, a row gives how it ranks them, and rows 'against the stored ground truth' give how "
+            "the same GHN scores rank against it.")
 
 
-def baseline_rows(records, truth, graphs):
-    """Rows for the SGD-step baselines, the GHN-free rankings and, if different, the stored ground truth."""
+def stored_truth(records):
+    """Test accuracies of the same cells in the stored ground truth, if --ground_truth is another one that the
+    stored one covers; else None."""
+    stored = pathlib.Path(search.GROUND_TRUTH)
+    paths = [stored / f"arch_{r['index']:03d}.json" for r in records]
+    if pathlib.Path(FLAGS.ground_truth).resolve() == stored.resolve() or not all(p.exists() for p in paths):
+        return None
+    return np.array([json.loads(p.read_text())["test_accuracy"] for p in paths])
+
+
+def baseline_rows(records, truth, graphs, stored):
+    """Rows for the SGD-step baselines, the GHN-free rankings and, if given, the stored ground truth of the same
+    cells."""
     steps = records[0]["config"]["steps"]
     rows = [(f"SGD {k} steps", "–", *_cells(search.correlations(truth, [r["validation_accuracy_at"][str(k)]
                                                                           for r in records])), "–", "–", "–", "–")
             for k in sorted(int(k) for k in records[0]["validation_accuracy_at"]) if k < steps]
-    stored = pathlib.Path(search.GROUND_TRUTH)
-    if pathlib.Path(FLAGS.ground_truth).resolve() != stored.resolve():
-        paths = [stored / f"arch_{r['index']:03d}.json" for r in records]
-        if all(p.exists() for p in paths):
-            other = [json.loads(p.read_text())["test_accuracy"] for p in paths]
-            rows.append((f"stored ground truth of the same cells (`{stored}`)", "–",
-                         *_cells(search.correlations(truth, other)), "–", "–", "–", "–"))
+    if stored is not None:
+        rows.append((f"stored ground truth of the same cells (`{search.GROUND_TRUTH}`)", "–",
+                     *_cells(search.correlations(truth, stored)), "–", "–", "–", "–"))
     rows += [(name, "–", *_cells(search.correlations(truth, counts)), "–", "–", "–", "–")
              for name, counts in structural_rankings(graphs).items()]
     return rows
