@@ -5,7 +5,7 @@ count).
     python tools/ghn_scoring.py          # the published ghn.fashion_mnist on the stored ground truth
     python tools/ghn_scoring.py --ground_truth=docs/data/ghn/ground_truth_2cells \\
         --ghns=ghn.fashion_mnist,runs/ghn/ft_2cells --batch_sizes=250 --section="..."   # a deeper skeleton
-    python tools/ghn_scoring.py --sweeps=1,3,5,8,12 --validation_examples=2000 --batch_sizes=250 \
+    python tools/ghn_scoring.py --sweeps=1,3,5,8,12 --validation_examples=2000 --batch_sizes=250 \\
         --section="Graph HyperNetworks: sweeps at prediction time"
 
 Each scoring choice is a number of validation images and a batch-normalization batch size (the GHN predicts no
