@@ -153,7 +153,8 @@ def _cells(result):
 
 
 def _span(pairs, column):
-    low, high = (f"{f(pair[column] for pair in pairs):.2f}" for f in (min, max))
+    values = [pair[column] for pair in pairs]
+    low, high = f"{min(values):.2f}", f"{max(values):.2f}"
     return low if low == high else f"{low}–{high}"
 
 
