@@ -3,8 +3,9 @@
     python tools/ghn_ground_truth.py --lane=0 --lanes=2 &  python tools/ghn_ground_truth.py --lane=1 --lanes=2
 
 Architecture i is ``zoo.ghn.search.evaluation_architecture(i)`` (17-node cells, its own seed stream, so never one
-the GHN trained on); ``--cells_per_stage=2`` trains the same cells in a deeper skeleton. Each result is written to
-OUTPUT/arch_{i:03d}.json as soon as it is done; a rerun skips finished ones, so the run resumes where it stopped.
+the GHN trained on); ``--cells_per_stage=2`` trains the same cells in a deeper skeleton, ``--channels=32`` in a
+wider one. Each result is written to OUTPUT/arch_{i:03d}.json as soon as it is done; a rerun skips finished ones,
+so the run resumes where it stopped.
 The default OUTPUT is tracked in git (``search.GROUND_TRUTH``); ``tools/ghn_correlation.py``,
 ``tools/ghn_scoring.py`` and ``tools/ghn_search.py`` read it.
 """
@@ -23,6 +24,7 @@ flags.DEFINE_integer("lane", 0, "this process trains architectures i with i % la
 flags.DEFINE_integer("lanes", 1, "parallel processes")
 flags.DEFINE_integer("steps", 1500, "SGD steps per architecture (the ground truth)")
 flags.DEFINE_integer("cells_per_stage", 1, "cells in each of the skeleton's 3 stages (the same cell at any depth)")
+flags.DEFINE_integer("channels", search.NETWORK["channels"], "channels of the skeleton's first stage (the paper: 32)")
 flags.DEFINE_string("output", search.GROUND_TRUTH, "directory of the per-architecture results")
 
 
@@ -36,7 +38,7 @@ def main(argv):
         path = output / f"arch_{i:03d}.json"
         if path.exists():
             continue
-        graph = search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage)
+        graph = search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage, channels=FLAGS.channels)
         start = time.time()
         _, result = training.train_network(
             graph, data, config, progress=lambda step, loss: print(f"\r  arch {i}: step {step}/{config.steps} "

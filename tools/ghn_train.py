@@ -35,6 +35,8 @@ flags.DEFINE_float("ema_decay", 0.0, "also average the GHN's weights exponential
 flags.DEFINE_integer("num_nodes", 7, "nodes of the training cells (paper: 7)")
 flags.DEFINE_integer("cells_per_stage", 1, "cells in each of the 3 stages of the networks it trains and scores on "
                      "(zoo.ghn.search.network_skeleton; the paper: 6)")
+flags.DEFINE_integer("channels", search.NETWORK["channels"], "channels of the first stage of the networks it "
+                     "trains and scores on (the paper: 32)")
 flags.DEFINE_integer("max_num_nodes", 0, "if set, each training cell has num_nodes … max_num_nodes nodes (uniform)")
 flags.DEFINE_integer("sweeps", 5, "forward-backward sweeps T (paper: 5)")
 flags.DEFINE_integer("hidden", 32, "node embedding / GRU size (paper: 32)")
@@ -67,7 +69,7 @@ def main(argv):
         builder_kwargs["shape_encoding"] = True
     ghn = registry.build(FLAGS.model, **builder_kwargs)
     base_seconds = initial_weights(ghn, FLAGS.init_from) if FLAGS.init_from else 0.0
-    network = search.network_skeleton(FLAGS.cells_per_stage)
+    network = search.network_skeleton(FLAGS.cells_per_stage, FLAGS.channels)
     config = training.GHNConfig(steps=FLAGS.steps, num_nodes=FLAGS.num_nodes,
                                 max_num_nodes=FLAGS.max_num_nodes, meta_batch=FLAGS.meta_batch,
                                 batch_size=FLAGS.batch_size, lr=FLAGS.lr, ema_decay=FLAGS.ema_decay,
@@ -83,8 +85,9 @@ def main(argv):
     history = training.train_ghn(ghn, data, config, network, checkpoint_dir=run / "checkpoints",
                                  progress=progress)
     print()
-    scores = search.score_architectures(ghn, [search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage)
-                                              for i in range(FLAGS.eval_architectures)], data)
+    unseen = [search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage, channels=FLAGS.channels)
+              for i in range(FLAGS.eval_architectures)]
+    scores = search.score_architectures(ghn, unseen, data)
     summary = {"model": FLAGS.model, "builder_kwargs": builder_kwargs, "config": vars(config),
                "init_from": FLAGS.init_from or None, "network": network,
                "train_seconds": base_seconds + history["seconds"], "eval_architectures": FLAGS.eval_architectures,

@@ -153,6 +153,13 @@ def test_evaluation_architectures_keep_their_cell_in_a_deeper_skeleton():
         search.network_skeleton(0)
 
 
+def test_evaluation_architectures_keep_their_cell_in_a_wider_skeleton():
+    narrow, wide = search.evaluation_architecture(4), search.evaluation_architecture(4, channels=32)
+    assert wide.cell == narrow.cell and wide.stages == narrow.stages and wide.channels == 32
+    with pytest.raises(ValueError, match="channels"):
+        search.network_skeleton(channels=0)
+
+
 def test_correlations_match_their_definitions():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=30), rng.normal(size=30)

@@ -23,18 +23,20 @@ NETWORK = {"stages": (1, 1, 1), "channels": 8}
 8 channels at 14×14, 16 at 7×7, 32 at 4×4 after a stride-2 stem — scaled to fit the 2-core machine."""
 
 
-def network_skeleton(cells_per_stage=1):
-    """:data:`NETWORK` with ``cells_per_stage`` cells in each stage (the paper: 6)."""
-    if not isinstance(cells_per_stage, int) or cells_per_stage < 1:
-        raise ValueError(f"cells_per_stage must be a positive integer, got {cells_per_stage!r}")
-    return {**NETWORK, "stages": (cells_per_stage,) * len(NETWORK["stages"])}
+def network_skeleton(cells_per_stage=1, channels=NETWORK["channels"]):
+    """:data:`NETWORK` with ``cells_per_stage`` cells in each stage (the paper: 6) and ``channels`` channels in the
+    first stage (the paper: F = 32)."""
+    for name, value in (("cells_per_stage", cells_per_stage), ("channels", channels)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return {**NETWORK, "stages": (cells_per_stage,) * len(NETWORK["stages"]), "channels": channels}
 
 
-def evaluation_architecture(index, num_nodes=17, cells_per_stage=1):
+def evaluation_architecture(index, num_nodes=17, cells_per_stage=1, channels=NETWORK["channels"]):
     """The ``index``-th unseen random architecture (17-node cells, as the paper tests); its cell is the same for
-    every ``cells_per_stage``."""
+    every ``cells_per_stage`` and ``channels``."""
     return random_network(num_nodes, np.random.default_rng([EVALUATION_SEED, index]),
-                          **network_skeleton(cells_per_stage))
+                          **network_skeleton(cells_per_stage, channels))
 
 
 def search_architecture(index, num_nodes=17):
