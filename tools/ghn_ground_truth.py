@@ -4,8 +4,8 @@
 
 Architecture i is ``zoo.ghn.search.evaluation_architecture(i)`` (17-node cells, its own seed stream, so never one
 the GHN trained on); ``--cells_per_stage=2`` trains the same cells in a deeper skeleton, ``--channels=32`` in a
-wider one. Each result is written to OUTPUT/arch_{i:03d}.json as soon as it is done; a rerun skips finished ones,
-so the run resumes where it stopped.
+wider one, ``--seed=1`` from other initial weights and minibatches. Each result is written to
+OUTPUT/arch_{i:03d}.json as soon as it is done; a rerun skips finished ones, so the run resumes where it stopped.
 The default OUTPUT is tracked in git (``search.GROUND_TRUTH``); ``tools/ghn_correlation.py``,
 ``tools/ghn_scoring.py`` and ``tools/ghn_search.py`` read it.
 """
@@ -25,6 +25,8 @@ flags.DEFINE_integer("lanes", 1, "parallel processes")
 flags.DEFINE_integer("steps", 1500, "SGD steps per architecture (the ground truth)")
 flags.DEFINE_integer("cells_per_stage", 1, "cells in each of the skeleton's 3 stages (the same cell at any depth)")
 flags.DEFINE_integer("channels", search.NETWORK["channels"], "channels of the skeleton's first stage (the paper: 32)")
+flags.DEFINE_integer("seed", 0, "seed of the initial weights and the minibatch order (a second seed measures the "
+                     "ground truth's own noise)")
 flags.DEFINE_string("output", search.GROUND_TRUTH, "directory of the per-architecture results")
 
 
@@ -33,7 +35,7 @@ def main(argv):
     output = pathlib.Path(FLAGS.output)
     output.mkdir(parents=True, exist_ok=True)
     data = training.load_splits()
-    config = training.SGDConfig(steps=FLAGS.steps)
+    config = training.SGDConfig(steps=FLAGS.steps, seed=FLAGS.seed)
     for i in range(FLAGS.lane, FLAGS.architectures, FLAGS.lanes):
         path = output / f"arch_{i:03d}.json"
         if path.exists():
