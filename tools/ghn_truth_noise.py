@@ -1,14 +1,14 @@
 """How noisy is the GHN ground truth itself, and how much of the GHN's distance to the paper's R = 0.68 is that noise?
 
-    python tools/ghn_ground_truth.py --architectures=50 --seed=1 --output=docs/data/ghn/ground_truth_seed1 \\
+    python tools/ghn_ground_truth.py --architectures=100 --seed=1 --output=docs/data/ghn/ground_truth_seed1 \\
         --lane=0 --lanes=2   # and --lane=1: the same cells trained again from other weights and minibatches
     python tools/ghn_truth_noise.py --ground_truths=docs/data/ghn/ground_truth,docs/data/ghn/ground_truth_seed1
 
 Reads two or more ground truths of the same cells that differ only in the SGD seed and reports, on the cells they
 share:
 - how the seeds rank each other (the ground truth's reliability r: Pearson R between two seeds) and the ceiling
-  that noise puts on any ranking scored against one seed (sqrt(r), a predictor that knows each cell's seed-free
-  accuracy);
+  that noise puts on any ranking scored against one seed or against their mean (what a predictor that knows each
+  cell's seed-free accuracy can expect: ``zoo.ghn.search.ranking_ceiling``);
 - the SGD-k baselines of the first seed scored against its own final accuracy (as in Table 4 here) and against
   the other seeds';
 - the GHN-free pooling count and each GHN's weight accuracy against each seed and against the mean over seeds;
@@ -51,10 +51,9 @@ def main(argv):
     seeds = [run[0]["config"]["seed"] for run in runs]
     truths = np.array([[r["test_accuracy"] for r in run] for run in runs])
     graphs = [ghn_graph.NetworkGraph.from_dict(r["graph"]) for r in runs[0]]
-    rng = np.random.default_rng(0)
-    rows = seed_rows(truths, seeds, rng) + sgd_rows(runs, truths, seeds, rng)
+    rows = seed_rows(truths, seeds) + sgd_rows(runs, truths, seeds)
     pooling = [-ghn_graph.cell_structure(g.cell)["live_pooling"] for g in graphs]
-    rows += against_every_truth("fewer live pooling nodes", pooling, truths, seeds, rng)
+    rows += against_every_truth("fewer live pooling nodes", pooling, truths, seeds)
     data, ghn_scores = training.load_splits(), {}
     for name in FLAGS.ghns:
         ghn = models.load_run(name)[0] if pathlib.Path(name).is_dir() else zoo.load(name)
@@ -63,8 +62,8 @@ def main(argv):
                                             progress=lambda i, n: print(f"\r{name}: {i}/{n}", end="", flush=True))
         print()
         ghn_scores[name] = np.array(scores["validation_accuracy"])
-        rows += against_every_truth(f"`{name}`, accuracy", ghn_scores[name], truths, seeds, rng)
-        rows += against_every_truth(f"`{name}`, −loss", -np.array(scores["validation_loss"]), truths, seeds, rng)
+        rows += against_every_truth(f"`{name}`, accuracy", ghn_scores[name], truths, seeds)
+        rows += against_every_truth(f"`{name}`, −loss", -np.array(scores["validation_loss"]), truths, seeds)
     plot(truths, seeds, ghn_scores)
     body = (describe(runs, truths, seeds) + "\n\n" + benchmark.markdown_table(HEADER, rows)
             + f"\n\n![ground truth noise]({os.path.relpath(FLAGS.plot, os.path.dirname(FLAGS.results))})")
@@ -98,23 +97,23 @@ def shared_cells(ground_truths):
     return runs
 
 
-def seed_rows(truths, seeds, rng):
-    """How each seed's ground truth ranks every other one (the reliability r), the √r ceiling of any ranking
-    scored against one seed, and the ceiling against the mean over seeds (Spearman–Brown: the mean of k seeds has
-    reliability k r / (1 + (k − 1) r))."""
+def seed_rows(truths, seeds):
+    """How each seed's ground truth ranks every other one (the reliability r), and the ceiling of any ranking
+    scored against one seed or against the mean over seeds (``search.ranking_ceiling``)."""
     rows, pairwise = [], []
     for a, b in itertools.combinations(range(len(seeds)), 2):
         result = search.correlations(truths[b], truths[a])
         pairwise.append(result["pearson"])
-        rows.append((f"ground truth, seed {seeds[a]}", f"seed {seeds[b]}", *_cells(truths[b], truths[a], result, rng)))
-    r, k = max(float(np.mean(pairwise)), 0.0), len(seeds)
-    rows.append(("ceiling: the seed-free accuracy (√r)", "one seed", f"{np.sqrt(r):.2f}", "–", "–", "–"))
-    rows.append(("ceiling: the seed-free accuracy (√(k r / (1 + (k − 1) r)))", "mean over seeds",
-                 f"{np.sqrt(k * r / (1 + (k - 1) * r)):.2f}", "–", "–", "–"))
+        rows.append((f"ground truth, seed {seeds[a]}", f"seed {seeds[b]}", *_cells(truths[b], truths[a], result)))
+    r = min(max(float(np.mean(pairwise)), 0.0), 1.0)
+    rows.append(("ceiling: the seed-free accuracy (√r)", "one seed", f"{search.ranking_ceiling(r):.2f}", "–", "–",
+                 "–"))
+    rows.append((f"ceiling: the seed-free accuracy (√(k r / (1 + (k − 1) r))), k = {len(seeds)}", "mean over seeds",
+                 f"{search.ranking_ceiling(r, len(seeds)):.2f}", "–", "–", "–"))
     return rows
 
 
-def sgd_rows(runs, truths, seeds, rng):
+def sgd_rows(runs, truths, seeds):
     """The SGD-k baselines read off the first seed's runs (the rows Table 4 here shows), against that seed's own
     final accuracy (sharing its first k steps) and against each other seed's."""
     first = runs[0]
@@ -125,29 +124,19 @@ def sgd_rows(runs, truths, seeds, rng):
         for seed, truth in zip(seeds, truths):
             against = f"seed {seed}" + (" (its own run)" if seed == seeds[0] else "")
             rows.append((f"SGD {k} steps, seed {seeds[0]}", against,
-                         *_cells(truth, predicted, search.correlations(truth, predicted), rng)))
+                         *_cells(truth, predicted, search.correlations(truth, predicted))))
     return rows
 
 
-def against_every_truth(label, predicted, truths, seeds, rng):
+def against_every_truth(label, predicted, truths, seeds):
     """Rows of how ``predicted`` ranks against each seed's ground truth and against their mean."""
     targets = [(f"seed {s}", t) for s, t in zip(seeds, truths)] + [("mean over seeds", truths.mean(axis=0))]
-    return [(label, name, *_cells(target, predicted, search.correlations(target, predicted), rng))
+    return [(label, name, *_cells(target, predicted, search.correlations(target, predicted)))
             for name, target in targets]
 
 
-def bootstrap_interval(truth, predicted, rng):
-    """95% percentile interval of Pearson R over resamples of the cells."""
-    n, values = len(truth), []
-    for _ in range(FLAGS.bootstrap):
-        pick = rng.integers(n, size=n)
-        if np.ptp(truth[pick]) > 0 and np.ptp(predicted[pick]) > 0:
-            values.append(np.corrcoef(truth[pick], predicted[pick])[0, 1])
-    return np.percentile(values, [2.5, 97.5])
-
-
-def _cells(truth, predicted, result, rng):
-    low, high = bootstrap_interval(np.asarray(truth, float), np.asarray(predicted, float), rng)
+def _cells(truth, predicted, result):
+    low, high = search.pearson_interval(truth, predicted, FLAGS.bootstrap)
     return (f"{result['pearson']:.2f}", f"{low:.2f}–{high:.2f}", f"{result['spearman']:.2f}",
             f"{result['kendall']:.2f}")
 

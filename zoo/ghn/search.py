@@ -129,3 +129,31 @@ def correlations(truth, predicted):
     return {"pearson": float(stats.pearsonr(truth, predicted)[0]),
             "spearman": float(stats.spearmanr(truth, predicted)[0]),
             "kendall": float(stats.kendalltau(truth, predicted)[0])}
+
+
+def pearson_interval(truth, predicted, resamples=2000, seed=0, level=0.95):
+    """Percentile bootstrap interval (``level``) of Pearson's R between two score lists, resampling the
+    architectures with replacement ``resamples`` times (resamples where either list is constant are dropped)."""
+    truth, predicted = np.asarray(truth, float), np.asarray(predicted, float)
+    correlations(truth, predicted)  # validates the lists
+    if not 0 < level < 1 or int(resamples) < 1:
+        raise ValueError(f"level must be in (0, 1) and resamples >= 1, got level={level}, resamples={resamples}")
+    rng, values = np.random.default_rng(seed), []
+    for _ in range(int(resamples)):
+        pick = rng.integers(len(truth), size=len(truth))
+        if np.ptp(truth[pick]) > 0 and np.ptp(predicted[pick]) > 0:
+            values.append(np.corrcoef(truth[pick], predicted[pick])[0, 1])
+    tail = 100 * (1 - level) / 2
+    return tuple(float(v) for v in np.percentile(values, [tail, 100 - tail]))
+
+
+def ranking_ceiling(reliability, seeds=1):
+    """The Pearson R that ranking by each architecture's seed-free accuracy can expect against a ground truth
+    averaged over ``seeds`` SGD seeds, where ``reliability`` is the Pearson R between two single-seed ground
+    truths: sqrt(k r / (1 + (k − 1) r)) for k seeds (Spearman–Brown). No ranking can expect more."""
+    if not 0 <= reliability <= 1 or int(seeds) < 1:
+        raise ValueError(f"reliability must be in [0, 1] and seeds >= 1, got reliability={reliability}, "
+                         f"seeds={seeds}")
+    k = int(seeds)
+    return float(np.sqrt(k * reliability / (1 + (k - 1) * reliability)))
+
