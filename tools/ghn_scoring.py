@@ -138,14 +138,8 @@ def baseline_rows(records, truth, graphs, stored):
         rows.append((f"stored ground truth of the same cells (`{search.GROUND_TRUTH}`)", "–",
                      *_cells(search.correlations(truth, stored)), "–", "–", "–", "–"))
     rows += [(name, "–", *_cells(search.correlations(truth, counts)), "–", "–", "–", "–")
-             for name, counts in structural_rankings(graphs).items()]
+             for name, counts in search.structural_rankings(graphs).items()]
     return rows
-
-
-def structural_rankings(graphs):
-    """Higher-is-better scores that need no training: parameter count, and minus the cell's live pooling nodes."""
-    return {"parameter count": [sum(int(np.prod(shape)) for shape in g.parameter_shapes().values()) for g in graphs],
-            "fewer live pooling nodes": [-ghn_graph.cell_structure(g.cell)["live_pooling"] for g in graphs]}
 
 
 def _cells(result):

@@ -200,6 +200,16 @@ def test_pearson_interval_agrees_with_the_fisher_interval_and_holds_the_estimate
         search.pearson_interval(x, y, level=1.5)
     with pytest.raises(ValueError, match="equal-length"):
         search.pearson_interval(x, y[:-1])
+    with pytest.raises(ValueError, match="constant"):
+        search.pearson_interval(x, np.ones_like(x))
+
+
+def test_structural_rankings_count_the_predicted_parameters_and_the_live_pooling_nodes():
+    ghn = GraphHyperNetwork(**TINY_GHN)
+    graphs = [G.random_network(5, np.random.default_rng(i), **NETWORK) for i in range(3)]
+    rankings = search.structural_rankings(graphs)
+    assert rankings["parameter count"] == [sum(np.size(v) for v in ghn.predict_parameters(g).values()) for g in graphs]
+    assert rankings["fewer live pooling nodes"] == [-G.cell_structure(g.cell)["live_pooling"] for g in graphs]
 
 
 def test_ghn_search_ranks_trains_the_top_and_fully_trains_the_best(data):

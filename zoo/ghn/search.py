@@ -5,7 +5,7 @@ import time
 import numpy as np
 from scipy import stats
 
-from zoo.ghn.graph import random_network
+from zoo.ghn.graph import cell_structure, random_network
 from zoo.ghn.training import SGDConfig, accuracy, evaluate, train_network
 
 EVALUATION_SEED = 2019
@@ -143,6 +143,8 @@ def pearson_interval(truth, predicted, resamples=2000, seed=0, level=0.95):
         pick = rng.integers(len(truth), size=len(truth))
         if np.ptp(truth[pick]) > 0 and np.ptp(predicted[pick]) > 0:
             values.append(np.corrcoef(truth[pick], predicted[pick])[0, 1])
+    if not values:
+        raise ValueError("truth and predicted must each vary across the architectures, got a constant list")
     tail = 100 * (1 - level) / 2
     return tuple(float(v) for v in np.percentile(values, [tail, 100 - tail]))
 
@@ -156,4 +158,11 @@ def ranking_ceiling(reliability, seeds=1):
                          f"seeds={seeds}")
     k = int(seeds)
     return float(np.sqrt(k * reliability / (1 + (k - 1) * reliability)))
+
+
+def structural_rankings(graphs):
+    """Higher-is-better scores of each graph that need no training: its parameter count, and minus its cell's live
+    pooling nodes (the GHN-free rankings beside the GHN's)."""
+    return {"parameter count": [sum(int(np.prod(shape)) for shape in g.parameter_shapes().values()) for g in graphs],
+            "fewer live pooling nodes": [-cell_structure(g.cell)["live_pooling"] for g in graphs]}
 
