@@ -52,7 +52,7 @@ def main(argv):
     truths = np.array([[r["test_accuracy"] for r in run] for run in runs])
     graphs = [ghn_graph.NetworkGraph.from_dict(r["graph"]) for r in runs[0]]
     rows = seed_rows(truths, seeds) + sgd_rows(runs, truths, seeds)
-    pooling = [-ghn_graph.cell_structure(g.cell)["live_pooling"] for g in graphs]
+    pooling = search.structural_rankings(graphs)["fewer live pooling nodes"]
     rows += against_every_truth("fewer live pooling nodes", pooling, truths, seeds)
     data, ghn_scores = training.load_splits(), {}
     for name in FLAGS.ghns:
@@ -152,7 +152,8 @@ def describe(runs, truths, seeds):
             f"{skeleton['stages'][0]} cell(s)), each trained {len(seeds)} times with the ground-truth recipe "
             f"({config['steps']} SGD steps, batch {config['batch_size']}, lr {config['lr']} cosine) from different "
             f"seeds (initial weights and minibatch order; `{'`, `'.join(FLAGS.ground_truths)}`). Test accuracy: "
-            f"{spread}; the same cell's two seeds differ by {100 * np.median(gap):.2f} points in the median "
+            f"{spread}; the same cell's accuracies under seeds {seeds[0]} and {seeds[1]} differ by "
+            f"{100 * np.median(gap):.2f} points in the median "
             f"({100 * gap.max():.2f} at most). "
             "The seed-to-seed Pearson R is the ground truth's reliability r; no ranking scored against one seed can "
             "expect more than √r, what the seed-free accuracy of each cell would reach. SGD-k rows: validation "
