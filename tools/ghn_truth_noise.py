@@ -102,9 +102,8 @@ def seed_rows(truths, seeds):
     scored against one seed or against the mean over seeds (``search.ranking_ceiling``)."""
     rows, pairwise = [], []
     for a, b in itertools.combinations(range(len(seeds)), 2):
-        result = search.correlations(truths[b], truths[a])
-        pairwise.append(result["pearson"])
-        rows.append((f"ground truth, seed {seeds[a]}", f"seed {seeds[b]}", *_cells(truths[b], truths[a], result)))
+        pairwise.append(np.corrcoef(truths[a], truths[b])[0, 1])
+        rows.append((f"ground truth, seed {seeds[a]}", f"seed {seeds[b]}", *_cells(truths[b], truths[a])))
     r = min(max(float(np.mean(pairwise)), 0.0), 1.0)
     rows.append(("ceiling: the seed-free accuracy (√r)", "one seed", f"{search.ranking_ceiling(r):.2f}", "–", "–",
                  "–"))
@@ -123,19 +122,19 @@ def sgd_rows(runs, truths, seeds):
         predicted = np.array([r["validation_accuracy_at"][str(k)] for r in first])
         for seed, truth in zip(seeds, truths):
             against = f"seed {seed}" + (" (its own run)" if seed == seeds[0] else "")
-            rows.append((f"SGD {k} steps, seed {seeds[0]}", against,
-                         *_cells(truth, predicted, search.correlations(truth, predicted))))
+            rows.append((f"SGD {k} steps, seed {seeds[0]}", against, *_cells(truth, predicted)))
     return rows
 
 
 def against_every_truth(label, predicted, truths, seeds):
     """Rows of how ``predicted`` ranks against each seed's ground truth and against their mean."""
     targets = [(f"seed {s}", t) for s, t in zip(seeds, truths)] + [("mean over seeds", truths.mean(axis=0))]
-    return [(label, name, *_cells(target, predicted, search.correlations(target, predicted)))
-            for name, target in targets]
+    return [(label, name, *_cells(target, predicted)) for name, target in targets]
 
 
-def _cells(truth, predicted, result):
+def _cells(truth, predicted):
+    """Pearson R, its bootstrap interval, Spearman ρ and Kendall τ of ``predicted`` against ``truth``, as text."""
+    result = search.correlations(truth, predicted)
     low, high = search.pearson_interval(truth, predicted, FLAGS.bootstrap)
     return (f"{result['pearson']:.2f}", f"{low:.2f}–{high:.2f}", f"{result['spearman']:.2f}",
             f"{result['kendall']:.2f}")

@@ -122,10 +122,7 @@ def golden_outputs(ghn, count=6):
 
 def correlations(truth, predicted):
     """Pearson's R (the paper's Table 4), Spearman's ρ and Kendall's τ between two score lists."""
-    truth, predicted = np.asarray(truth, float), np.asarray(predicted, float)
-    if truth.shape != predicted.shape or truth.ndim != 1 or len(truth) < 3:
-        raise ValueError(f"truth and predicted must be equal-length 1-D lists of >= 3 scores, got shapes "
-                         f"{truth.shape} and {predicted.shape}")
+    truth, predicted = _score_lists(truth, predicted)
     return {"pearson": float(stats.pearsonr(truth, predicted)[0]),
             "spearman": float(stats.spearmanr(truth, predicted)[0]),
             "kendall": float(stats.kendalltau(truth, predicted)[0])}
@@ -134,8 +131,7 @@ def correlations(truth, predicted):
 def pearson_interval(truth, predicted, resamples=2000, seed=0, level=0.95):
     """Percentile bootstrap interval (``level``) of Pearson's R between two score lists, resampling the
     architectures with replacement ``resamples`` times (resamples where either list is constant are dropped)."""
-    truth, predicted = np.asarray(truth, float), np.asarray(predicted, float)
-    correlations(truth, predicted)  # validates the lists
+    truth, predicted = _score_lists(truth, predicted)
     if not 0 < level < 1 or int(resamples) < 1:
         raise ValueError(f"level must be in (0, 1) and resamples >= 1, got level={level}, resamples={resamples}")
     rng, values = np.random.default_rng(seed), []
@@ -166,3 +162,11 @@ def structural_rankings(graphs):
     return {"parameter count": [sum(int(np.prod(shape)) for shape in g.parameter_shapes().values()) for g in graphs],
             "fewer live pooling nodes": [-cell_structure(g.cell)["live_pooling"] for g in graphs]}
 
+
+def _score_lists(truth, predicted):
+    """``truth`` and ``predicted`` as float arrays, checked to be equal-length 1-D lists of at least 3 scores."""
+    truth, predicted = np.asarray(truth, float), np.asarray(predicted, float)
+    if truth.shape != predicted.shape or truth.ndim != 1 or len(truth) < 3:
+        raise ValueError(f"truth and predicted must be equal-length 1-D lists of >= 3 scores, got shapes "
+                         f"{truth.shape} and {predicted.shape}")
+    return truth, predicted
