@@ -16,6 +16,7 @@ import time
 
 from absl import app, flags
 
+from zoo.ghn import graph as ghn_graph
 from zoo.ghn import search, training
 
 FLAGS = flags.FLAGS
@@ -27,6 +28,8 @@ flags.DEFINE_integer("cells_per_stage", 1, "cells in each of the skeleton's 3 st
 flags.DEFINE_integer("channels", search.NETWORK["channels"], "channels of the skeleton's first stage (the paper: 32)")
 flags.DEFINE_integer("seed", 0, "seed of the initial weights and the minibatch order (a second seed measures the "
                      "ground truth's own noise)")
+flags.DEFINE_enum("cell_output_norm", "none", list(ghn_graph.CELL_OUTPUT_NORMS), "how each cell's output "
+                  "combines its leaves: their sum (the paper), or the sum then batch norm (independent of the leaf count)")
 flags.DEFINE_string("output", search.GROUND_TRUTH, "directory of the per-architecture results")
 
 
@@ -40,7 +43,8 @@ def main(argv):
         path = output / f"arch_{i:03d}.json"
         if path.exists():
             continue
-        graph = search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage, channels=FLAGS.channels)
+        graph = search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage, channels=FLAGS.channels,
+                                               cell_output_norm=FLAGS.cell_output_norm)
         start = time.time()
         _, result = training.train_network(
             graph, data, config, progress=lambda step, loss: print(f"\r  arch {i}: step {step}/{config.steps} "

@@ -17,6 +17,7 @@ import numpy as np
 from absl import app, flags
 
 from zoo import registry
+from zoo.ghn import graph as ghn_graph
 from zoo.ghn import search, training
 from zoo.training import records
 
@@ -37,6 +38,8 @@ flags.DEFINE_integer("cells_per_stage", 1, "cells in each of the 3 stages of the
                      "(zoo.ghn.search.network_skeleton; the paper: 6)")
 flags.DEFINE_integer("channels", search.NETWORK["channels"], "channels of the first stage of the networks it "
                      "trains and scores on (the paper: 32)")
+flags.DEFINE_enum("cell_output_norm", "none", list(ghn_graph.CELL_OUTPUT_NORMS), "how each cell's output "
+                  "combines its leaves: their sum (the paper), or the sum then batch norm (independent of the leaf count)")
 flags.DEFINE_integer("max_num_nodes", 0, "if set, each training cell has num_nodes … max_num_nodes nodes (uniform)")
 flags.DEFINE_integer("sweeps", 5, "forward-backward sweeps T (paper: 5)")
 flags.DEFINE_integer("hidden", 32, "node embedding / GRU size (paper: 32)")
@@ -69,7 +72,7 @@ def main(argv):
         builder_kwargs["shape_encoding"] = True
     ghn = registry.build(FLAGS.model, **builder_kwargs)
     base_seconds = initial_weights(ghn, FLAGS.init_from) if FLAGS.init_from else 0.0
-    network = search.network_skeleton(FLAGS.cells_per_stage, FLAGS.channels)
+    network = search.network_skeleton(FLAGS.cells_per_stage, FLAGS.channels, FLAGS.cell_output_norm)
     config = training.GHNConfig(steps=FLAGS.steps, num_nodes=FLAGS.num_nodes,
                                 max_num_nodes=FLAGS.max_num_nodes, meta_batch=FLAGS.meta_batch,
                                 batch_size=FLAGS.batch_size, lr=FLAGS.lr, ema_decay=FLAGS.ema_decay,
@@ -85,7 +88,8 @@ def main(argv):
     history = training.train_ghn(ghn, data, config, network, checkpoint_dir=run / "checkpoints",
                                  progress=progress)
     print()
-    unseen = [search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage, channels=FLAGS.channels)
+    unseen = [search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage, channels=FLAGS.channels,
+                                             cell_output_norm=FLAGS.cell_output_norm)
               for i in range(FLAGS.eval_architectures)]
     scores = search.score_architectures(ghn, unseen, data)
     summary = {"model": FLAGS.model, "builder_kwargs": builder_kwargs, "config": vars(config),

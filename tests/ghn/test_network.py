@@ -50,7 +50,8 @@ def keras_reference(graph, params, images):
                 stride = 2 if node_type == "cell_input_reduce" else 1
                 outputs.append(bn(conv(keras.activations.relu(x), f"{name}/kernel", stride)))
             elif node_type == "cell_output":
-                outputs.append(sum(outputs[u] for u in graph.cell.inputs[v]))
+                total = sum(outputs[u] for u in graph.cell.inputs[v])
+                outputs.append(bn(total) if graph.cell_output_norm == "batch_norm" else total)
             else:
                 y = sum(op(node_type, outputs[u], name) for u in graph.cell.inputs[v])
                 outputs.append(bn(y) if "conv" in node_type else y)
@@ -65,8 +66,9 @@ def random_params(graph, seed=0):
 
 
 @pytest.mark.parametrize("cell", list(CELLS))
-def test_forward_matches_keras_layers(cell):
-    graph = G.NetworkGraph(CELLS[cell], stages=(1, 2), channels=4)
+@pytest.mark.parametrize("cell_output_norm", G.CELL_OUTPUT_NORMS)
+def test_forward_matches_keras_layers(cell, cell_output_norm):
+    graph = G.NetworkGraph(CELLS[cell], stages=(1, 2), channels=4, cell_output_norm=cell_output_norm)
     params = random_params(graph)
     images = np.random.default_rng(1).uniform(0, 255, (6, 16, 16, 1)).astype(np.float32)
     np.testing.assert_allclose(network_forward(graph, params, images), keras_reference(graph, params, images),
@@ -160,3 +162,27 @@ def test_calibrated_statistics_are_the_mean_batch_statistics_and_the_network_exp
     np.testing.assert_allclose(served, tf.nn.softmax(network(images[:3])), atol=1e-5)
     with pytest.raises(ValueError, match="at least one"):
         network.calibrate_statistics(images[:0])
+
+
+def test_cell_output_norm_makes_the_classifier_input_independent_of_the_leaf_count():
+    one_leaf = G.Cell(["cell_input", "identity", "cell_output"], [[], [0], [1]])
+    three_leaves = G.Cell(["cell_input", "identity", "identity", "identity", "cell_output"],
+                          [[], [0], [0], [0], [1, 2, 3]])  # the same leaf three times: three times the sum
+    images = np.random.default_rng(8).uniform(0, 255, (6, 12, 12, 1)).astype(np.float32)
+    logits = {}
+    for norm in G.CELL_OUTPUT_NORMS:
+        for name, cell in (("one", one_leaf), ("three", three_leaves)):
+            graph = G.NetworkGraph(cell, stages=(1,), channels=4, cell_output_norm=norm)
+            logits[norm, name] = network_forward(graph, random_params(graph), images).numpy()
+    np.testing.assert_allclose(logits["none", "three"], 3 * logits["none", "one"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(logits["batch_norm", "three"], logits["batch_norm", "one"], rtol=1e-3, atol=1e-4)
+
+
+def test_cell_output_norm_is_part_of_the_graph_description():
+    graph = G.NetworkGraph(CELLS["sep3_maxpool_identity"], stages=(1, 1), channels=4, cell_output_norm="batch_norm")
+    assert G.NetworkGraph.from_dict(graph.to_dict()) == graph
+    assert "m1/n4" in normalized_nodes(graph) and "m2/n4" in normalized_nodes(graph)
+    plain = G.NetworkGraph(CELLS["sep3_maxpool_identity"], stages=(1, 1), channels=4)
+    assert "cell_output_norm" not in plain.to_dict()  # records written before the option describe the same graph
+    with pytest.raises(ValueError, match="cell_output_norm must be one of"):
+        G.NetworkGraph(CELLS["sep3_maxpool_identity"], cell_output_norm="mean")

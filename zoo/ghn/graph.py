@@ -32,6 +32,10 @@ channels in a reduction cell), cell output (sum), the image, the stem (conv 3×3
 NODE_TYPES = OPS + STRUCTURAL_TYPES
 """Every node type; the GHN embeds a node by its index in this tuple."""
 
+CELL_OUTPUT_NORMS = ("none", "batch_norm")
+"""How a cell's output node combines its leaves: their plain sum (the paper), or the sum followed by batch
+normalization without affine parameters, which makes the classifier's input independent of the leaf count."""
+
 FORWARD, BACKWARD = 1, -1
 
 
@@ -149,6 +153,7 @@ class NetworkGraph:
         channels: channels of the stem and the first stage.
         num_classes: classifier outputs.
         image_channels: channels of the input images.
+        cell_output_norm: one of :data:`CELL_OUTPUT_NORMS`.
     """
 
     cell: Cell
@@ -156,6 +161,7 @@ class NetworkGraph:
     channels: int = 16
     num_classes: int = 10
     image_channels: int = 1
+    cell_output_norm: str = "none"
 
     def __post_init__(self):
         object.__setattr__(self, "stages", tuple(int(s) for s in self.stages))
@@ -164,6 +170,8 @@ class NetworkGraph:
         for name in ("channels", "num_classes", "image_channels"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.cell_output_norm not in CELL_OUTPUT_NORMS:
+            raise ValueError(f"cell_output_norm must be one of {CELL_OUTPUT_NORMS}, got {self.cell_output_norm!r}")
 
     def cell_layout(self):
         """``(channels, reduces)`` of every cell, in order."""
@@ -205,10 +213,14 @@ class NetworkGraph:
         return nodes
 
     def to_dict(self):
-        """A JSON-ready description (``from_dict`` inverts it)."""
-        return {"cell": {"ops": list(self.cell.ops), "inputs": [list(i) for i in self.cell.inputs]},
-                "stages": list(self.stages), "channels": self.channels, "num_classes": self.num_classes,
-                "image_channels": self.image_channels}
+        """A JSON-ready description (``from_dict`` inverts it); ``cell_output_norm`` appears only when it is not
+        ``"none"``, so descriptions written before the option existed still describe the same graph."""
+        description = {"cell": {"ops": list(self.cell.ops), "inputs": [list(i) for i in self.cell.inputs]},
+                       "stages": list(self.stages), "channels": self.channels, "num_classes": self.num_classes,
+                       "image_channels": self.image_channels}
+        if self.cell_output_norm != "none":
+            description["cell_output_norm"] = self.cell_output_norm
+        return description
 
     @classmethod
     def from_dict(cls, config):

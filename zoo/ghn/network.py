@@ -10,12 +10,17 @@ STEM_STRIDE = 2
 
 
 def normalized_nodes(graph):
-    """``{node name: channels}`` of the nodes that end in batch normalization (stem, cell inputs, convolutions)."""
+    """``{node name: channels}`` of the nodes that end in batch normalization (stem, cell inputs, convolutions,
+    and with ``graph.cell_output_norm == "batch_norm"`` the cell outputs)."""
     nodes = {}
     for name, shape in graph.parameter_shapes().items():
         node, kind = name.rsplit("/", 1)
         if kind == "pointwise" or (kind == "kernel" and len(shape) == 4):
             nodes[node] = shape[-1]
+    if graph.cell_output_norm == "batch_norm":
+        output = graph.cell.num_nodes - 1
+        for m, (channels, _) in enumerate(graph.cell_layout(), start=1):
+            nodes[f"m{m}/n{output}"] = channels
     return nodes
 
 
@@ -66,7 +71,8 @@ def network_forward(graph, params, images, training=True, bn_state=None, bn_mome
     x = normalize("m0/n1", tf.nn.conv2d(x, params["m0/n1/kernel"], STEM_STRIDE, "SAME"))
     modules = graph.modules()
     for m, module in enumerate(modules[1:-1], start=1):
-        x = _cell_forward(graph.cell, module.types, x, params, f"m{m}", normalize)
+        x = _cell_forward(graph.cell, module.types, x, params, f"m{m}", normalize,
+                          normalize_output=graph.cell_output_norm == "batch_norm")
     head = f"m{len(modules) - 1}"
     return tf.matmul(tf.reduce_mean(x, axis=[1, 2]), params[f"{head}/n1/kernel"])
 
@@ -91,7 +97,7 @@ def _ghost_batch_norm(x, group_size):
     return tf.reshape(y, [batch, height, width, channels])
 
 
-def _cell_forward(cell, types, x, params, prefix, normalize):
+def _cell_forward(cell, types, x, params, prefix, normalize, normalize_output=False):
     outputs = []
     for v, node_type in enumerate(types):
         name = f"{prefix}/n{v}"
@@ -99,7 +105,8 @@ def _cell_forward(cell, types, x, params, prefix, normalize):
             stride = 2 if node_type == "cell_input_reduce" else 1
             outputs.append(normalize(name, tf.nn.conv2d(tf.nn.relu(x), params[f"{name}/kernel"], stride, "SAME")))
         elif node_type == "cell_output":
-            outputs.append(tf.add_n([outputs[u] for u in cell.inputs[v]]))
+            y = tf.add_n([outputs[u] for u in cell.inputs[v]])
+            outputs.append(normalize(name, y) if normalize_output else y)
         elif node_type == "zero":
             outputs.append(tf.zeros_like(outputs[0]))
         else:

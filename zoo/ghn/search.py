@@ -5,7 +5,7 @@ import time
 import numpy as np
 from scipy import stats
 
-from zoo.ghn.graph import cell_structure, random_network
+from zoo.ghn.graph import CELL_OUTPUT_NORMS, cell_structure, random_network
 from zoo.ghn.training import SGDConfig, accuracy, evaluate, train_network
 
 EVALUATION_SEED = 2019
@@ -23,20 +23,25 @@ NETWORK = {"stages": (1, 1, 1), "channels": 8}
 8 channels at 14×14, 16 at 7×7, 32 at 4×4 after a stride-2 stem — scaled to fit the 2-core machine."""
 
 
-def network_skeleton(cells_per_stage=1, channels=NETWORK["channels"]):
-    """:data:`NETWORK` with ``cells_per_stage`` cells in each stage (the paper: 6) and ``channels`` channels in the
-    first stage (the paper: F = 32)."""
+def network_skeleton(cells_per_stage=1, channels=NETWORK["channels"], cell_output_norm="none"):
+    """:data:`NETWORK` with ``cells_per_stage`` cells in each stage (the paper: 6), ``channels`` channels in the
+    first stage (the paper: F = 32) and cell outputs combined as ``cell_output_norm`` says
+    (:data:`~zoo.ghn.graph.CELL_OUTPUT_NORMS`)."""
     for name, value in (("cells_per_stage", cells_per_stage), ("channels", channels)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return {**NETWORK, "stages": (cells_per_stage,) * len(NETWORK["stages"]), "channels": channels}
+    if cell_output_norm not in CELL_OUTPUT_NORMS:
+        raise ValueError(f"cell_output_norm must be one of {CELL_OUTPUT_NORMS}, got {cell_output_norm!r}")
+    skeleton = {**NETWORK, "stages": (cells_per_stage,) * len(NETWORK["stages"]), "channels": channels}
+    return {**skeleton, "cell_output_norm": cell_output_norm} if cell_output_norm != "none" else skeleton
 
 
-def evaluation_architecture(index, num_nodes=17, cells_per_stage=1, channels=NETWORK["channels"]):
+def evaluation_architecture(index, num_nodes=17, cells_per_stage=1, channels=NETWORK["channels"],
+                            cell_output_norm="none"):
     """The ``index``-th unseen random architecture (17-node cells, as the paper tests); its cell is the same for
-    every ``cells_per_stage`` and ``channels``."""
+    every ``cells_per_stage``, ``channels`` and ``cell_output_norm``."""
     return random_network(num_nodes, np.random.default_rng([EVALUATION_SEED, index]),
-                          **network_skeleton(cells_per_stage, channels))
+                          **network_skeleton(cells_per_stage, channels, cell_output_norm))
 
 
 def search_architecture(index, num_nodes=17):
