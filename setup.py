@@ -1,6 +1,7 @@
 """Builds zoo's compiled TensorFlow ops (custom_ops/) into ``zoo/ops/_sbnet_ops*.so``.
 
-Install TensorFlow first, then ``pip install -e . --no-build-isolation`` (as ``make install`` does): the ops
+Install TensorFlow first, then ``pip install -e . --no-build-isolation`` (as ``make install`` does, taking the
+TensorFlow pin from pyproject.toml): the ops
 are compiled against the installed TensorFlow's headers and ABI flags (``tf.sysconfig``), never hard-coded
 ones. CUDA kernels join the same library when ``nvcc`` is found and TensorFlow was built with CUDA; set
 ``ZOO_BUILD_CUDA=0`` to build the CPU kernels only.
@@ -67,7 +68,7 @@ class BuildTensorFlowOps(build_ext):
             import tensorflow as tf
         except ImportError as error:
             raise RuntimeError("zoo's ops compile against the installed TensorFlow: install it first "
-                               "(pip install -r requirements.txt), then pip install -e . --no-build-isolation"
+                               "(the tensorflow== pin of pyproject.toml), then pip install -e . --no-build-isolation"
                                ) from error
 
         compile_flags = tf.sysconfig.get_compile_flags()

@@ -1,6 +1,6 @@
 """Pretrained weight records, where weight files are found, and verified downloads.
 
-Every pretrained weight is a record in ``pretrained/manifest.json``::
+Every pretrained weight is a record in the manifest shipped inside the package (``zoo/pretrained/manifest.json``)::
 
     {"format": 1, "weights": {"resnet-32.fashion_mnist": {"architecture": "resnet-32", "file": ...}}}
 
@@ -9,13 +9,13 @@ exact bytes of its ``file``; no file is ever used without matching both.
 
 :func:`resolve` finds the file for a spec, in this order:
 
-1. ``$ZOO_WEIGHTS_DIR/<file>`` if that variable is set, else ``pretrained/<file>`` in the source tree.
-   A file there that does not match raises :class:`ChecksumError` (a corrupt local copy is never
-   skipped silently).
+1. ``$ZOO_WEIGHTS_DIR/<file>`` if that variable is set. A file there that does not match raises
+   :class:`ChecksumError` (a corrupt local copy is never skipped silently).
 2. ``cache_dir()/<file>``, where :func:`cache_dir` is ``$ZOO_HOME/weights`` (``ZOO_HOME`` defaults
    to ``~/.cache/zoo``). A cached file that does not match is deleted, with a warning.
 3. A download from ``$ZOO_WEIGHTS_URL/<file>`` (``http://``, ``https://`` or ``file://``) into the
-   cache, unless ``ZOO_OFFLINE=1``. The download streams into a ``.part`` file in the cache dir,
+   cache, unless ``ZOO_OFFLINE=1``. There is no default host: with ``ZOO_WEIGHTS_URL`` unset, a missing
+   file is an error that names the file, the directory to put it in and the variable to set. The download streams into a ``.part`` file in the cache dir,
    is checked against ``size_bytes`` and ``sha256`` and only then renamed onto its final name, so an
    interrupted or corrupt download never leaves a usable-looking file. Transient failures (HTTP 5xx,
    connection errors, timeouts, short bodies) are retried ``DOWNLOAD_ATTEMPTS`` times in all with
@@ -33,15 +33,15 @@ import logging
 import os
 import pathlib
 import re
-import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-PRETRAINED_DIR = REPO_ROOT / "pretrained"
-MANIFEST_PATH = PRETRAINED_DIR / "manifest.json"
+from zoo.progress import progress_bar
+
+MANIFEST_PATH = pathlib.Path(__file__).resolve().parent / "pretrained" / "manifest.json"
+"""The manifest of every pretrained weight, shipped as package data."""
 MANIFEST_FORMAT = 1
 DOWNLOAD_ATTEMPTS = 4
 BACKOFF_SECONDS = 0.5
@@ -53,6 +53,10 @@ logger = logging.getLogger(__name__)
 
 class WeightsError(Exception):
     """Base class of every error raised by :mod:`zoo.weights`."""
+
+
+class ManifestError(WeightsError, ValueError):
+    """The weight manifest is missing, unreadable or invalid."""
 
 
 class WeightsNotFoundError(WeightsError, FileNotFoundError):
@@ -87,7 +91,13 @@ class WeightSpec:
         builder_kwargs: keyword arguments the architecture was built with.
         dataset, split, preprocessing: the data it was trained and evaluated on, and how inputs are prepared.
         metrics: evaluation results. command: the command that trained it. versions: library versions.
-        license: the weights' license. golden: reference outputs. training: training hyperparameters.
+        license: the weights' license. training: training hyperparameters.
+        golden: reference outputs that loading must reproduce (see :mod:`zoo.tasks`: raw output values of fixed
+            embedded inputs, and their tolerance).
+        headline: the one metric the weight is judged by (see :mod:`zoo.tasks`): its ``metric`` key in
+            ``metrics`` (the full test value), ``name``, ``unit``, the value measured on the embedded ``sample``
+            and the ``tolerance`` within which a re-measurement must agree.
+        class_names: the names of the output classes, in output order (empty where outputs are not classes).
     """
 
     name: str
@@ -105,6 +115,8 @@ class WeightSpec:
     license: str
     golden: dict = dataclasses.field(default_factory=dict)
     training: dict = dataclasses.field(default_factory=dict)
+    headline: dict = dataclasses.field(default_factory=dict)
+    class_names: list = dataclasses.field(default_factory=list)
 
     @classmethod
     def from_record(cls, name: str, record: dict) -> "WeightSpec":
@@ -139,27 +151,29 @@ class WeightSpec:
 
 
 def load_manifest(path=None) -> dict[str, WeightSpec]:
-    """The weights in the manifest at ``path`` (default :data:`MANIFEST_PATH`) by name; ``{}`` if it does not exist.
+    """The weights in the manifest at ``path`` (default :data:`MANIFEST_PATH`) by name.
 
-    Parsed once per path (see :func:`clear_manifest_cache`). Raises ``ValueError`` naming the path
-    for invalid JSON or records.
+    Parsed once per path (see :func:`clear_manifest_cache`). Raises :class:`ManifestError` naming the path
+    when the file is missing or unreadable, or holds invalid JSON or records.
     """
-    path = pathlib.Path(path or MANIFEST_PATH).resolve()
-    if not path.exists():
-        return {}
-    return dict(_parse_manifest(path))
+    return dict(_parse_manifest(pathlib.Path(path or MANIFEST_PATH).resolve()))
 
 
 @functools.lru_cache(maxsize=None)
 def _parse_manifest(path: pathlib.Path) -> dict[str, WeightSpec]:
     try:
-        data = json.loads(path.read_text())
+        text = path.read_text()
+    except OSError as e:
+        raise ManifestError(f"cannot read the weight manifest {path} ({e.strerror or e}); reinstall zoo, or "
+                            "check the path you passed") from e
+    try:
+        data = json.loads(text)
         if not (isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT
                 and isinstance(data.get("weights"), dict)):
             raise ValueError(f'expected {{"format": {MANIFEST_FORMAT}, "weights": {{...}}}}')
         return {name: WeightSpec.from_record(name, record) for name, record in data["weights"].items()}
     except ValueError as e:  # json.JSONDecodeError is a ValueError
-        raise ValueError(f"invalid weight manifest {path}: {e}") from e
+        raise ManifestError(f"invalid weight manifest {path}: {e}") from e
 
 
 def clear_manifest_cache() -> None:
@@ -196,32 +210,37 @@ def _matches(spec: WeightSpec, path: pathlib.Path) -> bool:
     return path.stat().st_size == spec.size_bytes and sha256_of(path) == spec.sha256
 
 
-def resolve(spec: WeightSpec, progress: bool = False) -> pathlib.Path:
+def resolve(spec: WeightSpec, progress=None) -> pathlib.Path:
     """The path of a verified copy of ``spec.file``, downloading it into :func:`cache_dir` if needed.
 
-    See the module docstring for the order of locations. ``progress`` prints download progress to stderr.
+    See the module docstring for the order of locations. ``progress`` shows a download progress bar on stderr
+    (None: only when stderr is a terminal).
     """
-    local = pathlib.Path(os.environ.get("ZOO_WEIGHTS_DIR") or PRETRAINED_DIR) / spec.file
-    if local.is_file():
-        if _matches(spec, local):
-            return local
-        raise ChecksumError(f"{local} does not match weight {spec.name!r}: expected sha256 {spec.sha256} "
-                            f"({spec.size_bytes} bytes), got {sha256_of(local)} ({local.stat().st_size} bytes)")
+    searched = []
+    if os.environ.get("ZOO_WEIGHTS_DIR"):
+        local = pathlib.Path(os.environ["ZOO_WEIGHTS_DIR"]) / spec.file
+        searched.append(str(local.parent))
+        if local.is_file():
+            if _matches(spec, local):
+                return local
+            raise ChecksumError(f"{local} does not match weight {spec.name!r}: expected sha256 {spec.sha256} "
+                                f"({spec.size_bytes} bytes), got {sha256_of(local)} ({local.stat().st_size} bytes)")
     cache = cache_dir()
     cached = cache / spec.file
+    searched.append(str(cache))
     if cached.is_file():
         if _matches(spec, cached):
             return cached
         logger.warning("deleting %s: its sha256 does not match weight %r", cached, spec.name)
         cached.unlink()
-    looked = f"looked in {local.parent} and {cache}"
+    missing = f"weight file {spec.file} for {spec.name!r} is not in {' or '.join(searched)}"
+    put_it = f"put {spec.file} (sha256 {spec.sha256}) in {cache}"
     if os.environ.get("ZOO_OFFLINE") == "1":
-        raise WeightsNotFoundError(f"weight file {spec.file} for {spec.name!r} not found ({looked}) and ZOO_OFFLINE=1; "
-                                   f"put {spec.file} (sha256 {spec.sha256}) in {cache}")
+        raise WeightsNotFoundError(f"{missing} and ZOO_OFFLINE=1: {put_it}")
     base_url = os.environ.get("ZOO_WEIGHTS_URL", "").rstrip("/")
     if not base_url:
-        raise WeightsNotFoundError(f"weight file {spec.file} for {spec.name!r} not found ({looked}); set "
-                                   f"ZOO_WEIGHTS_URL to a URL that serves it, or put it in {cache}")
+        raise WeightsNotFoundError(f"{missing}: {put_it}, or set ZOO_WEIGHTS_URL to a base URL (http, https or "
+                                   "file) that serves it, or ZOO_WEIGHTS_DIR to a directory holding it")
     _check_writable(cache)
     url = f"{base_url}/{spec.file}"
     last_error = None
@@ -256,13 +275,13 @@ def _download(url: str, spec: WeightSpec, dest: pathlib.Path, progress: bool) ->
         with part:
             digest, received = hashlib.sha256(), 0
             try:
-                with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
+                with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response, \
+                        progress_bar(spec.size_bytes, f"downloading {spec.file}", unit="B", show=progress) as bar:
                     while received <= spec.size_bytes and (chunk := response.read(CHUNK_BYTES)):
                         part.write(chunk)
                         digest.update(chunk)
                         received += len(chunk)
-                        if progress:
-                            print(f"\r{spec.file}: {received}/{spec.size_bytes} bytes", end="", file=sys.stderr)
+                        bar.update(len(chunk))
             except urllib.error.HTTPError as e:
                 e.close()  # its body is not needed; release the connection
                 if e.code < 500:
@@ -274,9 +293,6 @@ def _download(url: str, spec: WeightSpec, dest: pathlib.Path, progress: bool) ->
                 raise _TransientError() from e
             except (http.client.HTTPException, OSError) as e:  # IncompleteRead, resets, timeouts
                 raise _TransientError() from e
-            finally:
-                if progress:
-                    print(file=sys.stderr)
         if received < spec.size_bytes:
             raise _TransientError(f"short body: got {received} of {spec.size_bytes} bytes")
         if received > spec.size_bytes or digest.hexdigest() != spec.sha256:
