@@ -48,7 +48,7 @@ def _dataset(out):
 def _encoder(out, dataset):
     from zoo.imageqa import encoder as encoder_lib
     path = out / "encoder.weights.h5"
-    model = encoder_lib.imageqa_encoder()
+    model = encoder_lib.build_encoder()
     if path.exists():
         model.load_weights(path)
         accuracy = json.loads((out / "encoder.json").read_text())["tinted_test_accuracy"]
@@ -125,7 +125,7 @@ def _publish(out, name, model, architecture, kwargs, metrics, training, preproce
 
 def main(argv):
     del argv
-    from zoo.imageqa import data, evaluation, models
+    from zoo.imageqa import data, evaluation, networks
     out = pathlib.Path(FLAGS.output)
     out.mkdir(parents=True, exist_ok=True)
     dataset, vocabulary = _dataset(out)
@@ -142,10 +142,10 @@ def main(argv):
     if all((out / f"{m}.weights.h5").exists() for m in MEMBERS):
         members = [trained[m][0] if m in trained else _train(m, kwargs[m], dataset, features, out)[0]
                    for m in MEMBERS]
-        full = models.full_from_members(*members)
+        full = networks.full_from_members(*members)
         trained["full"] = (full, {})
         np.save(out / "full.probs.npy", full.predict(_inputs(test, features["test"]), batch_size=500, verbose=0))
-    guess = models.GuessBaseline().fit(dataset["train"]["types"], dataset["train"]["answers"])
+    guess = networks.GuessBaseline().fit(dataset["train"]["types"], dataset["train"]["answers"])
     np.save(out / "guess.answers.npy", guess.predict(test["types"]))
     if not FLAGS.publish:
         return

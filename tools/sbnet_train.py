@@ -26,7 +26,7 @@ from absl import app, flags
 
 from zoo import benchmark, publish
 from zoo.data import scenes as scenes_lib
-from zoo.sbnet import models, ops
+from zoo.sbnet import models, ops, segmenter
 from zoo.training import records
 
 FLAGS = flags.FLAGS
@@ -49,7 +49,7 @@ SECTION = "SBNet: sparse scene segmentation on Fashion-MNIST scenes"
 EVAL_BATCH = 20
 GOLDEN_SCENES = 2
 GOLDEN_ATOL = 1e-4
-PREPROCESSING = {"input_shape": [models.SCENES.height, models.SCENES.width, 3], "input_dtype": "uint8",
+PREPROCESSING = {"input_shape": [segmenter.SCENES.height, segmenter.SCENES.width, 3], "input_dtype": "uint8",
                  "scale": 1.0, "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]}
 LICENSE = "MIT (weights trained on scenes of Fashion-MNIST articles, MIT)"
 
@@ -57,10 +57,10 @@ LICENSE = "MIT (weights trained on scenes of Fashion-MNIST articles, MIT)"
 def scene_batch(split, seed, start, count):
     """Images uint8 ``(count, H, W, 3)`` and labels ``(count, H, W)`` of scenes ``start .. start + count − 1``."""
     source = scenes_lib.load_source(split)
-    scenes = [scenes_lib.generate_scene(scenes_lib.scene_rng(seed, i), source, models.SCENES)
+    scenes = [scenes_lib.generate_scene(scenes_lib.scene_rng(seed, i), source, segmenter.SCENES)
               for i in range(start, start + count)]
     arrays = scenes_lib.scenes_to_arrays(scenes)
-    return arrays["images"], models.scene_labels(arrays)
+    return arrays["images"], segmenter.scene_labels(arrays)
 
 
 def train(model, steps, batch_size, lr, seed, checkpoint_dir, checkpoint_every):
@@ -84,7 +84,7 @@ def train(model, steps, batch_size, lr, seed, checkpoint_dir, checkpoint_every):
     def train_step(images, labels):
         with tf.GradientTape() as tape:
             outputs = model(images, training=True)
-            losses = models.segmentation_losses(outputs, labels)
+            losses = segmenter.segmentation_losses(outputs, labels)
             loss = tf.add_n(list(losses.values()))
         optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
         return losses["pixel"], losses["mask"], tf.reduce_mean(outputs["mask"])
@@ -189,7 +189,7 @@ def write_record(model, output, architecture, metrics, seconds, note, golden):
         command=shlex.join(["python", "tools/sbnet_train.py", *sys.argv[1:]]),
         training={"mode": note, "epochs": 1, "steps": FLAGS.steps, "batch_size": FLAGS.batch_size,
                   "optimizer": "adam", "lr": FLAGS.lr, "lr_schedule": "cosine", "seed": FLAGS.seed,
-                  "scene_config": dataclasses.asdict(models.SCENES), "seconds": round(seconds, 1)})
+                  "scene_config": dataclasses.asdict(segmenter.SCENES), "seconds": round(seconds, 1)})
     path = output / f"{name}.json"
     record = json.loads(path.read_text())
     record[name].update(license=LICENSE, golden=golden)
@@ -209,8 +209,8 @@ def results_body(results):
                      "100%", f"{results['speedup']:.2f}×" if name == "sparse" else "1.00×"))
     covered = results["sparse"]["foreground_covered"]
     return (
-        f"Per-pixel 11-way segmentation (background + 10 classes) of {models.SCENES.height}×{models.SCENES.width} "
-        f"scenes with {models.SCENES.min_objects}–{models.SCENES.max_objects} Fashion-MNIST articles, on all "
+        f"Per-pixel 11-way segmentation (background + 10 classes) of {segmenter.SCENES.height}×{segmenter.SCENES.width} "
+        f"scenes with {segmenter.SCENES.min_objects}–{segmenter.SCENES.max_objects} Fashion-MNIST articles, on all "
         f"{results['test_scenes']} test scenes (test-split articles). Trained end-to-end in sparse mode: "
         f"{results['steps']} steps × {results['batch_size']} new scenes (one pass over "
         f"{results['steps'] * results['batch_size']:,} train scenes), Adam {results['lr']:g} with cosine decay, "

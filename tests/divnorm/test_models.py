@@ -7,7 +7,8 @@ import pytest
 
 import zoo
 from zoo.divnorm.layers import ActivationL1, DivisiveNormalization
-from zoo.divnorm.models import NORMALIZERS, build_cifar_quick
+from zoo.divnorm.models import NORMALIZERS
+from zoo.divnorm.network import build_cifar_quick
 from zoo.export import export_saved_model
 
 CIFAR_QUICK_PARAMS = 145_578  # Caffe's cifar10_quick on 32x32x3: 2432 + 25632 + 51264 + 65600 + 650

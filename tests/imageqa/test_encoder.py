@@ -17,7 +17,7 @@ def test_grid_pool_is_a_block_mean():
 
 def test_features_are_z_normalised_with_the_set_statistics():
     keras.utils.set_random_seed(0)
-    model = encoder.imageqa_encoder(filters=(4, 4, 4))
+    model = encoder.build_encoder(filters=(4, 4, 4))
     images = np.random.default_rng(1).integers(0, 256, size=(12, 16, 16, 3)).astype(np.uint8)
     encoder.set_feature_statistics(model, images)
     features = encoder.scene_features(model, images, batch_size=5)
@@ -28,7 +28,7 @@ def test_features_are_z_normalised_with_the_set_statistics():
 
 
 def test_classifier_shares_the_encoder_layers_and_runs_on_articles():
-    model = encoder.imageqa_encoder(filters=(4, 4, 4))
+    model = encoder.build_encoder(filters=(4, 4, 4))
     head = encoder.classifier(model)
     assert head(np.zeros((3, 28, 28, 3), np.uint8)).shape == (3, 10)
     assert {id(w) for w in head.weights} <= {id(w) for w in model.weights}

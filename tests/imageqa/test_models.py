@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from zoo import registry
-from zoo.imageqa import models
+from zoo.imageqa import networks
 
 KW = dict(vocab_size=13, num_answers=5, image_dim=6, embedding_dim=4)
 HIDDEN = 3
@@ -128,7 +128,7 @@ def test_question_only_models_ignore_the_image(name):
 def test_full_is_the_mean_of_member_probabilities_and_weights_round_trip(tmp_path):
     members = [_randomize(_build(name, name=f"trained_{i}"), seed=i)
                for i, name in enumerate(["imageqa-vis-lstm", "imageqa-2vis-blstm", "imageqa-img-bow"])]
-    full = models.full_from_members(*members)
+    full = networks.full_from_members(*members)
     inputs = _inputs()
     expected = np.mean([_predict(m, inputs) for m in members], axis=0)
     np.testing.assert_allclose(_predict(full, inputs), expected, atol=1e-6)
@@ -184,14 +184,14 @@ def test_bad_full_arguments():
 def test_guess_baseline_picks_the_modal_answer_per_type():
     types = [0, 0, 0, 1, 1, 1, 2, 3, 3]
     answers = [5, 5, 3, 2, 2, 9, 7, 4, 1]  # type 3 is a tie: the smaller id wins
-    guess = models.GuessBaseline().fit(types, answers)
+    guess = networks.GuessBaseline().fit(types, answers)
     assert guess.modal_answers == {0: 5, 1: 2, 2: 7, 3: 1}
     np.testing.assert_array_equal(guess.predict(np.array([2, 0, 1, 3, 0])), [7, 5, 2, 1, 5])
     with pytest.raises(ValueError, match="not seen"):
         guess.predict([4])
     with pytest.raises(ValueError, match="same length"):
-        models.GuessBaseline().fit([0, 1], [1])
+        networks.GuessBaseline().fit([0, 1], [1])
     with pytest.raises(ValueError, match="question_types"):
-        models.GuessBaseline().fit([[0, 1]], [1, 2])
+        networks.GuessBaseline().fit([[0, 1]], [1, 2])
     with pytest.raises(ValueError, match="before fit"):
-        models.GuessBaseline().predict([0])
+        networks.GuessBaseline().predict([0])

@@ -6,7 +6,7 @@ import tensorflow as tf
 import zoo
 from zoo.export import export_saved_model, run_in_fresh_process
 from zoo.layers import RevBlock, RevStack
-from zoo.revnet.models import build_revnet
+from zoo.revnet.network import build_revnet
 
 # Paper Table 2 (arXiv:1707.04585): parameters in millions, CIFAR-10 for the CIFAR nets, ImageNet for RevNet-104.
 PAPER_PARAMS = {"revnet-38": (10, 0.46), "revnet-110": (10, 1.73), "revnet-164": (10, 1.75), "revnet-104": (1000, 45.2)}

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from zoo.layers import RevStack
 from zoo.revnet import benchmark, reversible
-from zoo.revnet.models import build_revnet
+from zoo.revnet.network import build_revnet
 
 # two stages: a RevBlock (stride / width change) and a RevStack of 2 reversible units each
 TINY = {False: dict(units=(3, 3), channels=(8, 8, 16)), True: dict(units=(3, 3), channels=(8, 8, 8))}

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from zoo import registry, weights
 from zoo.data import scenes as scenes_lib
-from zoo.sbnet import models
+from zoo.sbnet import segmenter
 
 TINY = dict(input_shape=(32, 32, 3), stem_width=8, mask_widths=(4, 4, 4),
             stages=(dict(width=8, units=1, block_size=5),
@@ -37,7 +37,7 @@ def test_both_twins_build_with_documented_outputs(twins):
     sparse, dense = twins
     assert [w.path.split("/", 1)[1] for w in sparse.weights] == [w.path.split("/", 1)[1] for w in dense.weights]
     outputs = sparse(_images())
-    assert outputs["logits"].shape == (2, 32, 32, models.NUM_CLASSES)
+    assert outputs["logits"].shape == (2, 32, 32, segmenter.NUM_CLASSES)
     assert outputs["mask"].shape == (2, 32, 32) and outputs["mask_logits"].shape == (2, 4, 4, 1)
     assert set(np.unique(outputs["mask"])) <= {0.0, 1.0}
     assert set(dense(_images())) == {"logits"}
@@ -57,17 +57,17 @@ def test_pixels_outside_the_mask_are_background(twins):
     mask[:, 8:16, 8:16] = 1
     logits = sparse(_images(), computation_mask=mask)["logits"].numpy()
     outside = np.broadcast_to(mask[..., None] == 0, logits.shape)
-    expected = np.where(np.arange(models.NUM_CLASSES) == 0, models.OUTSIDE_LOGIT, 0.0)
-    np.testing.assert_array_equal(logits[outside].reshape(-1, models.NUM_CLASSES),
-                                  np.broadcast_to(expected, (int(outside.sum()) // models.NUM_CLASSES,
-                                                             models.NUM_CLASSES)))
+    expected = np.where(np.arange(segmenter.NUM_CLASSES) == 0, segmenter.OUTSIDE_LOGIT, 0.0)
+    np.testing.assert_array_equal(logits[outside].reshape(-1, segmenter.NUM_CLASSES),
+                                  np.broadcast_to(expected, (int(outside.sum()) // segmenter.NUM_CLASSES,
+                                                             segmenter.NUM_CLASSES)))
 
 
 def test_gradients_reach_every_trainable_weight():
     model = registry.build("sbnet-segnet", mask_threshold=0.01, **TINY)  # nearly every cell active
-    labels = np.random.default_rng(1).integers(0, models.NUM_CLASSES, (2, 32, 32)).astype(np.int32)
+    labels = np.random.default_rng(1).integers(0, segmenter.NUM_CLASSES, (2, 32, 32)).astype(np.int32)
     with tf.GradientTape() as tape:
-        losses = models.segmentation_losses(model(_images(), training=True), labels)
+        losses = segmenter.segmentation_losses(model(_images(), training=True), labels)
         loss = tf.add_n(list(losses.values()))
     assert set(losses) == {"pixel", "mask"}
     gradients = tape.gradient(loss, model.trainable_variables)
@@ -88,8 +88,8 @@ def test_weights_round_trip_between_the_twins(source, target, tmp_path):
 
 
 def test_scene_labels_and_mask_loss_target():
-    arrays = scenes_lib.scenes_to_arrays(scenes_lib.make_scenes(2, "test", 0, models.SCENES))
-    labels = models.scene_labels(arrays)
+    arrays = scenes_lib.scenes_to_arrays(scenes_lib.make_scenes(2, "test", 0, segmenter.SCENES))
+    labels = segmenter.scene_labels(arrays)
     assert labels.shape == arrays["foreground"].shape
     np.testing.assert_array_equal(labels > 0, arrays["foreground"])
     for scene, classes, masks in zip(labels, arrays["classes"], arrays["masks"]):
@@ -127,6 +127,6 @@ def test_shipped_weights_reproduce_their_golden_outputs(name, monkeypatch, tmp_p
     golden = weights.load_manifest()[name].golden
     model = registry.load(name)
     scenes = [scenes_lib.generate_scene(scenes_lib.scene_rng(golden["scene_seed"], i), golden["scene_split"],
-                                        models.SCENES) for i in golden["scene_indices"]]
+                                        segmenter.SCENES) for i in golden["scene_indices"]]
     logits = model(scenes_lib.scenes_to_arrays(scenes)["images"], training=False)["logits"]
     np.testing.assert_allclose(np.mean(logits, axis=(1, 2)), golden["mean_logits"], atol=golden["atol"])

@@ -6,6 +6,7 @@ model inputs, so that whoever serves a model applies exactly what training appli
     {"input_shape": [28, 28, 1], "input_dtype": "uint8", "pad_to": 32, "scale": 1/255,
      "mean": [0.2860], "std": [0.3530]}
 """
+import keras
 import tensorflow as tf
 
 # Per-channel statistics of the Fashion-MNIST training split in [0, 1] (measured on all 60,000 images).
@@ -64,3 +65,36 @@ def model_input_shape(record=FASHION_MNIST):
     height, width, channels = record["input_shape"]
     pad_to = record.get("pad_to")
     return (pad_to or height, pad_to or width, channels)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class RawImagePreprocessing(keras.layers.Layer):
+    """A weight's preprocessing as a layer: raw stored images in, model inputs out.
+
+    Put in front of a model (``zoo.load(name, include_preprocessing=True)`` does), it lets a ``.keras`` file or
+    a SavedModel carry its own preprocessing, so whoever uses it feeds images as the data set stores them.
+
+    Args:
+        record: a preprocessing record (see the module docstring): ``input_shape``, ``input_dtype``, ``scale``,
+            ``mean``, ``std`` and optionally ``pad_to``.
+
+    Input shape: ``(N, *record["input_shape"])`` (or ``(N, H, W)`` for one channel), any numeric dtype.
+    Output shape: ``(N, *model_input_shape(record))``, float32.
+    """
+
+    def __init__(self, record, **kwargs):
+        super().__init__(**kwargs)
+        missing = {"input_shape", "scale", "mean", "std"} - set(record)
+        if missing:
+            raise ValueError(f"record lacks {sorted(missing)}: it must be a preprocessing record such as "
+                             f"zoo.data.preprocessing.FASHION_MNIST")
+        self.record = dict(record)
+
+    def call(self, images):
+        return preprocess(images, self.record)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], *model_input_shape(self.record))
+
+    def get_config(self):
+        return {**super().get_config(), "record": self.record}

@@ -1,11 +1,9 @@
-"""The divisive-normalization paper's CNNs: Caffe's "CIFAR-quick" with each normaliser of Table 3, and
-ResNet-32 with DN in place of batch norm."""
-import keras
-from keras import layers
+"""The divisive-normalization paper's CNNs as registered architectures: Caffe's "CIFAR-quick" with each normaliser
+of Table 3, and ResNet-32 with DN in place of batch norm.
 
-from zoo.divnorm.layers import ActivationL1, DivisiveNormalization
+Builders import Keras only when called (:mod:`zoo.divnorm.network`), so listing the registry stays instant.
+"""
 from zoo.registry import register_model
-from zoo.resnet.models import CONFIGS as RESNET_CONFIGS, build_resnet
 
 PAPER = "arXiv:1611.04520"
 
@@ -21,57 +19,13 @@ CIFAR_QUICK_DN_WINDOWS = (5, 3, 3)  # official CIFAR configs: one DN window per 
 RESNET_32_DN_WINDOWS = (7, 5, 5, 5)  # stem, stage 1, 2, 3 (official ResNet-32-DN config)
 
 
-def _normalizer(preset, name, **overrides):
-    if preset == "l1":
-        return ActivationL1(L1_ALPHA, name=name)
-    return DivisiveNormalization.from_preset(preset, name=name, **overrides)
-
-
-def build_cifar_quick(normalizer=None, num_classes=10, input_shape=(32, 32, 3), windows=CIFAR_QUICK_DN_WINDOWS,
-                      name="cifar_quick"):
-    """Caffe's "CIFAR-quick" CNN with a normaliser before each convolutional ReLU (paper §5.1).
-
-    conv5×5×32 → [norm] → ReLU → max-pool 3/2 → conv5×5×32 → [norm] → ReLU → avg-pool 3/2 →
-    conv5×5×64 → [norm] → ReLU → avg-pool 3/2 → FC 64 → ReLU → FC ``num_classes`` (logits).
-    Convolutions and pooling use "same" padding, so a 32×32 input ends at 4×4×64. Initial weights are He-normal
-    (fan-in): the Caffe model's fixed standard deviations (1e-4, 1e-2, 1e-2 for the convolutions, 1e-1 for the
-    fully connected layers) were tuned to raw 0–255 pixels, not to the zoo's unit-scale inputs.
-
-    Args:
-        normalizer: None (baseline), ``"l1"`` (baseline + L1), or a :data:`~zoo.divnorm.layers.PRESETS` name.
-        num_classes: number of logits.
-        input_shape: ``(H, W, C)`` of the preprocessed input.
-        windows: DN window of each convolution's normaliser (presets ``dn`` / ``dn_star`` only).
-        name: Keras model name.
-    """
-    if normalizer is not None and normalizer not in set(NORMALIZERS.values()):
-        raise ValueError(f"normalizer must be None or one of {', '.join(sorted(filter(None, NORMALIZERS.values())))}"
-                         f", got {normalizer!r}")
-    if len(windows) != 3:
-        raise ValueError(f"windows must give one DN window per convolution (3), got {windows!r}")
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be positive, got {num_classes}")
-    inputs = keras.Input(tuple(input_shape), name="images")
-    x = inputs
-    for i, (filters, pool, window) in enumerate(zip((32, 32, 64), ("max", "avg", "avg"), windows), start=1):
-        x = layers.Conv2D(filters, 5, padding="same", name=f"conv{i}", kernel_initializer="he_normal")(x)
-        if normalizer is not None:
-            overrides = {"window": window} if normalizer.startswith("dn") else {}
-            x = _normalizer(normalizer, f"norm{i}", **overrides)(x)
-        x = layers.ReLU(name=f"relu{i}")(x)
-        pooling = layers.MaxPooling2D if pool == "max" else layers.AveragePooling2D
-        x = pooling(3, strides=2, padding="same", name=f"pool{i}")(x)
-    x = layers.Flatten(name="flatten")(x)
-    x = layers.Dense(64, activation="relu", name="fc1", kernel_initializer="he_normal")(x)
-    outputs = layers.Dense(num_classes, name="logits", kernel_initializer="glorot_uniform")(x)
-    return keras.Model(inputs, outputs, name=name)
-
-
 def _register_cifar_quick(suffix, preset):
     model_name = "cifar-quick" + (f"-{suffix}" if suffix else "")
     label = {None: "no normaliser (baseline)", "l1": "the L1 activation penalty only"}.get(preset, f"{preset}")
 
     def builder(**kwargs):
+        from zoo.divnorm.network import build_cifar_quick
+
         return build_cifar_quick(preset, name=model_name.replace("-", "_"), **kwargs)
 
     builder.__doc__ = f"CIFAR-quick CNN with {label} before each convolutional ReLU (paper Table 3)."
@@ -82,21 +36,9 @@ for _suffix, _preset in NORMALIZERS.items():
     _register_cifar_quick(_suffix, _preset)
 
 
-def dn_normalization(windows=RESNET_32_DN_WINDOWS, sigma=0.5, learn_sigma=True):
-    """A ``normalization(name, stage)`` factory for :func:`~zoo.resnet.models.build_resnet`: DN with the
-    window of ``stage`` (0 = stem), learnable σ initialised at ``sigma`` and a per-channel affine."""
-
-    def make(name, stage):
-        return DivisiveNormalization.from_preset("dn", window=windows[stage], sigma=sigma, learn_sigma=learn_sigma,
-                                                 name=name)
-
-    return make
-
-
 @register_model("resnet-32-dn", family="divnorm", paper=PAPER)
 def resnet_32_dn(windows=RESNET_32_DN_WINDOWS, sigma=0.5, **kwargs):
     """ResNet-32 with DN (windows 7, 5, 5, 5; learnable σ from 0.5) in place of every batch norm (paper §5.1)."""
-    if len(windows) != 4:
-        raise ValueError(f"windows must give the stem's and each stage's DN window (4), got {windows!r}")
-    config = {**RESNET_CONFIGS["resnet-32"], **kwargs}
-    return build_resnet(name="resnet_32_dn", normalization=dn_normalization(tuple(windows), sigma), **config)
+    from zoo.divnorm.network import build_resnet_32_dn
+
+    return build_resnet_32_dn(windows, sigma, **kwargs)

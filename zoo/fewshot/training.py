@@ -1,4 +1,4 @@
-"""Episodic training and evaluation of :class:`~zoo.fewshot.models.FewShotClassifier` (paper §4: Adam,
+"""Episodic training and evaluation of :class:`~zoo.fewshot.classifier.FewShotClassifier` (paper §4: Adam,
 lr 1e-3 halved on a step grid, weight decay 5e-5; accuracy over many test episodes with a 95% interval)."""
 import json
 import math

@@ -9,9 +9,7 @@ from keras import layers
 
 from zoo.data import scenes as scenes_lib
 from zoo.data.fashion_mnist import load_fashion_mnist
-from zoo.registry import register_model
 
-PAPER = "arXiv:1505.02074"
 GRID = 4
 
 
@@ -38,8 +36,7 @@ class GridAveragePool(layers.Layer):
         return {**super().get_config(), "grid": self.grid}
 
 
-@register_model("imageqa-encoder", family="imageqa", paper=PAPER)
-def imageqa_encoder(num_classes=10, filters=(32, 64, 128), grid=GRID):
+def build_encoder(num_classes=10, filters=(32, 64, 128), grid=GRID):
     """Fashion-MNIST classifier on tinted RGB articles (three 3×3 conv–ReLU layers, max-pooling after the first
     two, global average pool, softmax logits) with a second output, ``features``: the first and the last feature
     maps each pooled to a ``grid × grid`` layout, concatenated (the first layer keeps the colours that a classifier
@@ -98,10 +95,10 @@ def tinted_articles(split, seed, background=(0, 0, 0)):
 
 
 def train_encoder(epochs=3, seed=0, batch_size=128, verbose=2):
-    """Train :func:`imageqa_encoder` on the tinted training split (random backgrounds); returns the model and its
+    """Train :func:`build_encoder` on the tinted training split (random backgrounds); returns the model and its
     accuracy on the tinted test split."""
     keras.utils.set_random_seed(seed)
-    encoder = imageqa_encoder()
+    encoder = build_encoder()
     model = classifier(encoder)
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])

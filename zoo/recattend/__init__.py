@@ -1,7 +1,8 @@
 """End-to-end instance segmentation with recurrent attention (Ren & Zemel, CVPR 2017, arXiv:1605.09410): the
 Gaussian attention layer, the segmenter, its losses and curriculum, and the instance segmentation metrics."""
-from zoo.recattend import models  # noqa: F401  (registers the model builders)
-from zoo.recattend.layers import GaussianAttention
-from zoo.recattend.model import RecurrentAttentionSegmenter
+from zoo.lazy import lazy_exports
 
-__all__ = ["GaussianAttention", "RecurrentAttentionSegmenter"]
+__getattr__, __all__ = lazy_exports(__name__, {
+    "GaussianAttention": "zoo.recattend.layers",
+    "RecurrentAttentionSegmenter": "zoo.recattend.model",
+})

@@ -1,2 +1,1 @@
 """Pre-activation ResNets for CIFAR-sized inputs: the RevNet paper's baselines (arXiv:1707.04585, Table 2)."""
-from zoo.resnet import models  # noqa: F401  (registers resnet-32/110/164)

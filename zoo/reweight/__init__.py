@@ -1,5 +1,7 @@
 """Learning to reweight examples (Ren, Zeng, Yang, Urtasun; ICML 2018, arXiv:1803.09050)."""
-from zoo.reweight import models  # noqa: F401  (registers reweight-lenet)
-from zoo.reweight.model import METHODS, ExampleReweighting
+from zoo.lazy import lazy_exports
 
-__all__ = ["METHODS", "ExampleReweighting"]
+__getattr__, __all__ = lazy_exports(__name__, {
+    "METHODS": "zoo.reweight.model",
+    "ExampleReweighting": "zoo.reweight.model",
+})

@@ -4,13 +4,20 @@
 - :mod:`zoo.sbnet.ops`: ``reduce_mask``, ``sparse_gather``, ``sparse_scatter`` (+ ``sparse_scatter_zeros``),
   compiled kernels or pure TensorFlow, with gradients.
 - :mod:`zoo.sbnet.layers`: ``SparseConv2D`` and ``SparseResBlock`` (also in :mod:`zoo.layers`).
-- :mod:`zoo.sbnet.models`: ``sbnet-segnet`` / ``sbnet-segnet-dense``, scene segmentation on a predicted mask.
+- :mod:`zoo.sbnet.segmenter`: the scene segmenter on a predicted mask (registered as ``sbnet-segnet`` /
+  ``sbnet-segnet-dense`` in :mod:`zoo.sbnet.models`).
 - :mod:`zoo.sbnet.benchmark`: speed-ups against dense convolution at the paper's stage sizes.
 """
-from zoo.sbnet import models  # noqa: F401  (registers the model builders)
-from zoo.sbnet.geometry import BlockParams, calc_block_params, calc_block_params_res_block
-from zoo.sbnet.layers import SparseConv2D, SparseResBlock
-from zoo.sbnet.ops import reduce_mask, sparse_gather, sparse_scatter, sparse_scatter_zeros
+from zoo.lazy import lazy_exports
 
-__all__ = ["BlockParams", "calc_block_params", "calc_block_params_res_block", "SparseConv2D", "SparseResBlock",
-           "reduce_mask", "sparse_gather", "sparse_scatter", "sparse_scatter_zeros"]
+__getattr__, __all__ = lazy_exports(__name__, {
+    "BlockParams": "zoo.sbnet.geometry",
+    "calc_block_params": "zoo.sbnet.geometry",
+    "calc_block_params_res_block": "zoo.sbnet.geometry",
+    "SparseConv2D": "zoo.sbnet.layers",
+    "SparseResBlock": "zoo.sbnet.layers",
+    "reduce_mask": "zoo.sbnet.ops",
+    "sparse_gather": "zoo.sbnet.ops",
+    "sparse_scatter": "zoo.sbnet.ops",
+    "sparse_scatter_zeros": "zoo.sbnet.ops",
+})
