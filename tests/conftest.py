@@ -1,5 +1,7 @@
-"""Shared fixtures: a tiny trained-and-published model in a temporary manifest."""
+"""Shared fixtures: the developers' weight mirror as the weight directory, and a tiny trained-and-published model
+in a temporary manifest."""
 import os
+import pathlib
 
 import pytest
 
@@ -7,6 +9,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # The RevNet memory tests read CPU allocator statistics, which TensorFlow keeps by default only where oneDNN is on
 # (Intel CPUs); the BFC allocator keeps them everywhere. Set before TensorFlow is first imported.
 os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true")
+
+MIRROR = pathlib.Path(__file__).resolve().parent.parent / "pretrained"
+"""The checkout's mirror of the weight files (make test points $ZOO_WEIGHTS_URL at it too)."""
+
+# Shipped weights resolve from the mirror in place, with their sha256 checked, instead of being copied into a cache.
+os.environ.setdefault("ZOO_WEIGHTS_DIR", str(MIRROR))
 
 TINY_OVERRIDES = {"units": [1, 1, 1], "channels": [4, 4, 8, 8]}
 
@@ -26,16 +34,15 @@ def tiny_run(tmp_path_factory):
 
 @pytest.fixture
 def tiny_zoo(tiny_run, tmp_path, monkeypatch):
-    """``resnet-32.tiny`` published into a temporary pretrained dir that zoo resolves first; returns its spec."""
+    """``resnet-32.tiny`` published into a temporary mirror and manifest that zoo resolves; returns its spec."""
     from zoo import publish, weights
 
-    pretrained = tmp_path / "pretrained"
-    monkeypatch.setattr(weights, "MANIFEST_PATH", pretrained / "manifest.json")
-    monkeypatch.setenv("ZOO_WEIGHTS_DIR", str(pretrained))
+    mirror = tmp_path / "pretrained"
+    manifest = tmp_path / "manifest.json"
+    weights.write_manifest({}, manifest)
+    monkeypatch.setattr(weights, "MANIFEST_PATH", manifest)
+    monkeypatch.setenv("ZOO_WEIGHTS_DIR", str(mirror))
     monkeypatch.setenv("ZOO_HOME", str(tmp_path / "home"))
-    weights.clear_manifest_cache()
-    spec = publish.publish(tiny_run, pretrained)
+    spec = publish.publish(tiny_run, mirror)
     yield spec
     weights.clear_manifest_cache()
-
-

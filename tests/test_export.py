@@ -41,3 +41,14 @@ def test_export_without_preprocessing_takes_model_inputs(tmp_path):
 def test_refuses_to_overwrite(exported):
     with pytest.raises(ValueError, match="already holds a SavedModel"):
         export.export_saved_model(exported[0], exported[1])
+
+
+def test_served_model_checks_height_width_channels_and_rank(exported):
+    served = tf.saved_model.load(str(exported[1])).signatures["serving_default"]
+    for bad in (np.zeros((1, 100, 100, 1), np.uint8), np.zeros((1, 28, 28, 3), np.uint8), np.zeros((28, 28, 1),
+                                                                                                      np.uint8)):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"images must be uint8 images of shape "
+                                                                 r"\(N, 28, 28, 1\); got shape"):
+            served(images=tf.constant(bad))
+    with pytest.raises((TypeError, tf.errors.InvalidArgumentError), match="uint8"):
+        served(images=tf.zeros((1, 28, 28, 1), tf.float32))

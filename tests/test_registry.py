@@ -46,10 +46,42 @@ def test_pretrained_listing_info_and_load(tiny_zoo):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
-def test_overrides_that_contradict_the_weights_are_rejected(tiny_zoo):
-    with pytest.raises(ValueError, match="num_classes=3"):
-        zoo.load("resnet-32.tiny", num_classes=3)
+def test_overrides_that_change_the_weights_shapes_are_rejected(tiny_zoo):
+    with pytest.raises(ValueError, match=r"units=\(2, 1, 1\).*pretrained=False"):
+        zoo.load("resnet-32.tiny", units=(2, 1, 1))
     model = zoo.load("resnet-32.tiny", units=(1, 1, 1))  # same as recorded, given as a tuple
     assert model.output_shape == (None, 10)
+    larger = zoo.load("resnet-32.tiny", input_shape=(48, 48, 1))  # leaves the weights' shapes alone
+    assert larger.input_shape == (None, 48, 48, 1)
     with pytest.raises(ValueError, match="unknown model"):
         zoo.load("resnet-32.imagenet")
+
+
+def test_listing_and_describing_models_imports_no_tensorflow():
+    import subprocess
+    import sys
+
+    script = ("import sys, zoo; zoo.list_models(); zoo.list_models(pretrained=True); zoo.model_info('resnet-32'); "
+              "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_an_architecture_with_several_weights_declares_its_default():
+    from zoo import weights
+
+    for architecture in zoo.list_models():
+        tags = [w for w in weights.load_manifest() if w.split(".")[0] == architecture]
+        if len(tags) > 1:
+            assert registry.default_weight(architecture) in tags, architecture
+    assert registry.default_weight("reweight-lenet") == "reweight-lenet.fashion_mnist_uniform40_reweight"
+
+
+def test_several_weights_without_a_default_is_a_clear_error(monkeypatch):
+    import dataclasses
+
+    spec = registry.get_model_spec("reweight-lenet")
+    monkeypatch.setitem(registry._MODELS, "reweight-lenet", dataclasses.replace(spec, default_weight=None))
+    with pytest.raises(ValueError, match="several weights and declares no default.*uniform40_plain"):
+        zoo.load("reweight-lenet")

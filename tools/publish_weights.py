@@ -1,8 +1,12 @@
-"""Publish a training run's weights into pretrained/ and pretrained/manifest.json (adds golden outputs), and
-rewrite the table of pretrained weights in docs/RESULTS.md from the manifest.
+"""Publish a training run's weights into the developers' mirror (pretrained/) and the packaged manifest, deriving
+the golden outputs, the headline metric on the embedded sample and the class names from the weights; or recompute
+those fields for weights already published. Then rewrite the table of pretrained weights in docs/RESULTS.md.
 
     python tools/publish_weights.py --record=runs/resnet-32.fashion_mnist/resnet-32.fashion_mnist.json
+    python tools/publish_weights.py --refresh='*'          # every shipped weight, from pretrained/
 """
+import fnmatch
+import pathlib
 import shlex
 import sys
 
@@ -10,20 +14,33 @@ from absl import app, flags
 
 from zoo import benchmark, publish, weights
 
-RECORD = flags.DEFINE_string("record", None, "MODEL.TAG.json written by tools/train.py", required=True)
-PRETRAINED_DIR = flags.DEFINE_string("pretrained_dir", None, "destination (default: the source tree's pretrained/)")
-RESULTS = flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file whose weights table is rewritten")
+MIRROR = pathlib.Path(__file__).resolve().parent.parent / "pretrained"
+
+RECORD = flags.DEFINE_string("record", None, "ARCH.TAG.json written by a training tool")
+REFRESH = flags.DEFINE_string("refresh", None, "fnmatch pattern of published weights whose derived fields to recompute")
+PRETRAINED_DIR = flags.DEFINE_string("pretrained_dir", str(MIRROR), "the mirror of weight files")
+RESULTS = flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file whose weights table is rewritten ('' = none)")
 
 
 def main(argv):
     del argv
-    spec = publish.publish(RECORD.value, PRETRAINED_DIR.value)
-    print(f"published {spec.name}: {spec.file} ({spec.size_bytes} bytes), metrics {spec.metrics}")
-    body = ("Every shipped weight, from `pretrained/manifest.json`: its result on the full test split (classifiers: "
-            "top-1 accuracy; `zoo eval NAME --full` re-measures it) or test set named in its section, measured by "
-            "the training command at the end of its run.\n\n"
-            + publish.weights_table(weights.load_manifest()))
-    benchmark.write_section(RESULTS.value, "Pretrained weights", body, shlex.join(["python", *sys.argv]))
+    if (RECORD.value is None) == (REFRESH.value is None):
+        raise app.UsageError("give exactly one of --record and --refresh")
+    if RECORD.value:
+        specs = [publish.publish(RECORD.value, PRETRAINED_DIR.value)]
+    else:
+        names = fnmatch.filter(sorted(weights.load_manifest()), REFRESH.value)
+        if not names:
+            raise app.UsageError(f"--refresh={REFRESH.value!r} matches no published weight")
+        specs = publish.refresh(names, PRETRAINED_DIR.value)
+    for spec in specs:
+        print(f"{spec.name}: {spec.headline['name']} {spec.headline['sample']} on the sample, golden "
+              f"{len(spec.golden['outputs'])}×{len(spec.golden['outputs'][0])} values")
+    if RESULTS.value:
+        body = ("Every shipped weight, from the packaged manifest: its headline metric on the full test data "
+                "(`zoo eval NAME --full` re-measures it), measured by the training command at the end of its run.\n\n"
+                + publish.weights_table(weights.load_manifest()))
+        benchmark.write_section(RESULTS.value, "Pretrained weights", body, shlex.join(["python", *sys.argv]))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Image classification: logits and accuracy on raw stored images, and the task contract of every classifier family
 (ResNet, RevNet, the divisive-normalization CNNs, the reweighting LeNet)."""
 import dataclasses
+import json
 
 import numpy as np
 import tensorflow as tf
@@ -8,6 +9,7 @@ import tensorflow as tf
 from zoo import tasks
 from zoo.data import images as images_lib
 from zoo.data import preprocessing, samples
+from zoo.data.fashion_mnist import CLASS_NAMES
 from zoo.export import checked
 
 SAMPLE_DATA = "the 2,000 Fashion-MNIST test images embedded in the package (zoo/data/samples)"
@@ -112,9 +114,13 @@ class ImageClassificationTask(tasks.Task):
     def serving_example(self, weight):
         return {"images": samples.load_sample()[0][:3, ..., None].astype(weight.preprocessing["input_dtype"])}
 
-    def export_assets(self, weight, directory):
-        import json
+    def headline_spec(self, weight):
+        return {"metric": "top1_accuracy", "name": "top-1 accuracy", "unit": "%", "tolerance": 0.002}
 
+    def class_names(self, weight):
+        return list(CLASS_NAMES) if weight.dataset == "fashion_mnist" else []
+
+    def export_assets(self, weight, directory):
         (directory / "class_names.json").write_text(json.dumps(weight.class_names))
 
 

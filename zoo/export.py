@@ -3,7 +3,8 @@
 Every export has one ``serving_default`` signature taking raw inputs as the data set stores them (uint8 images,
 question strings, ...) with the preprocessing inside, so a server needs nothing but TensorFlow (SBNet's native ops
 only when asked for). The served graph checks its inputs: a wrong height, width, channel count or rank is an
-``InvalidArgumentError`` naming the input and the expected shape; a wrong dtype is refused by the signature itself.
+``InvalidArgumentError`` naming the input and the expected shape (TensorFlow does not enforce a signature's shapes);
+a wrong dtype is refused by the signature itself.
 """
 import json
 import os
@@ -36,9 +37,11 @@ def checked(tensor, name, shape, what=None):
         return tf.ensure_shape(tf.identity(tensor), shape)  # the static shape the model's code may need
 
 
-def input_spec(name, dtype):
-    """A signature input of any shape (the served graph checks it, see :func:`checked`)."""
-    return tf.TensorSpec(None, tf.as_dtype(dtype), name=name)
+def input_spec(name, dtype, shape):
+    """A signature input. TensorFlow does not enforce a signature's shape when it is called (only its dtype), so
+    the served graph checks the shape itself (:func:`checked`); the declared shape documents it for clients
+    (``saved_model_cli show``)."""
+    return tf.TensorSpec(shape, tf.as_dtype(dtype), name=name)
 
 
 def write_endpoint(directory, function, specs, models):
@@ -86,7 +89,7 @@ def export_weight(name, directory, native=False, **options):
     model = registry.load(weight.name)
     serving = task.serving(model, weight, native=native, **options)
     signature = task.signature(weight)
-    specs = {n: input_spec(n, dtype) for n, (dtype, _) in signature.inputs.items()}
+    specs = {n: input_spec(n, dtype, shape) for n, (dtype, shape) in signature.inputs.items()}
     directory = write_endpoint(directory, serving.function, specs, serving.models)
     task.export_assets(weight, directory)
     return directory, signature
@@ -119,7 +122,7 @@ def export_saved_model(model, directory, preprocessing=None):
         images = checked(images, INPUT_NAME, (None, *shape), f"{dtype} images")
         return {OUTPUT_NAME: tf.nn.softmax(model(prepare(images), training=False), axis=-1)}
 
-    return write_endpoint(directory, serve, {INPUT_NAME: input_spec(INPUT_NAME, dtype)}, [model])
+    return write_endpoint(directory, serve, {INPUT_NAME: input_spec(INPUT_NAME, dtype, (None, *shape))}, [model])
 
 
 _FRESH_PROCESS_SCRIPT = """

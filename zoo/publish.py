@@ -1,24 +1,20 @@
-"""Turn a training run's output into a pretrained weight: copy, verify, add golden outputs, update the manifest."""
+"""Turn a training run's output into a pretrained weight: copy, verify, derive what the task contract records from
+the weights themselves (golden outputs, the headline metric on the embedded sample, class names), and merge the
+record into the packaged manifest. Never edit those fields by hand: :func:`refresh` recomputes them."""
+import dataclasses
 import json
 import pathlib
 import shutil
 
-from zoo import benchmark, evaluation, registry, weights
-from zoo.data import samples
-
-GOLDEN_EXAMPLES = 4
-GOLDEN_ATOL = 1e-4
+from zoo import benchmark, registry, tasks, weights
 
 
-def publish(record_path, pretrained_dir=None, manifest_path=None):
+def publish(record_path, mirror, manifest_path=None):
     """Publish the weight described by the training record at ``record_path``.
 
-    The record (``MODEL.TAG.json`` written by :func:`zoo.training.train_classifier`) sits beside its weight
-    file. The file is copied into ``pretrained_dir`` (default ``pretrained/``) after its sha256 is checked;
-    the model is rebuilt from code and loaded from the copy; golden logits on the first
-    :data:`GOLDEN_EXAMPLES` images of the embedded sample and the accuracy on the whole sample are added to
-    the record (Fashion-MNIST classifiers only; other weights bring their own golden outputs); and the record is
-    merged into the manifest.
+    The record (``ARCH.TAG.json`` written by a training tool) sits beside its weight file. The file is copied into
+    ``mirror`` (the developers' local mirror of weight files, the checkout's ``pretrained/``) after its sha256 is
+    checked; then :func:`complete` derives the contract fields and merges the record into the manifest.
 
     Returns:
         The published :class:`zoo.weights.WeightSpec`.
@@ -29,44 +25,52 @@ def publish(record_path, pretrained_dir=None, manifest_path=None):
     source = record_path.with_name(spec.file)
     if weights.sha256_of(source) != spec.sha256:
         raise weights.ChecksumError(f"{source} does not match the sha256 in {record_path}")
-    pretrained_dir = pathlib.Path(pretrained_dir or weights.PRETRAINED_DIR)
-    pretrained_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, pretrained_dir / spec.file)
+    mirror = pathlib.Path(mirror)
+    mirror.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, mirror / spec.file)
+    return complete(spec, mirror / spec.file, manifest_path)
 
+
+def complete(spec, weights_file, manifest_path=None):
+    """``spec`` with its ``golden``, ``headline`` and ``class_names`` derived by its family's task from the weights
+    in ``weights_file``, merged into the manifest at ``manifest_path`` (default: the packaged one)."""
+    task = registry.get_task(registry.get_model_spec(spec.architecture).family)
     model = registry.build(spec.architecture, **spec.builder_kwargs)
-    model.load_weights(pretrained_dir / spec.file)
-    if evaluation.is_sample_classifier(spec):
-        images, labels, indices = samples.load_sample()
-        record["golden"] = {
-            "sample_indices": list(range(GOLDEN_EXAMPLES)),
-            "test_split_indices": [int(i) for i in indices[:GOLDEN_EXAMPLES]],
-            "logits": evaluation.predict_logits(model, images[:GOLDEN_EXAMPLES], spec.preprocessing).round(6).tolist(),
-            "atol": GOLDEN_ATOL,
-        }
-        record["metrics"]["sample_top1_accuracy"] = round(
-            evaluation.accuracy(model, images, labels, spec.preprocessing), 6)
-        record["metrics"]["sample_examples"] = int(len(labels))
-    published = weights.WeightSpec.from_record(name, record)
-    manifest = dict(weights.load_manifest(manifest_path))
-    manifest[name] = published
+    task.build(model)
+    model.load_weights(weights_file)
+    outputs = task.golden_record(model, spec, atol=0.0)["outputs"]
+    atol = 1e-4 * max(1.0, max(abs(v) for row in outputs for v in row))
+    measurement = task.evaluate(model, spec)
+    published = dataclasses.replace(
+        spec, golden=task.golden_record(model, spec, atol=round(atol, 8)), class_names=task.class_names(spec),
+        headline={**task.headline_spec(spec), "sample": round(measurement.value, 6), "sample_data": measurement.data})
+    tasks.Headline.of(published)  # a complete headline, or ValueError naming what is missing
+    manifest = weights.load_manifest(manifest_path)
+    manifest[spec.name] = published
     weights.write_manifest(manifest, manifest_path)
     return published
 
 
+def refresh(names, mirror, manifest_path=None):
+    """Recompute the contract fields of the manifest's weights ``names`` from their files in ``mirror``; returns the
+    refreshed specs."""
+    manifest = weights.load_manifest(manifest_path)
+    unknown = sorted(set(names) - set(manifest))
+    if unknown:
+        raise ValueError(f"not in the manifest: {', '.join(unknown)}")
+    return [complete(manifest[name], pathlib.Path(mirror) / manifest[name].file, manifest_path) for name in names]
+
+
 def weights_table(manifest):
-    """A markdown table of every weight in ``manifest``: data, scale of the run, its metrics and command."""
+    """A markdown table of every weight in ``manifest``: data, scale of the run, its headline and command."""
     rows = []
     for name, spec in sorted(manifest.items()):
+        headline = tasks.Headline.of(spec)
         rows.append((f"`{name}`", registry.get_model_spec(name).paper, f"{spec.dataset} {spec.split.get('train')}",
-                     _metric_summary(spec.metrics), _run_scale(spec.training), f"`{spec.command}`"))
-    return benchmark.markdown_table(("weight", "paper", "trained on", "result", "run", "command"), rows)
-
-
-def _metric_summary(metrics):
-    """Top-1 accuracy of a classifier; otherwise every recorded metric."""
-    if "top1_accuracy" in metrics:
-        return f"{100 * metrics['top1_accuracy']:.2f}% top-1 ({metrics['test_examples']} test images)"
-    return ", ".join(f"{key} {value}" for key, value in metrics.items())
+                     f"{headline.name} {headline.format(headline.full)}", _run_scale(spec.training),
+                     f"`{spec.command}`"))
+    return benchmark.markdown_table(("weight", "paper", "trained on", "result (full test data)", "run", "command"),
+                                    rows)
 
 
 def _run_scale(training):

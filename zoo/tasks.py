@@ -176,6 +176,16 @@ class Task(abc.ABC):
     def serving_example(self, weight):
         """Raw inputs ``{name: numpy array}`` for the signature, from embedded data (the contract test serves them)."""
 
+    def headline_spec(self, weight):
+        """The headline metric of ``weight``: ``{"metric": key in weight.metrics, "name", "unit", "tolerance"}``
+        (publishing adds the value measured on the sample, see :mod:`zoo.publish`)."""
+        raise NotImplementedError(f"the {self.family} task names no headline metric for {weight.name}")
+
+    def class_names(self, weight):
+        """The names of the weight's output classes, in output order; none by default."""
+        del weight
+        return []
+
     def export_assets(self, weight, directory):
         """Write files the served model needs beside it (e.g. a vocabulary) into ``directory``; none by default."""
         del weight, directory

@@ -14,7 +14,7 @@ import dataclasses
 import keras
 import numpy as np
 
-from zoo import evaluation, registry
+from zoo import classification, registry
 from zoo.data import pipeline, preprocessing
 from zoo.reweight import data
 from zoo.reweight.model import ExampleReweighting
@@ -136,7 +136,7 @@ def train_method(task, method, recipe, seed, trained_base=None):
         clean = _stream(*task.clean, min(recipe.batch_size, len(task.clean[1])), recipe, seed + 2)
         _fit(ExampleReweighting(model, method="plain"), clean, recipe.fine_tune_steps, recipe.fine_tune_lr, recipe,
              schedule="constant")
-    return model, evaluation.accuracy(model, task.test[0], task.test[1], record)
+    return model, classification.accuracy(model, task.test[0], task.test[1], record)
 
 
 def _stream(images, labels, batch_size, recipe, seed):

@@ -8,7 +8,7 @@ import time
 
 import keras
 
-from zoo import evaluation, registry
+from zoo import classification, registry
 from zoo.data import pipeline, preprocessing
 from zoo.training import custom_loop, datasets, records, schedules, strategies
 
@@ -134,7 +134,7 @@ def train_classifier(config: TrainConfig) -> dict:
         history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
     train_seconds = time.time() - started
 
-    test_accuracy = evaluation.accuracy(model, test_x, test_y, record)
+    test_accuracy = classification.accuracy(model, test_x, test_y, record)
     weight_record = records.write_weight_record(
         model, output, config.weight_name, architecture=config.model, builder_kwargs=builder_kwargs,
         dataset=config.dataset, split={"train": f"train[:{len(train_x)}]", "test": f"test[:{len(test_x)}]"},
