@@ -19,7 +19,7 @@ from scipy import stats
 
 from zoo import benchmark
 from zoo.ghn import graph as ghn_graph
-from zoo.ghn import models, search, training
+from zoo.ghn import models, ranking, search, training
 from zoo.ghn.hypernet import GraphHyperNetwork
 
 FLAGS = flags.FLAGS
@@ -81,11 +81,11 @@ def main(argv):
     sgd_1000 = np.median(methods[f"SGD {max(steps)} steps"][1])
     rows = []
     for label, (predicted, seconds, initial) in methods.items():
-        all_archs = search.correlations(truth, predicted)
-        top = search.correlations(truth[top_half], np.asarray(predicted)[top_half])
+        all_archs = ranking.correlations(truth, predicted)
+        top = ranking.correlations(truth[top_half], np.asarray(predicted)[top_half])
         rows.append((label, "–" if initial is None else f"{initial / 60:.1f} min", f"{np.median(seconds):.3f}",
                      f"{sgd_1000 / np.median(seconds):.0f}×", f"{all_archs['pearson']:.2f}",
-                     "{:.2f}–{:.2f}".format(*pearson_interval(truth, predicted)),
+                     "{:.2f}–{:.2f}".format(*ranking.pearson_interval(truth, predicted)),
                      f"{all_archs['spearman']:.2f}", f"{all_archs['kendall']:.2f}", f"{top['pearson']:.2f}",
                      "–" if LOSS in label else f"{100 * np.mean(predicted):.1f}", PAPER_PEARSON.get(label, "")))
     table = benchmark.markdown_table(
@@ -151,14 +151,6 @@ def _plain(value):
     return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
-def pearson_interval(truth, predicted, resamples=2000):
-    """95% percentile-bootstrap interval of Pearson's R over the architectures (resampled in pairs, seed 0)."""
-    result = stats.bootstrap((np.asarray(truth), np.asarray(predicted)), lambda x, y: stats.pearsonr(x, y)[0],
-                             paired=True, vectorized=False, n_resamples=resamples, method="percentile",
-                             random_state=0)
-    return result.confidence_interval.low, result.confidence_interval.high
-
-
 def cached_scores(ghn, cache, graphs, records, data, size, name):
     """GHN-weight validation accuracies of the ground-truth architectures (cached per run and size)."""
     scores = json.loads(cache.read_text()) if cache.exists() else {}
@@ -178,8 +170,8 @@ def options_table(summaries, methods, truth):
     for i, (name, summary) in enumerate(summaries.items()):
         label = "GHN" if i == 0 else f"GHN ({name})"
         predicted = methods[label][0]
-        corr = search.correlations(truth, predicted)
-        by_loss = search.correlations(truth, methods[label + LOSS][0])
+        corr = ranking.correlations(truth, predicted)
+        by_loss = ranking.correlations(truth, methods[label + LOSS][0])
         options = ", ".join(f"{k}={v}" for k, v in summary["options"].items()) or "none"
         cfg = summary["config"]
         if cfg.get("ema_decay"):
@@ -242,10 +234,10 @@ def agreement_table(methods, truth):
         between = np.corrcoef(scores)
         for i, label in enumerate(labels):
             others = np.delete(between[i], i)
-            rows.append((f"{label}{suffix}", f"{search.correlations(truth, scores[i])['pearson']:.2f}",
+            rows.append((f"{label}{suffix}", f"{ranking.correlations(truth, scores[i])['pearson']:.2f}",
                          f"{others.mean():.2f}", f"{others.min():.2f}–{others.max():.2f}"))
         rows.append((f"**mean score of the {len(labels)} runs**, {what}",
-                     f"**{search.correlations(truth, scores.mean(axis=0))['pearson']:.2f}**", "–", "–"))
+                     f"**{ranking.correlations(truth, scores.mean(axis=0))['pearson']:.2f}**", "–", "–"))
     return ("Do the GHN runs fail alike? Pearson R of each run's scores with the ground truth and with the other "
             "runs' scores of the same architectures, and the Pearson R of the runs' mean score (an ensemble that "
             f"would cost {len(labels)}× one GHN per architecture):\n\n" + benchmark.markdown_table(
@@ -267,7 +259,7 @@ def seed_spread(summaries, methods, truth):
         names, labels = zip(*runs)
         spread = []
         for suffix, what in (("", "accuracy"), (LOSS, "loss")):
-            r = [search.correlations(truth, methods[label + suffix][0])["pearson"] for label in labels]
+            r = [ranking.correlations(truth, methods[label + suffix][0])["pearson"] for label in labels]
             spread.append(f"by {what} {np.mean(r):.2f} ± {np.std(r, ddof=1):.2f} (range {min(r):.2f}–{max(r):.2f})")
         lines.append(f"Same recipe, {len(labels)} seeds ({', '.join(f'`{n}`' for n in names)}): Pearson R "
                      + ", ".join(spread) + " (mean ± standard deviation over seeds).")
@@ -285,14 +277,14 @@ def longer_ground_truth_table(methods, records, longer_records):
     truth = np.array([records[n]["test_accuracy"] for n in rows_of])
     longer_truth = np.array([r["test_accuracy"] for r in shared])
     steps, longer_steps = records[0]["config"]["steps"], shared[0]["config"]["steps"]
-    rows = [(f"ground truth ({steps} steps)", "–", "–", f"{search.correlations(longer_truth, truth)['pearson']:.2f}",
+    rows = [(f"ground truth ({steps} steps)", "–", "–", f"{ranking.correlations(longer_truth, truth)['pearson']:.2f}",
              "–")]
     for label, (predicted, _, _) in methods.items():
         if LOSS in label or "images" in label:
             continue
         scores = [np.asarray(predicted)[rows_of]]
         scores.append(np.asarray(methods[label + LOSS][0])[rows_of] if label + LOSS in methods else None)
-        rows.append((label, *("–" if score is None else f"{search.correlations(t, score)['pearson']:.2f}"
+        rows.append((label, *("–" if score is None else f"{ranking.correlations(t, score)['pearson']:.2f}"
                               for t in (truth, longer_truth) for score in scores)))
     which = "these architectures" if len(shared) == len(records) else f"{len(shared)} of these architectures"
     return (f"Longer ground truth: {which} trained again with "
@@ -313,7 +305,7 @@ def plot(methods, truth, steps):
         predicted = np.asarray(methods[label][0])
         by_loss = LOSS in label
         ax.scatter(-predicted if by_loss else 100 * predicted, 100 * truth, s=12)
-        r = search.correlations(truth, predicted)["pearson"]
+        r = ranking.correlations(truth, predicted)["pearson"]
         ax.set_title(f"{label}: R = {r:.2f}")
         ax.set_xlabel("GHN-weight validation loss" if by_loss else "predicted (validation accuracy %)")
         if by_loss:
@@ -332,7 +324,7 @@ def plot_variants(methods, truth):
     labels = ghn_labels(methods)
     for suffix, marker, what in ((LOSS, "o", "ranked by −loss"), ("", "x", "ranked by accuracy")):
         quality = [100 * np.mean(methods[label][0]) for label in labels]
-        r = [search.correlations(truth, methods[label + suffix][0])["pearson"] for label in labels]
+        r = [ranking.correlations(truth, methods[label + suffix][0])["pearson"] for label in labels]
         ax.scatter(quality, r, marker=marker, label=what)
         if suffix:
             for label, x, y in zip(labels, quality, r):

@@ -24,7 +24,7 @@ from absl import app, flags
 import zoo
 from zoo import benchmark
 from zoo.ghn import graph as ghn_graph
-from zoo.ghn import models, search, training
+from zoo.ghn import models, ranking, search, training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("ghns", ["ghn.fashion_mnist"], "published GHN weights (ARCH.TAG) or tools/ghn_train.py run "
@@ -88,8 +88,8 @@ def score_rows(name, ghn, graphs, truth, stored, data):
 
 def _scored_row(label, scores, truth):
     """The table row of how GHN ``scores`` rank against ``truth``, and its (Pearson R by accuracy, by loss)."""
-    by_accuracy = search.correlations(truth, scores["validation_accuracy"])
-    by_loss = search.correlations(truth, -np.asarray(scores["validation_loss"]))
+    by_accuracy = ranking.correlations(truth, scores["validation_accuracy"])
+    by_loss = ranking.correlations(truth, -np.asarray(scores["validation_loss"]))
     row = (label, f"{np.median(scores['seconds']):.2f}", *_cells(by_accuracy), *_cells(by_loss),
            f"{100 * np.mean(scores['validation_accuracy']):.1f}")
     return row, (by_accuracy["pearson"], by_loss["pearson"])
@@ -131,14 +131,14 @@ def baseline_rows(records, truth, graphs, stored):
     """Rows for the SGD-step baselines, the GHN-free rankings and, if given, the stored ground truth of the same
     cells."""
     steps = records[0]["config"]["steps"]
-    rows = [(f"SGD {k} steps", "–", *_cells(search.correlations(truth, [r["validation_accuracy_at"][str(k)]
+    rows = [(f"SGD {k} steps", "–", *_cells(ranking.correlations(truth, [r["validation_accuracy_at"][str(k)]
                                                                           for r in records])), "–", "–", "–", "–")
             for k in sorted(int(k) for k in records[0]["validation_accuracy_at"]) if k < steps]
     if stored is not None:
         rows.append((f"stored ground truth of the same cells (`{search.GROUND_TRUTH}`)", "–",
-                     *_cells(search.correlations(truth, stored)), "–", "–", "–", "–"))
-    rows += [(name, "–", *_cells(search.correlations(truth, counts)), "–", "–", "–", "–")
-             for name, counts in search.structural_rankings(graphs).items()]
+                     *_cells(ranking.correlations(truth, stored)), "–", "–", "–", "–"))
+    rows += [(name, "–", *_cells(ranking.correlations(truth, counts)), "–", "–", "–", "–")
+             for name, counts in ranking.structural_rankings(graphs).items()]
     return rows
 
 

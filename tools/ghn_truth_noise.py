@@ -8,7 +8,7 @@ Reads two or more ground truths of the same cells that differ only in the SGD se
 share:
 - how the seeds rank each other (the ground truth's reliability r: Pearson R between two seeds) and the ceiling
   that noise puts on any ranking scored against one seed or against their mean (what a predictor that knows each
-  cell's seed-free accuracy can expect: ``zoo.ghn.search.ranking_ceiling``);
+  cell's seed-free accuracy can expect: ``zoo.ghn.ranking.ranking_ceiling``);
 - the SGD-k baselines of the first seed scored against its own final accuracy (as in Table 4 here) and against
   the other seeds';
 - the GHN-free pooling count and each GHN's weight accuracy against each seed and against the mean over seeds;
@@ -28,7 +28,7 @@ from absl import app, flags
 import zoo
 from zoo import benchmark
 from zoo.ghn import graph as ghn_graph
-from zoo.ghn import models, search, training
+from zoo.ghn import models, ranking, search, training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("ground_truths", ["docs/data/ghn/ground_truth", "docs/data/ghn/ground_truth_seed1"],
@@ -52,7 +52,7 @@ def main(argv):
     truths = np.array([[r["test_accuracy"] for r in run] for run in runs])
     graphs = [ghn_graph.NetworkGraph.from_dict(r["graph"]) for r in runs[0]]
     rows = seed_rows(truths, seeds) + sgd_rows(runs, truths, seeds)
-    pooling = search.structural_rankings(graphs)["fewer live pooling nodes"]
+    pooling = ranking.structural_rankings(graphs)["fewer live pooling nodes"]
     rows += against_every_truth("fewer live pooling nodes", pooling, truths, seeds)
     data, ghn_scores = training.load_splits(), {}
     for name in FLAGS.ghns:
@@ -99,16 +99,16 @@ def shared_cells(ground_truths):
 
 def seed_rows(truths, seeds):
     """How each seed's ground truth ranks every other one (the reliability r), and the ceiling of any ranking
-    scored against one seed or against the mean over seeds (``search.ranking_ceiling``)."""
+    scored against one seed or against the mean over seeds (``ranking.ranking_ceiling``)."""
     rows, pairwise = [], []
     for a, b in itertools.combinations(range(len(seeds)), 2):
         pairwise.append(np.corrcoef(truths[a], truths[b])[0, 1])
         rows.append((f"ground truth, seed {seeds[a]}", f"seed {seeds[b]}", *_cells(truths[b], truths[a])))
     r = min(max(float(np.mean(pairwise)), 0.0), 1.0)
-    rows.append(("ceiling: the seed-free accuracy (√r)", "one seed", f"{search.ranking_ceiling(r):.2f}", "–", "–",
+    rows.append(("ceiling: the seed-free accuracy (√r)", "one seed", f"{ranking.ranking_ceiling(r):.2f}", "–", "–",
                  "–"))
     rows.append((f"ceiling: the seed-free accuracy (√(k r / (1 + (k − 1) r))), k = {len(seeds)}", "mean over seeds",
-                 f"{search.ranking_ceiling(r, len(seeds)):.2f}", "–", "–", "–"))
+                 f"{ranking.ranking_ceiling(r, len(seeds)):.2f}", "–", "–", "–"))
     return rows
 
 
@@ -134,8 +134,8 @@ def against_every_truth(label, predicted, truths, seeds):
 
 def _cells(truth, predicted):
     """Pearson R, its bootstrap interval, Spearman ρ and Kendall τ of ``predicted`` against ``truth``, as text."""
-    result = search.correlations(truth, predicted)
-    low, high = search.pearson_interval(truth, predicted, FLAGS.bootstrap)
+    result = ranking.correlations(truth, predicted)
+    low, high = ranking.pearson_interval(truth, predicted, FLAGS.bootstrap)
     return (f"{result['pearson']:.2f}", f"{low:.2f}–{high:.2f}", f"{result['spearman']:.2f}",
             f"{result['kendall']:.2f}")
 

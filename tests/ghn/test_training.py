@@ -160,58 +160,6 @@ def test_evaluation_architectures_keep_their_cell_in_a_wider_skeleton():
         search.network_skeleton(channels=0)
 
 
-def test_correlations_match_their_definitions():
-    rng = np.random.default_rng(0)
-    x, y = rng.normal(size=30), rng.normal(size=30)
-    y = y + x
-    result = search.correlations(x, y)
-    np.testing.assert_allclose(result["pearson"], np.corrcoef(x, y)[0, 1])
-    ranks = lambda v: np.argsort(np.argsort(v))  # noqa: E731 (no ties in continuous draws)
-    np.testing.assert_allclose(result["spearman"], np.corrcoef(ranks(x), ranks(y))[0, 1])
-    pairs = [(i, j) for i in range(30) for j in range(i + 1, 30)]
-    concordance = sum(np.sign(x[i] - x[j]) * np.sign(y[i] - y[j]) for i, j in pairs) / len(pairs)
-    np.testing.assert_allclose(result["kendall"], concordance)
-    with pytest.raises(ValueError, match="equal-length"):
-        search.correlations([1, 2, 3], [1, 2])
-
-
-def test_ranking_ceiling_matches_a_simulated_noisy_ground_truth():
-    rng = np.random.default_rng(0)
-    quality = rng.normal(size=20_000)  # each architecture's seed-free accuracy
-    seeds = quality + rng.normal(scale=0.6, size=(3, quality.size))  # three SGD seeds of the ground truth
-    reliability = np.corrcoef(seeds[0], seeds[1])[0, 1]
-    for k in (1, 3):
-        simulated = np.corrcoef(quality, seeds[:k].mean(axis=0))[0, 1]
-        np.testing.assert_allclose(search.ranking_ceiling(reliability, k), simulated, atol=0.01)
-    with pytest.raises(ValueError, match="reliability"):
-        search.ranking_ceiling(1.2)
-
-
-def test_pearson_interval_agrees_with_the_fisher_interval_and_holds_the_estimate():
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=400)
-    y = 0.6 * x + 0.8 * rng.normal(size=400)
-    r = np.corrcoef(x, y)[0, 1]
-    low, high = search.pearson_interval(x, y, resamples=2000, seed=0)
-    fisher = np.tanh(np.arctanh(r) + np.array([-1, 1]) * 1.96 / np.sqrt(len(x) - 3))
-    assert low < r < high
-    np.testing.assert_allclose([low, high], fisher, atol=0.03)
-    with pytest.raises(ValueError, match="level"):
-        search.pearson_interval(x, y, level=1.5)
-    with pytest.raises(ValueError, match="equal-length"):
-        search.pearson_interval(x, y[:-1])
-    with pytest.raises(ValueError, match="constant"):
-        search.pearson_interval(x, np.ones_like(x))
-
-
-def test_structural_rankings_count_the_predicted_parameters_and_the_live_pooling_nodes():
-    ghn = GraphHyperNetwork(**TINY_GHN)
-    graphs = [G.random_network(5, np.random.default_rng(i), **NETWORK) for i in range(3)]
-    rankings = search.structural_rankings(graphs)
-    assert rankings["parameter count"] == [sum(np.size(v) for v in ghn.predict_parameters(g).values()) for g in graphs]
-    assert rankings["fewer live pooling nodes"] == [-G.cell_structure(g.cell)["live_pooling"] for g in graphs]
-
-
 def test_ghn_search_ranks_trains_the_top_and_fully_trains_the_best(data):
     ghn = GraphHyperNetwork(**TINY_GHN)
     graphs = [G.random_network(4, np.random.default_rng(i), **NETWORK) for i in range(4)]

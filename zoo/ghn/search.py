@@ -1,11 +1,10 @@
-"""Architecture search with a GHN as the surrogate: the evaluation architectures, ranking random architectures by
-the accuracy of their GHN-predicted weights, and the correlation statistics of the paper's Table 4."""
+"""Architecture search with a GHN as the surrogate: the evaluation architectures and ranking random architectures
+by the accuracy of their GHN-predicted weights (the statistics of the paper's Table 4 are in :mod:`zoo.ghn.ranking`)."""
 import time
 
 import numpy as np
-from scipy import stats
 
-from zoo.ghn.graph import CELL_OUTPUT_NORMS, cell_structure, random_network
+from zoo.ghn.graph import CELL_OUTPUT_NORMS, random_network
 from zoo.ghn.training import SGDConfig, accuracy, evaluate, train_network
 
 EVALUATION_SEED = 2019
@@ -123,55 +122,3 @@ def golden_outputs(ghn, count=6):
     values = np.concatenate([np.ravel(params[name])[:count] for name in sorted(params)[:4]])
     return {"architecture": "zoo.ghn.search.evaluation_architecture(0, num_nodes=7)", "parameters": sorted(params)[:4],
             "values": np.round(values, 5).tolist(), "atol": 1e-4 * float(np.abs(values).max()) + 1e-5}
-
-
-def correlations(truth, predicted):
-    """Pearson's R (the paper's Table 4), Spearman's ρ and Kendall's τ between two score lists."""
-    truth, predicted = _score_lists(truth, predicted)
-    return {"pearson": float(stats.pearsonr(truth, predicted)[0]),
-            "spearman": float(stats.spearmanr(truth, predicted)[0]),
-            "kendall": float(stats.kendalltau(truth, predicted)[0])}
-
-
-def pearson_interval(truth, predicted, resamples=2000, seed=0, level=0.95):
-    """Percentile bootstrap interval (``level``) of Pearson's R between two score lists, resampling the
-    architectures with replacement ``resamples`` times (resamples where either list is constant are dropped)."""
-    truth, predicted = _score_lists(truth, predicted)
-    if not 0 < level < 1 or int(resamples) < 1:
-        raise ValueError(f"level must be in (0, 1) and resamples >= 1, got level={level}, resamples={resamples}")
-    rng, values = np.random.default_rng(seed), []
-    for _ in range(int(resamples)):
-        pick = rng.integers(len(truth), size=len(truth))
-        if np.ptp(truth[pick]) > 0 and np.ptp(predicted[pick]) > 0:
-            values.append(np.corrcoef(truth[pick], predicted[pick])[0, 1])
-    if not values:
-        raise ValueError("truth and predicted must each vary across the architectures, got a constant list")
-    tail = 100 * (1 - level) / 2
-    return tuple(float(v) for v in np.percentile(values, [tail, 100 - tail]))
-
-
-def ranking_ceiling(reliability, seeds=1):
-    """The Pearson R that ranking by each architecture's seed-free accuracy can expect against a ground truth
-    averaged over ``seeds`` SGD seeds, where ``reliability`` is the Pearson R between two single-seed ground
-    truths: sqrt(k r / (1 + (k − 1) r)) for k seeds (Spearman–Brown). No ranking can expect more."""
-    if not 0 <= reliability <= 1 or int(seeds) < 1:
-        raise ValueError(f"reliability must be in [0, 1] and seeds >= 1, got reliability={reliability}, "
-                         f"seeds={seeds}")
-    k = int(seeds)
-    return float(np.sqrt(k * reliability / (1 + (k - 1) * reliability)))
-
-
-def structural_rankings(graphs):
-    """Higher-is-better scores of each graph that need no training: its parameter count, and minus its cell's live
-    pooling nodes (the GHN-free rankings beside the GHN's)."""
-    return {"parameter count": [sum(int(np.prod(shape)) for shape in g.parameter_shapes().values()) for g in graphs],
-            "fewer live pooling nodes": [-cell_structure(g.cell)["live_pooling"] for g in graphs]}
-
-
-def _score_lists(truth, predicted):
-    """``truth`` and ``predicted`` as float arrays, checked to be equal-length 1-D lists of at least 3 scores."""
-    truth, predicted = np.asarray(truth, float), np.asarray(predicted, float)
-    if truth.shape != predicted.shape or truth.ndim != 1 or len(truth) < 3:
-        raise ValueError(f"truth and predicted must be equal-length 1-D lists of >= 3 scores, got shapes "
-                         f"{truth.shape} and {predicted.shape}")
-    return truth, predicted
