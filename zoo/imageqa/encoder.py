@@ -11,6 +11,7 @@ from zoo.data import scenes as scenes_lib
 from zoo.data.fashion_mnist import load_fashion_mnist
 
 GRID = 4
+FILTERS = (32, 64, 128)
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -36,7 +37,7 @@ class GridAveragePool(layers.Layer):
         return {**super().get_config(), "grid": self.grid}
 
 
-def build_encoder(num_classes=10, filters=(32, 64, 128), grid=GRID):
+def build_encoder(num_classes=10, filters=FILTERS, grid=GRID):
     """Fashion-MNIST classifier on tinted RGB articles (three 3×3 conv–ReLU layers, max-pooling after the first
     two, global average pool, softmax logits) with a second output, ``features``: the first and the last feature
     maps each pooled to a ``grid × grid`` layout, concatenated (the first layer keeps the colours that a classifier
@@ -56,6 +57,19 @@ def build_encoder(num_classes=10, filters=(32, 64, 128), grid=GRID):
                                                    GridAveragePool(grid, name="grid_pool_last")(maps[-1])])
     features = layers.Normalization(name="z_normalise")(pooled)
     return keras.Model(inputs, {"logits": logits, "features": features}, name="imageqa_encoder")
+
+
+def feature_size(num_classes=10, filters=FILTERS, grid=GRID):
+    """The size of the image feature of :func:`build_encoder` built with these arguments."""
+    del num_classes
+    return grid * grid * (filters[0] + filters[-1])
+
+
+def size_multiple(num_classes=10, filters=FILTERS, grid=GRID):
+    """What the height and width of an image must be multiples of for :func:`build_encoder` built with these
+    arguments: its last feature map (after one 2× max-pooling per layer but the last) must divide into the grid."""
+    del num_classes
+    return grid * 2 ** (len(filters) - 1)
 
 
 def classifier(encoder):
@@ -79,10 +93,12 @@ def _batched(model, images, batch_size):
                            for i in range(0, len(images), batch_size)])
 
 
-def tinted_articles(split, seed, background=(0, 0, 0)):
+def tinted_articles(split, seed, background=(0, 0, 0), source=None):
     """Fashion-MNIST ``split`` as RGB articles tinted with a random palette colour each, over ``background``
-    (the scenes' compositing: background + intensity · (colour − background)); returns ``(images, labels)``."""
-    images, labels = load_fashion_mnist(split)
+    (the scenes' compositing: background + intensity · (colour − background); None: a random scene background
+    each); ``source``, optional ``(images (N, 28, 28), labels (N,))``, replaces the split (e.g. the embedded test
+    slice). Returns ``(images, labels)``."""
+    images, labels = load_fashion_mnist(split) if source is None else map(np.asarray, source)
     rng = np.random.default_rng(seed)
     palette = np.array([rgb for _, rgb in scenes_lib.PALETTE], np.float32)
     colours = palette[rng.integers(len(palette), size=len(images))]
@@ -92,6 +108,12 @@ def tinted_articles(split, seed, background=(0, 0, 0)):
     alpha = images[..., None].astype(np.float32) / 255.0
     tinted = grounds[:, None, None] + alpha * (colours[:, None, None] - grounds[:, None, None])
     return np.round(tinted).astype(np.uint8), labels
+
+
+def tinted_test_split(seed=0, source=None):
+    """The tinted test articles (random backgrounds) :func:`train_encoder` with ``seed`` measures its accuracy on;
+    ``source`` replaces the Fashion-MNIST test split as in :func:`tinted_articles`."""
+    return tinted_articles("test", seed + 1, background=None, source=source)
 
 
 def train_encoder(epochs=3, seed=0, batch_size=128, verbose=2):
@@ -104,6 +126,6 @@ def train_encoder(epochs=3, seed=0, batch_size=128, verbose=2):
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     x, y = tinted_articles("train", seed, background=None)
     model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose)
-    x_test, y_test = tinted_articles("test", seed + 1, background=None)
+    x_test, y_test = tinted_test_split(seed)
     _, accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)
     return encoder, float(accuracy)
