@@ -5,14 +5,24 @@ the class id and the seed. Each example is a new rendering of its class: the con
 whole glyph gets a random affine map (rotation, anisotropic scale, shear, shift) and a smooth elastic warp,
 and the strokes are rasterised anti-aliased with a random pen width. Splits are disjoint ranges of class ids
 (train / val / test), as few-shot evaluation needs unseen classes. Everything is deterministic by seed.
+
+Rendering is slow (the 600 test classes × 40 renderings take about a minute), so :func:`make_glyphs` keeps every
+rendering it makes under ``$ZOO_HOME/data`` (:func:`zoo.data.cache.cached_arrays`) and shows a progress bar while it
+renders.
 """
 import dataclasses
 import functools
 
 import numpy as np
 
+from zoo.data.cache import cached_arrays
+from zoo.progress import progress_bar
+
 SPLITS = {"train": (0, 1200), "val": (1200, 1400), "test": (1400, 2000)}
 """Class-id ranges of the splits: 1,200 / 200 / 600 classes (Omniglot: 1,623 characters)."""
+
+RENDERER_VERSION = 1
+"""Part of every cache key: raise it when a change to the renderer changes the images, so no stale cache is read."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,11 +93,22 @@ def render_glyph(strokes, rng, config=GlyphConfig()):
     return np.round(255 * np.clip(width / 2 + 0.5 - distance, 0.0, 1.0)).reshape(size, size).astype(np.uint8)
 
 
-def make_glyphs(split, num_classes=None, examples_per_class=20, seed=0, config=GlyphConfig()):
+def make_glyphs(split, num_classes=None, examples_per_class=20, seed=0, config=GlyphConfig(), cache=True,
+                progress=None):
     """Renderings of the classes of ``split``: ``(images uint8 (N, S, S), labels int64 (N,))``.
 
     Labels are global class ids (disjoint between splits). ``num_classes`` keeps the first classes of the
     split; example ``j`` of class ``c`` is drawn from its own seed, so any subset is reproducible on its own.
+
+    Args:
+        split: ``"train"``, ``"val"`` or ``"test"`` (:data:`SPLITS`).
+        num_classes: the first this many classes of the split (default: all).
+        examples_per_class: renderings of each class.
+        seed: the class generator's and the renderer's seed.
+        config: the :class:`GlyphConfig`.
+        cache: keep the rendering under ``$ZOO_HOME/data`` and read it from there next time
+            (:func:`zoo.data.cache.cached_arrays`); False renders every time.
+        progress: show a progress bar while rendering: None on a terminal only, True or False to force it.
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
@@ -98,22 +119,29 @@ def make_glyphs(split, num_classes=None, examples_per_class=20, seed=0, config=G
         end = first + num_classes
     if examples_per_class < 1:
         raise ValueError(f"examples_per_class must be positive, got {examples_per_class}")
-    images, labels = _render_classes(first, end, examples_per_class, seed, config)
-    return images.copy(), labels.copy()
+
+    def render():
+        images, labels = _render_classes(split, first, end, examples_per_class, seed, config, progress)
+        return {"images": images, "labels": labels}
+
+    if not cache:
+        arrays = render()
+    else:
+        key = (RENDERER_VERSION, first, end, examples_per_class, seed, config)
+        arrays = cached_arrays(f"glyphs-{split}-{end - first}x{examples_per_class}", key, render)
+    return arrays["images"], arrays["labels"]
 
 
-@functools.lru_cache(maxsize=4)
-def _render_classes(first, end, examples_per_class, seed, config):
+def _render_classes(split, first, end, examples_per_class, seed, config, progress):
     images = np.empty(((end - first) * examples_per_class, config.image_size, config.image_size), np.uint8)
-    for c in range(first, end):
-        strokes = class_strokes(c, seed, config)
-        for j in range(examples_per_class):
-            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(c, 1 + j)))
-            images[(c - first) * examples_per_class + j] = render_glyph(strokes, rng, config)
-    labels = np.repeat(np.arange(first, end, dtype=np.int64), examples_per_class)
-    images.flags.writeable = False
-    labels.flags.writeable = False
-    return images, labels
+    with progress_bar(end - first, f"rendering Glyphs {split} classes", unit="class", show=progress) as bar:
+        for c in range(first, end):
+            strokes = class_strokes(c, seed, config)
+            for j in range(examples_per_class):
+                rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(c, 1 + j)))
+                images[(c - first) * examples_per_class + j] = render_glyph(strokes, rng, config)
+            bar.update(1)
+    return images, np.repeat(np.arange(first, end, dtype=np.int64), examples_per_class)
 
 
 def _bezier(points, samples=24):

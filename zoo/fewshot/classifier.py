@@ -69,6 +69,25 @@ class FewShotClassifier(keras.Model):
             self.mask_mlp.build((None, 5))
         self.built = True  # every weight exists now: an episode dict has no single input shape to build from
 
+    def build(self, input_shape):
+        """Nothing to create (every weight exists from the constructor); ``model.build(episode_shapes)`` records the
+        episode's shapes ``{"support": (None, H, W, C), ...}``, which ``model.export`` takes as its signature."""
+        del input_shape
+
+    def episode_shapes(self):
+        """``{key: shape}`` of an episode of any size for this model (``unlabeled`` only for the refinements)."""
+        image = (None, *self.image_shape)
+        shapes = {"support": image, "support_labels": (None,), "query": image}
+        return {**shapes, "unlabeled": image} if self.refinement != "none" else shapes
+
+    def feature_extractor(self):
+        """The Conv-4 embedding as a functional model sharing this model's weights (what
+        ``zoo.load(name, include_top=False)`` returns): images ``(N, H, W, C)`` in [0, 255], as this model takes
+        them, to embeddings ``(N, D)`` (the flattened last feature map, D = 64 on 28×28 images)."""
+        inputs = keras.Input(self.image_shape, name="images")
+        scaled = layers.Rescaling(1 / 255.0, name="scale")(inputs)
+        return keras.Model(inputs, self.embedding(scaled), name=f"{self.name}_features")
+
     def embed(self, images, training=None):
         """Embeddings ``(len(images), D)`` of images in [0, 255]."""
         return self.embedding(tf.cast(images, self.compute_dtype) / 255.0, training=training)

@@ -5,8 +5,7 @@
 - ``omniglot``: tfds ``omniglot`` (background alphabets = train, evaluation alphabets = test), resized to 28×28
   as in the paper; needs the data in the tfds directory, or ``download=True``.
 """
-import hashlib
-import pathlib
+import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -16,12 +15,27 @@ from zoo.fewshot.episodes import EpisodeConfig, EpisodeSampler
 
 SOURCES = ("glyphs", "fashion_mnist", "omniglot")
 
+PAPER_UNLABELED = {"train": 5, "test": 20}
+"""Unlabeled images per class M in the paper's training and test episodes."""
 
-def load_source(name, split, examples_per_class=40, seed=0, download=False, data_dir=None, cache_dir=None):
-    """``(images, labels)`` of ``split`` of source ``name`` (see the module docstring). Rendered glyphs are
-    kept in ``cache_dir`` when given (rendering a split takes about a minute)."""
+
+def load_source(name, split, examples_per_class=40, seed=0, download=False, data_dir=None, cache_dir=None,
+                num_classes=None, progress=None):
+    """``(images, labels)`` of ``split`` of source ``name`` (see the module docstring).
+
+    Args:
+        name, split: the source (:data:`SOURCES`) and its split.
+        examples_per_class, seed: renderings per class and seed of ``glyphs``.
+        download, data_dir: let tfds download ``omniglot`` / ``fashion_mnist``, and tfds's data directory.
+        cache_dir: no longer used (rendered Glyphs are kept under ``$ZOO_HOME/data``, see
+            :func:`zoo.data.glyphs.make_glyphs`); passing it warns.
+        num_classes: keep only the first this many classes (in label order); Glyphs renders only those.
+        progress: show a progress bar while Glyphs renders (None: on a terminal).
+    """
+    _warn_cache_dir(cache_dir)
     if name == "glyphs":
-        images, labels = _cached_glyphs(split, examples_per_class, seed, cache_dir)
+        images, labels = glyphs.make_glyphs(split, num_classes, examples_per_class, seed, progress=progress)
+        num_classes = None
     elif name == "fashion_mnist":
         if split not in ("train", "test"):
             raise ValueError(f"fashion_mnist has splits 'train' and 'test', got {split!r}")
@@ -30,19 +44,31 @@ def load_source(name, split, examples_per_class=40, seed=0, download=False, data
         images, labels = _omniglot(split, download, data_dir)
     else:
         raise ValueError(f"source must be one of {SOURCES}, got {name!r}")
+    if num_classes is not None:
+        keep = np.isin(labels, np.unique(labels)[:num_classes])
+        images, labels = images[keep], labels[keep]
     return images[..., None] if images.ndim == 3 else images, labels
 
 
-def paper_samplers(name, shots, distractors, examples_per_class=40, label_ratio=0.4, seed=0, cache_dir=None):
-    """The paper's episode samplers on source ``name``: training (train split, M = 5) and test (test split,
-    M = 20); 5-way, ``shots``-shot, 5 queries per class, and 5 distractor classes when ``distractors``."""
-    def sampler(split, unlabeled):
-        images, labels = load_source(name, split, examples_per_class, seed, cache_dir=cache_dir)
-        config = EpisodeConfig(n_way=5, k_shot=shots, n_query=5, n_unlabeled=unlabeled,
-                               n_distractor=5 if distractors else 0)
-        return EpisodeSampler(images, labels, config, label_ratio, seed)
+def paper_sampler(name, split, shots, distractors, examples_per_class=40, label_ratio=0.4, seed=0,
+                  num_classes=None, progress=None):
+    """The paper's episode sampler of ``split`` of source ``name``: 5-way, ``shots``-shot, 5 queries per class,
+    M unlabeled images per class (:data:`PAPER_UNLABELED`: 5 in training, 20 at test) and 5 distractor classes
+    when ``distractors``. ``num_classes`` and ``progress`` as in :func:`load_source`."""
+    if split not in PAPER_UNLABELED:
+        raise ValueError(f"split must be one of {sorted(PAPER_UNLABELED)}, got {split!r}")
+    images, labels = load_source(name, split, examples_per_class, seed, num_classes=num_classes, progress=progress)
+    config = EpisodeConfig(n_way=5, k_shot=shots, n_query=5, n_unlabeled=PAPER_UNLABELED[split],
+                           n_distractor=5 if distractors else 0)
+    return EpisodeSampler(images, labels, config, label_ratio, seed)
 
-    return sampler("train", 5), sampler("test", 20)
+
+def paper_samplers(name, shots, distractors, examples_per_class=40, label_ratio=0.4, seed=0, cache_dir=None):
+    """The paper's training (train split) and test (test split) episode samplers (:func:`paper_sampler`).
+    ``cache_dir`` is no longer used (see :func:`load_source`)."""
+    _warn_cache_dir(cache_dir)
+    return tuple(paper_sampler(name, split, shots, distractors, examples_per_class, label_ratio, seed)
+                 for split in ("train", "test"))
 
 
 def golden_episode():
@@ -53,20 +79,10 @@ def golden_episode():
     return EpisodeSampler(images, labels, config, label_ratio=0.5, seed=0).episode(0)
 
 
-def _cached_glyphs(split, examples_per_class, seed, cache_dir):
-    if cache_dir is None:
-        return glyphs.make_glyphs(split, examples_per_class=examples_per_class, seed=seed)
-    key = hashlib.sha256(repr((split, examples_per_class, seed, glyphs.GlyphConfig())).encode()).hexdigest()[:16]
-    path = pathlib.Path(cache_dir) / f"glyphs_{split}_{key}.npz"
-    if path.exists():
-        with np.load(path) as cached:
-            return cached["images"], cached["labels"]
-    images, labels = glyphs.make_glyphs(split, examples_per_class=examples_per_class, seed=seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp.npz")
-    np.savez(temporary, images=images, labels=labels)
-    temporary.replace(path)  # atomic: parallel runs never read a half-written cache
-    return images, labels
+def _warn_cache_dir(cache_dir):
+    if cache_dir is not None:
+        warnings.warn("cache_dir is no longer used: rendered Glyphs are kept under $ZOO_HOME/data "
+                      "(zoo.data.cache); drop the argument", DeprecationWarning, stacklevel=3)
 
 
 def _omniglot(split, download, data_dir):
