@@ -125,7 +125,7 @@ def test_answer_prediction_equals_the_served_outputs(model, weight, scene_file):
     np.testing.assert_array_equal(prediction.probabilities, served["probabilities"].numpy())
     assert prediction.answers == [a.decode() for a in served["answers"].numpy()]
     lines = prediction.lines()
-    assert lines[0] == f"{scene_file}:" and lines[1] == f"what is the color of the background? -> {prediction.answers[0]}"
+    assert lines[:2] == [f"{scene_file}:", f"what is the color of the background? -> {prediction.answers[0]}"]
     assert len(lines) == 1 + 2 * 3 and prediction.save(".") == []
     assert answering.ask(inputs["images"], inputs["questions"], ANSWER) == prediction.answers
 
