@@ -134,7 +134,8 @@ for directory, inputs_path, outputs_path in json.loads(sys.argv[1]):
     loaded = tf.saved_model.load(directory)
     inputs = dict(np.load(inputs_path))
     outputs = loaded.signatures["serving_default"](**{k: tf.constant(v) for k, v in inputs.items()})
-    np.savez(outputs_path, **{k: v.numpy() for k, v in outputs.items()})
+    np.savez(outputs_path, **{k: v.numpy().astype(bytes) if v.dtype == tf.string else v.numpy()
+                               for k, v in outputs.items()})
 print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] == "zoo")))
 """
 

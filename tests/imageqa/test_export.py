@@ -12,17 +12,8 @@ from zoo.imageqa.task import TASK
 EXPORTED = ("imageqa-full.fmnist_qa", "imageqa-bow.fmnist_qa", "imageqa-encoder.fmnist_qa")
 
 
-@pytest.fixture
-def string_outputs(monkeypatch):
-    """zoo.export.serve_in_fresh_process saves string outputs (object arrays) so that they load without pickle.
-    (Until zoo/export.py does so itself: then this changes nothing.)"""
-    plain = "{k: v.numpy() for k, v in outputs.items()}"
-    strings = "{k: v.numpy().astype(bytes) if v.dtype == tf.string else v.numpy() for k, v in outputs.items()}"
-    monkeypatch.setattr(export, "_FRESH_PROCESS_SCRIPT", export._FRESH_PROCESS_SCRIPT.replace(plain, strings))
-
-
 @pytest.mark.slow
-def test_exports_serve_in_a_fresh_process_as_in_process(tmp_path, string_outputs):
+def test_exports_serve_in_a_fresh_process_as_in_process(tmp_path):
     jobs, expected = [], []
     for name in EXPORTED:
         weight = registry.get_weight_spec(name)
