@@ -12,7 +12,6 @@ import pathlib
 import shlex
 import sys
 
-import numpy as np
 from absl import app, flags
 
 import zoo
@@ -68,9 +67,9 @@ def main(argv):
 
 
 def publish_record(model, run, accuracy, interval, command, seconds):
-    """``MODEL.TAG`` weights and a manifest-ready record with golden logits on :func:`sources.golden_episode`."""
+    """``MODEL.TAG`` weights and a manifest-ready record (tools/publish_weights.py adds the golden outputs)."""
     name = f"{FLAGS.model}.{FLAGS.publish_as}"
-    record = records.write_weight_record(
+    records.write_weight_record(
             model, run, name, architecture=FLAGS.model, builder_kwargs={},
             dataset=FLAGS.source,
             split={"train": f"{FLAGS.source} train classes, {FLAGS.examples_per_class} renderings each, "
@@ -84,10 +83,6 @@ def publish_record(model, run, accuracy, interval, command, seconds):
                                        "weight_decay": FLAGS.weight_decay, "seed": FLAGS.seed,
                                        "seconds": round(seconds), "label_ratio": FLAGS.label_ratio,
                                        "examples_per_class": FLAGS.examples_per_class})
-    logits = model(sources.golden_episode(), training=False).numpy()
-    record["golden"] = {"episode": "zoo.fewshot.sources.golden_episode()", "logits": logits.round(4).tolist(),
-                        "atol": 1e-3 * float(np.abs(logits).max()) + 1e-3}
-    (run / f"{name}.json").write_text(json.dumps({name: record}, indent=2))
 
 
 if __name__ == "__main__":

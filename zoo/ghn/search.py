@@ -113,12 +113,3 @@ def score_architectures(ghn, graphs, data, validation_examples=2000, with_test=T
         if progress:
             progress(i + 1, len(graphs))
     return scores
-
-
-def golden_outputs(ghn, count=6):
-    """A few predicted parameter values for evaluation architecture 0 with 7-node cells (what ``zoo.load`` must
-    reproduce; 7 nodes keep the check quick)."""
-    params = ghn.predict_parameters(evaluation_architecture(0, num_nodes=7))
-    values = np.concatenate([np.ravel(params[name])[:count] for name in sorted(params)[:4]])
-    return {"architecture": "zoo.ghn.search.evaluation_architecture(0, num_nodes=7)", "parameters": sorted(params)[:4],
-            "values": np.round(values, 5).tolist(), "atol": 1e-4 * float(np.abs(values).max()) + 1e-5}
