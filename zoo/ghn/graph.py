@@ -224,13 +224,118 @@ class NetworkGraph:
 
     @classmethod
     def from_dict(cls, config):
-        """The graph ``to_dict`` described."""
+        """The graph ``to_dict`` described; ``ValueError`` naming the field when ``config`` is not such a description
+        (:func:`check_description`)."""
+        check_description(config)
         config = dict(config)
         cell = config.pop("cell")
         return cls(cell=Cell(cell["ops"], cell["inputs"]), **config)
 
     def to_json(self):
         return json.dumps(self.to_dict(), sort_keys=True)
+
+
+DESCRIPTION_KEYS = ("cell", "stages", "channels", "num_classes", "image_channels")
+"""The keys every :meth:`NetworkGraph.to_dict` description has (``cell_output_norm`` is optional)."""
+
+
+def check_description(config):
+    """Raise ``ValueError`` with a one-line message naming the field (``cell.ops[3]``, ``cell.inputs[4]``,
+    ``channels``, ...) unless ``config`` is a valid :meth:`NetworkGraph.to_dict` description: the right keys, the
+    right types, known operations, inputs that are distinct earlier nodes, every node but the output feeding a later
+    one, positive sizes."""
+    _check_keys(config, "the architecture", DESCRIPTION_KEYS, ("cell_output_norm",))
+    cell = config["cell"]
+    _check_keys(cell, "cell", ("ops", "inputs"), ())
+    ops, inputs = cell["ops"], cell["inputs"]
+    _check_list(ops, "cell.ops", "a list of operation names")
+    if len(ops) < 3:
+        raise ValueError(f"cell.ops: a cell needs at least 3 nodes (cell_input, an operation, cell_output), got "
+                         f"{len(ops)}")
+    for i, op in enumerate(ops):
+        if not isinstance(op, str):
+            raise ValueError(f"cell.ops[{i}]: must be an operation name (a string), got {op!r}")
+    if ops[0] != "cell_input":
+        raise ValueError(f"cell.ops[0]: the first node must be 'cell_input', got {ops[0]!r}")
+    if ops[-1] != "cell_output":
+        raise ValueError(f"cell.ops[{len(ops) - 1}]: the last node must be 'cell_output', got {ops[-1]!r}")
+    for i, op in enumerate(ops[1:-1], start=1):
+        if op not in OPS:
+            raise ValueError(f"cell.ops[{i}]: unknown operation {op!r}; the operations are {', '.join(OPS)}")
+    _check_list(inputs, "cell.inputs", "a list of input lists, one per node")
+    if len(inputs) != len(ops):
+        raise ValueError(f"cell.inputs: must hold one input list per node of cell.ops ({len(ops)}), got "
+                         f"{len(inputs)}")
+    for i, node_inputs in enumerate(inputs):
+        _check_node_inputs(node_inputs, i, ops[i])
+    fed = {u for node_inputs in inputs for u in node_inputs}
+    for v in range(len(ops) - 1):
+        if v not in fed:
+            raise ValueError(f"cell.inputs: node {v} ({ops[v]}) feeds no other node; every node but cell_output must "
+                             f"be an input of a later node (e.g. list it in cell.inputs[{len(ops) - 1}], the output's)")
+    stages = config["stages"]
+    if not isinstance(stages, (list, tuple)) or not stages or not all(_is_int(s) and s >= 1 for s in stages):
+        raise ValueError(f"stages: must be a non-empty list of positive cell counts, got {stages!r}")
+    for key in ("channels", "num_classes", "image_channels"):
+        if not _is_int(config[key]) or config[key] < 1:
+            raise ValueError(f"{key}: must be a positive integer, got {config[key]!r}")
+    norm = config.get("cell_output_norm", "none")
+    if norm not in CELL_OUTPUT_NORMS:
+        raise ValueError(f"cell_output_norm: must be one of {', '.join(CELL_OUTPUT_NORMS)}, got {norm!r}")
+
+
+def _check_keys(config, what, required, optional):
+    if not isinstance(config, dict):
+        raise ValueError(f"{what}: must be an object with keys {', '.join(required)}, got {_type_name(config)}")
+    for key in required:
+        if key not in config:
+            raise ValueError(f"{what}: missing key {key!r} (keys: {', '.join(required + optional)})")
+    for key in config:
+        if key not in required + optional:
+            raise ValueError(f"{what}: unknown key {key!r} (keys: {', '.join(required + optional)})")
+
+
+def _check_list(value, field, what):
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{field}: must be {what}, got {_type_name(value)}")
+
+
+def _check_node_inputs(node_inputs, i, op):
+    field = f"cell.inputs[{i}]"
+    _check_list(node_inputs, field, "a list of node indices")
+    for j, u in enumerate(node_inputs):
+        if not _is_int(u):
+            raise ValueError(f"{field}[{j}]: must be a node index (an integer), got {u!r}")
+    if i == 0:
+        if node_inputs:
+            raise ValueError(f"{field}: the cell_input node takes no inputs, got {list(node_inputs)}")
+        return
+    if not node_inputs:
+        raise ValueError(f"{field}: node {i} ({op}) needs at least one input")
+    for u in node_inputs:
+        if not 0 <= u < i:
+            raise ValueError(f"{field}: input {u} is not an earlier node (0..{i - 1}); cells are listed in "
+                             "topological order")
+    if len(set(node_inputs)) != len(node_inputs):
+        raise ValueError(f"{field}: node {i} lists an input more than once: {list(node_inputs)}")
+
+
+def _is_int(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _type_name(value):
+    names = {dict: "an object", list: "a list", tuple: "a list", str: "a string", bool: "a boolean",
+             type(None): "null", int: "an integer", float: "a number"}
+    return f"{names.get(type(value), type(value).__name__)} {json.dumps(value) if _jsonable(value) else ''}".strip()
+
+
+def _jsonable(value):
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return len(text) <= 60
 
 
 def node_parameter_shapes(node_type, in_channels, channels):
