@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <initializer_list>
+#include <new>
+#include <string>
 #include <vector>
 
 #include "sbnet_kernels.h"
@@ -20,8 +23,46 @@ using ::tensorflow::Tensor;
 using ::tensorflow::TensorShape;
 using ::tensorflow::errors::InvalidArgument;
 
-// Reads a two-element int list attribute, checking its length and (when `positive`) its sign.
-inline Status PairAttr(OpKernelConstruction* ctx, const char* name, bool positive, std::array<int, 2>* pair) {
+// The most elements any tensor that an SBNet op sizes from its attributes and inputs may hold: reduce_mask's
+// block flags (batch x bcount), sparse_gather's blocks, sparse_scatter_zeros's output, one block of a scatter.
+// It is also the largest size or index value (attributes are int32). Every size is checked against it in 64-bit
+// arithmetic before anything is allocated, so a huge geometry is an InvalidArgument, never a crash.
+// zoo/sbnet/ops.py mirrors it as MAX_ELEMENTS (tests/sbnet/test_ops.py checks that they agree).
+constexpr int64_t kMaxElements = 2147483647;  // INT32_MAX: also the GPU kernels' int block and grid indexing
+
+// Sets *elements to the product of `dims` (each >= 0; a zero makes it 0), or returns an InvalidArgument naming
+// `what` when that product exceeds kMaxElements. Never overflows: partial products stay <= kMaxElements.
+inline Status CheckElements(const char* what, std::initializer_list<int64_t> dims, int64_t* elements) {
+  bool zero = false, over = false;
+  int64_t product = 1;
+  for (int64_t d : dims) {
+    if (d < 0) return InvalidArgument(what, " has a negative dimension ", d);
+    if (d == 0) zero = true;
+    if (over || d == 0) continue;
+    if (product > kMaxElements / d) {
+      over = true;
+    } else {
+      product *= d;
+    }
+  }
+  if (zero) {
+    *elements = 0;
+    return Status();
+  }
+  if (over) {
+    std::string shape;
+    for (int64_t d : dims) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+    return InvalidArgument(what, " would have more than ", kMaxElements, " elements (shape [", shape,
+                           "]); the SBNet ops' limit is kMaxElements = ", kMaxElements);
+  }
+  *elements = product;
+  return Status();
+}
+
+// Reads a two-element int list attribute, checking its length and (when `positive`) its sign. TensorFlow stores
+// list(int) as int64; reading it as int32 rejects values outside int32 with an InvalidArgument.
+template <typename Context>
+Status PairAttr(Context* ctx, const char* name, bool positive, std::array<int, 2>* pair) {
   std::vector<int> values;
   TF_RETURN_IF_ERROR(ctx->GetAttr(name, &values));
   if (values.size() != 2) {
@@ -34,8 +75,10 @@ inline Status PairAttr(OpKernelConstruction* ctx, const char* name, bool positiv
   return Status();
 }
 
-// bsize (unless size_attr is null: scatter takes it from its blocks), bstride and boffset.
-inline Status GeometryAttrs(OpKernelConstruction* ctx, const char* size_attr, BlockGeometry* g) {
+// bsize (unless size_attr is null: scatter takes it from its blocks), bstride and boffset. Also used by the
+// shape functions (Context = InferenceContext), so graph construction rejects the same attributes.
+template <typename Context>
+Status GeometryAttrs(Context* ctx, const char* size_attr, BlockGeometry* g) {
   std::array<int, 2> size{1, 1}, stride, offset;
   if (size_attr != nullptr) TF_RETURN_IF_ERROR(PairAttr(ctx, size_attr, true, &size));
   TF_RETURN_IF_ERROR(PairAttr(ctx, "bstride", true, &stride));
@@ -52,7 +95,8 @@ struct ReduceMaskAttrs {
   bool avgpool = false;
 };
 
-inline Status ReadReduceMaskAttrs(OpKernelConstruction* ctx, ReduceMaskAttrs* attrs) {
+template <typename Context>
+Status ReadReduceMaskAttrs(Context* ctx, ReduceMaskAttrs* attrs) {
   TF_RETURN_IF_ERROR(GeometryAttrs(ctx, "bsize", &attrs->geometry));
   TF_RETURN_IF_ERROR(PairAttr(ctx, "bcount", true, &attrs->count));
   TF_RETURN_IF_ERROR(ctx->GetAttr("tol", &attrs->tol));
@@ -82,6 +126,14 @@ inline Status CheckMask(const Tensor& mask, ImageShape* shape) {
   return Status();
 }
 
+// Validates reduce_mask's input against its attributes: the mask's shape, and the number of candidate blocks
+// (batch x bcount), which sizes the kernels' flag buffer, within kMaxElements.
+inline Status PlanReduceMask(const Tensor& mask, const ReduceMaskAttrs& attrs, ImageShape* shape, int64_t* total) {
+  TF_RETURN_IF_ERROR(CheckMask(mask, shape));
+  return CheckElements("reduce_mask's candidate blocks (batch x bcount)", {shape->n, attrs.count[0], attrs.count[1]},
+                       total);
+}
+
 // Checks that host-memory `indices` is [K, 3] and that every block lies in a valid image and overlaps it.
 inline Status CheckIndices(const Tensor& indices, const ImageShape& shape, const BlockGeometry& g) {
   if (indices.dims() != 2 || indices.dim_size(1) != 3) {
@@ -102,12 +154,19 @@ inline Status CheckIndices(const Tensor& indices, const ImageShape& shape, const
   return Status();
 }
 
-inline bool HasDuplicates(const Tensor& indices) {
+// Sets *duplicates when some row of `indices` repeats; a ResourceExhausted error (not std::bad_alloc) when the
+// sorted copy does not fit in memory.
+inline Status HasDuplicates(const Tensor& indices, bool* duplicates) {
   const auto idx = indices.matrix<int32_t>();
-  std::vector<std::array<int32_t, 3>> keys(indices.dim_size(0));
-  for (size_t k = 0; k < keys.size(); ++k) keys[k] = {idx(k, 0), idx(k, 1), idx(k, 2)};
-  std::sort(keys.begin(), keys.end());
-  return std::adjacent_find(keys.begin(), keys.end()) != keys.end();
+  try {
+    std::vector<std::array<int32_t, 3>> keys(indices.dim_size(0));
+    for (size_t k = 0; k < keys.size(); ++k) keys[k] = {idx(k, 0), idx(k, 1), idx(k, 2)};
+    std::sort(keys.begin(), keys.end());
+    *duplicates = std::adjacent_find(keys.begin(), keys.end()) != keys.end();
+  } catch (const std::bad_alloc&) {
+    return ::tensorflow::errors::ResourceExhausted("no memory to sort ", indices.dim_size(0), " block indices");
+  }
+  return Status();
 }
 
 // Validates the inputs of ZooSbnetSparseGather (x, indices) and allocates its output `blocks`.
@@ -116,6 +175,9 @@ inline Status PrepareGather(OpKernelContext* ctx, const BlockGeometry& g, bool t
   TF_RETURN_IF_ERROR(CheckImage(ctx->input(0), "x", shape));
   TF_RETURN_IF_ERROR(CheckIndices(ctx->input(1), *shape, g));
   const int64_t num_blocks = ctx->input(1).dim_size(0);
+  int64_t elements = 0;
+  TF_RETURN_IF_ERROR(CheckElements("sparse_gather's output (blocks x bsize x channels)",
+                                   {num_blocks, g.size_h, g.size_w, shape->c}, &elements));
   const TensorShape out_shape = transpose ? TensorShape({num_blocks, shape->c, g.size_h, g.size_w})
                                           : TensorShape({num_blocks, g.size_h, g.size_w, shape->c});
   return ctx->allocate_output(0, out_shape, blocks);
@@ -140,7 +202,9 @@ inline Status ZerosOutputShape(const Tensor& blocks, const Tensor& output_size, 
     return InvalidArgument("the output must not be empty, got output_size (", size(0), ", ", size(1), ", ", size(2),
                            ") and ", shape->c, " channels");
   }
-  return Status();
+  int64_t elements = 0;
+  return CheckElements("sparse_scatter_zeros's output (output_size x channels)",
+                       {shape->n, shape->h, shape->w, shape->c}, &elements);
 }
 
 // Validates the inputs of a scatter of `blocks` at `indices` into an image of `shape`; `geometry` carries
@@ -154,6 +218,9 @@ inline Status PlanScatter(const Tensor& blocks, const Tensor& indices, const Ima
   if (geometry.size_h <= 0 || geometry.size_w <= 0) {
     return InvalidArgument("blocks must have a positive block size, got shape ", blocks.shape().DebugString());
   }
+  int64_t block_elements = 0;
+  TF_RETURN_IF_ERROR(CheckElements("one block of sparse_scatter (block height x width x channels)",
+                                   {blocks.dim_size(1), blocks.dim_size(2), blocks.dim_size(3)}, &block_elements));
   if (blocks.dim_size(channel_dim) != shape.c) {
     return InvalidArgument("blocks have ", blocks.dim_size(channel_dim), " channels but base has ", shape.c);
   }
@@ -163,7 +230,8 @@ inline Status PlanScatter(const Tensor& blocks, const Tensor& indices, const Ima
   }
   TF_RETURN_IF_ERROR(CheckIndices(indices, shape, geometry));
   const bool overlapping = geometry.stride_h < geometry.size_h || geometry.stride_w < geometry.size_w;
-  const bool duplicates = HasDuplicates(indices);
+  bool duplicates = false;
+  TF_RETURN_IF_ERROR(HasDuplicates(indices, &duplicates));
   if (!add && (overlapping || duplicates)) {
     return InvalidArgument("writing blocks (add=false) needs non-overlapping windows and distinct indices; got block "
                            "size ", geometry.size_h, "x", geometry.size_w, ", stride ", geometry.stride_h, "x",
@@ -189,17 +257,25 @@ inline Status PrepareScatter(OpKernelContext* ctx, const BlockGeometry& g, bool 
   return Status();
 }
 
+// Host memory for reduce_mask's `total` block flags (total <= kMaxElements, see PlanReduceMask), allocated by
+// TensorFlow so that a failure is a ResourceExhausted error rather than std::bad_alloc.
+inline Status AllocateHostFlags(OpKernelContext* ctx, int64_t total, Tensor* flags) {
+  ::tensorflow::AllocatorAttributes on_host;
+  on_host.set_on_host(true);
+  return ctx->allocate_temp(::tensorflow::DT_UINT8, TensorShape({total}), flags, on_host);
+}
+
 // Outputs of reduce_mask from one flag per block (row-major over [N, bcount_h, bcount_w]): the active
-// blocks' (n, row, column) in that order, and their number.
-inline Status EmitActiveIndices(OpKernelContext* ctx, const std::vector<uint8_t>& active,
+// blocks' (n, row, column) in that order, and their number. `active` holds `total` host-memory flags.
+inline Status EmitActiveIndices(OpKernelContext* ctx, const uint8_t* active, int64_t total,
                                 const std::array<int, 2>& count) {
   const int64_t per_image = int64_t{count[0]} * count[1];
-  const int64_t num_active = std::count(active.begin(), active.end(), 1);
+  const int64_t num_active = std::count(active, active + total, 1);
   Tensor* indices = nullptr;
   TF_RETURN_IF_ERROR(ctx->allocate_output(0, TensorShape({num_active, 3}), &indices));
   auto out = indices->matrix<int32_t>();
   int64_t k = 0;
-  for (int64_t b = 0; b < static_cast<int64_t>(active.size()); ++b) {
+  for (int64_t b = 0; b < total; ++b) {
     if (!active[b]) continue;
     out(k, 0) = static_cast<int32_t>(b / per_image);
     out(k, 1) = static_cast<int32_t>((b % per_image) / count[1]);

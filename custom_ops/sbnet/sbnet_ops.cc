@@ -28,12 +28,6 @@ void ParallelFor(OpKernelContext* ctx, int64_t total, int64_t cost_per_unit,
   ::tensorflow::Shard(workers.num_threads, workers.workers, total, std::max<int64_t>(cost_per_unit, 1), work);
 }
 
-Status PairShapeAttr(InferenceContext* c, const char* name, std::vector<int>* values) {
-  TF_RETURN_IF_ERROR(c->GetAttr(name, values));
-  if (values->size() != 2) return InvalidArgument(name, " must have 2 elements (height, width)");
-  return Status();
-}
-
 }  // namespace
 
 REGISTER_OP("ZooSbnetReduceMask")
@@ -47,6 +41,8 @@ REGISTER_OP("ZooSbnetReduceMask")
     .Attr("tol: float = 0.0")
     .Attr("avgpool: bool = false")
     .SetShapeFn([](InferenceContext* c) {
+      ReduceMaskAttrs attrs;
+      TF_RETURN_IF_ERROR(ReadReduceMaskAttrs(c, &attrs));
       c->set_output(0, c->Matrix(InferenceContext::kUnknownDim, 3));
       c->set_output(1, c->Scalar());
       return Status();
@@ -65,19 +61,24 @@ class ReduceMaskOp : public OpKernel {
   void Compute(OpKernelContext* ctx) override {
     const Tensor& mask = ctx->input(0);
     ImageShape shape;
-    OP_REQUIRES_OK(ctx, CheckMask(mask, &shape));
+    int64_t total = 0;
+    OP_REQUIRES_OK(ctx, PlanReduceMask(mask, attrs_, &shape, &total));
+    Tensor flags;
+    OP_REQUIRES_OK(ctx, AllocateHostFlags(ctx, total, &flags));
+    uint8_t* active = flags.flat<uint8_t>().data();
     const auto& count = attrs_.count;
     const int64_t per_image = int64_t{count[0]} * count[1];
-    std::vector<uint8_t> active(shape.n * per_image);
     const float* data = mask.flat<float>().data();
-    const int64_t cost = int64_t{attrs_.geometry.size_h} * attrs_.geometry.size_w;
-    ParallelFor(ctx, active.size(), cost, [&](int64_t begin, int64_t end) {
+    // A block reads at most its window clipped to the image.
+    const int64_t cost =
+        std::min<int64_t>(attrs_.geometry.size_h, shape.h) * std::min<int64_t>(attrs_.geometry.size_w, shape.w);
+    ParallelFor(ctx, total, cost, [&](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; ++b) {
         active[b] = BlockIsActive(data, shape, attrs_.geometry, b / per_image, (b % per_image) / count[1],
                                   b % count[1], attrs_.tol, attrs_.avgpool);
       }
     });
-    OP_REQUIRES_OK(ctx, EmitActiveIndices(ctx, active, count));
+    OP_REQUIRES_OK(ctx, EmitActiveIndices(ctx, active, total, count));
   }
 
  private:
@@ -99,13 +100,13 @@ REGISTER_OP("ZooSbnetSparseGather")
       ShapeHandle x, indices;
       TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 4, &x));
       TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 2, &indices));
-      std::vector<int> bsize;
+      BlockGeometry g;
       bool transpose;
-      TF_RETURN_IF_ERROR(PairShapeAttr(c, "bsize", &bsize));
+      TF_RETURN_IF_ERROR(GeometryAttrs(c, "bsize", &g));
       TF_RETURN_IF_ERROR(c->GetAttr("transpose", &transpose));
       const DimensionHandle k = c->Dim(indices, 0), ch = c->Dim(x, 3);
-      c->set_output(0, transpose ? c->MakeShape({k, ch, bsize[0], bsize[1]})
-                                 : c->MakeShape({k, bsize[0], bsize[1], ch}));
+      c->set_output(0, transpose ? c->MakeShape({k, ch, g.size_h, g.size_w})
+                                 : c->MakeShape({k, g.size_h, g.size_w, ch}));
       return Status();
     })
     .Doc(R"doc(
@@ -156,6 +157,8 @@ REGISTER_OP("ZooSbnetSparseScatter")
     .Attr("transpose: bool = false")
     .SetShapeFn([](InferenceContext* c) {
       ShapeHandle blocks, indices, base;
+      BlockGeometry g;
+      TF_RETURN_IF_ERROR(GeometryAttrs(c, nullptr, &g));
       TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 4, &blocks));
       TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 2, &indices));
       TF_RETURN_IF_ERROR(c->WithRank(c->input(2), 4, &base));
@@ -232,6 +235,8 @@ REGISTER_OP("ZooSbnetSparseScatterZeros")
     .Attr("transpose: bool = false")
     .SetShapeFn([](InferenceContext* c) {
       ShapeHandle blocks, indices, size;
+      BlockGeometry g;
+      TF_RETURN_IF_ERROR(GeometryAttrs(c, nullptr, &g));
       TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 4, &blocks));
       TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 2, &indices));
       TF_RETURN_IF_ERROR(c->MakeShapeFromShapeTensor(2, &size));

@@ -68,16 +68,17 @@ class ReduceMaskGpuOp : public OpKernel {
   void Compute(OpKernelContext* ctx) override {
     const Tensor& mask = ctx->input(0);
     ImageShape shape;
-    OP_REQUIRES_OK(ctx, CheckMask(mask, &shape));
-    const int64_t total = shape.n * attrs_.count[0] * attrs_.count[1];
-    Tensor flags;
+    int64_t total = 0;
+    OP_REQUIRES_OK(ctx, PlanReduceMask(mask, attrs_, &shape, &total));
+    Tensor flags, host_flags;
     OP_REQUIRES_OK(ctx, ctx->allocate_temp(::tensorflow::DT_UINT8, TensorShape({total}), &flags));
-    std::vector<uint8_t> active(total);
+    OP_REQUIRES_OK(ctx, AllocateHostFlags(ctx, total, &host_flags));
+    uint8_t* active = host_flags.flat<uint8_t>().data();
     OP_REQUIRES_OK(ctx, CudaStatus(ActiveBlockFlagsGpu(mask.flat<float>().data(), shape, attrs_.geometry,
                                                        attrs_.count[0], attrs_.count[1], attrs_.tol, attrs_.avgpool,
-                                                       flags.flat<uint8_t>().data(), active.data(), Stream(ctx)),
+                                                       flags.flat<uint8_t>().data(), active, Stream(ctx)),
                                    "reduce_mask"));
-    OP_REQUIRES_OK(ctx, EmitActiveIndices(ctx, active, attrs_.count));
+    OP_REQUIRES_OK(ctx, EmitActiveIndices(ctx, active, total, attrs_.count));
   }
 
  private:

@@ -1,11 +1,17 @@
 """SBNet ops: native kernels vs pure-TF ops vs numpy loops, gradients, and bad input (never a crash)."""
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.sbnet.test_ops_fuzz import run_in_child
 from zoo import ops as compiled
 from zoo.sbnet import ops
-from zoo.sbnet.geometry import calc_block_params
+from zoo.sbnet.geometry import BlockParams, calc_block_params
+
+HEADER = Path(__file__).resolve().parents[2] / "custom_ops" / "sbnet" / "sbnet_op_common.h"
 
 IMPLS = ["native", "tf"]
 native = pytest.mark.skipif(compiled.sbnet is None, reason=f"SBNet library not built: {compiled.load_error}")
@@ -297,3 +303,150 @@ def test_unknown_impl_and_missing_native_library_are_clear_errors(monkeypatch):
     with pytest.raises(RuntimeError, match="not built in this test"):
         ops.reduce_mask(np.ones((1, 4, 4)), params, impl="native")
     assert int(ops.reduce_mask(np.ones((1, 4, 4)), params, impl="auto").count) == 16  # falls back to pure TF
+
+
+def test_the_element_limit_is_one_number_in_the_header_and_in_python():
+    found = re.findall(r"constexpr int64_t kMaxElements = (\d+);", HEADER.read_text())
+    assert found == [str(ops.MAX_ELEMENTS)], f"kMaxElements in {HEADER} is {found}, ops.MAX_ELEMENTS is " \
+                                             f"{ops.MAX_ELEMENTS}: change both together"
+    assert ops.MAX_ELEMENTS == np.iinfo(np.int32).max  # what the GPU kernels' int indexing assumes
+
+
+# issue 33: each of these killed the process before any check (SIGSEGV: reduce_mask allocated n x blocks bytes;
+# SIGABRT: TensorShape's CHECK on an element count past int64). They run in a child process, so that a crash
+# fails these tests (naming the signal) instead of killing pytest.
+_HUGE = 2**31 - 1
+KILLERS = {
+    "reduce_mask, bcount of a 10^6 x 10^6 input": dict(
+        wrapper=lambda impl: ops.reduce_mask(np.ones((1, 8, 8)), calc_block_params((10**6, 10**6), 11, 3), impl=impl),
+        raw=lambda lib: lib.zoo_sbnet_reduce_mask(np.ones((1, 8, 8), np.float32), bsize=[11, 11], bstride=[9, 9],
+                                                  boffset=[-1, -1], bcount=[111112, 111112])),
+    "sparse_gather, bsize whose element count overflows": dict(
+        wrapper=lambda impl: ops.sparse_gather(np.ones((1, 4, 4, 4), np.float32), [[0, 0, 0], [0, 0, 0]],
+                                               (_HUGE, _HUGE), 1, impl=impl),
+        raw=lambda lib: lib.zoo_sbnet_sparse_gather(np.ones((1, 4, 4, 4), np.float32), [[0, 0, 0], [0, 0, 0]],
+                                                    bsize=[_HUGE, _HUGE], bstride=[1, 1], boffset=[0, 0])),
+    "sparse_scatter_zeros, output_size whose element count overflows": dict(
+        wrapper=lambda impl: ops.sparse_scatter_zeros(np.ones((1, 2, 2, 3), np.float32), [[0, 0, 0]],
+                                                      [_HUGE, _HUGE, _HUGE], 2, impl=impl),
+        raw=lambda lib: lib.zoo_sbnet_sparse_scatter_zeros(np.ones((1, 2, 2, 3), np.float32), [[0, 0, 0]],
+                                                           [_HUGE, _HUGE, _HUGE], bstride=[2, 2], boffset=[0, 0])),
+}
+
+
+def killer_outcomes():
+    """In the child: ``"ErrorType: message"`` (or ``"no error"``) of each KILLERS case, by implementation."""
+    outcomes = {}
+    for name, calls in KILLERS.items():
+        for how in ("native", "tf", "raw"):
+            try:
+                calls["wrapper"](how) if how != "raw" else calls["raw"](compiled.sbnet)
+                outcomes[f"{name} / {how}"] = "no error"
+            except Exception as error:  # noqa: BLE001 - the test checks the type
+                outcomes[f"{name} / {how}"] = f"{type(error).__name__}: {error}"
+    return outcomes
+
+
+@pytest.fixture(scope="module")
+def killers_in_a_child():
+    return run_in_child("killer_outcomes", module=__name__)
+
+
+@native
+@pytest.mark.parametrize("how", ["native", "tf", "raw"])
+@pytest.mark.parametrize("case", sorted(KILLERS))
+def test_sizes_that_used_to_kill_the_process_raise_invalid_argument(killers_in_a_child, case, how):
+    child = killers_in_a_child
+    assert child["signal"] is None, f"the child died of {child['signal']}:\n{child['output_tail']}"
+    outcome = child["result"][f"{case} / {how}"]
+    assert outcome.startswith("InvalidArgumentError: ") and "would have more than 2147483647 elements" in outcome, \
+        outcome
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_int64_indices_and_sizes_beyond_int32_raise_instead_of_wrapping(impl):
+    if impl == "native" and compiled.sbnet is None:
+        pytest.skip(compiled.load_error)
+    x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+    blocks = np.ones((1, 2, 2, 1), np.float32)
+    for bad in ([0, 2**32, 0], [2**32, 0, 0], [0, 0, -2**32], [0, 2**31, 0]):  # 2**32 used to read row 0
+        indices = np.array([bad], np.int64)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="indices must fit in int32"):
+            ops.sparse_gather(x, indices, 2, 2, impl=impl)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="indices must fit in int32"):
+            ops.sparse_scatter(blocks, indices, x, 2, impl=impl)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="indices must fit in int32"):
+            ops.sparse_scatter_zeros(blocks, indices, [1, 4, 4], 2, impl=impl)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="output_size must fit in int32"):
+        ops.sparse_scatter_zeros(blocks, [[0, 0, 0]], np.array([1, 2**32 + 4, 4], np.int64), 2, impl=impl)
+    # int64 values that fit are fine, in eager mode and in a graph
+    expected = ops.sparse_gather(x, [[0, 1, 1]], 2, 2, impl=impl)
+    np.testing.assert_array_equal(ops.sparse_gather(x, np.array([[0, 1, 1]], np.int64), 2, 2, impl=impl), expected)
+    graph = tf.function(lambda i: ops.sparse_gather(x, i, 2, 2, impl=impl),
+                        input_signature=[tf.TensorSpec([None, 3], tf.int64)])
+    np.testing.assert_array_equal(graph(tf.constant([[0, 1, 1]], tf.int64)), expected)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="indices must fit in int32"):
+        graph(tf.constant([[0, 2**32, 0]], tf.int64))
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("bcount", [(0, 3), (-2, 3), (3, -1), (2**31, 1)])
+def test_block_counts_outside_one_to_int32_are_rejected_by_both_implementations(impl, bcount):
+    if impl == "native" and compiled.sbnet is None:
+        pytest.skip(compiled.load_error)
+    params = BlockParams(bsize=(3, 3), bsize_out=(1, 1), boffset=(0, 0), bcount=bcount, bstrides=(3, 3))
+    with pytest.raises(ValueError, match="bcount must be positive"):  # a negative count acted like a slice
+        ops.reduce_mask(np.ones((1, 8, 8)), params, impl=impl)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_block_origins_are_computed_in_64_bits(impl):
+    if impl == "native" and compiled.sbnet is None:
+        pytest.skip(compiled.load_error)
+    x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
+    # origin = 2**20 * 2**12 = 2**32 rows down: it wrapped to row 0 in the pure-TF path's int32 arithmetic
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
+        ops.sparse_gather(x, [[0, 2**20, 0]], 2, (2**12, 1), impl=impl)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
+        ops.sparse_scatter(np.ones((1, 2, 2, 1), np.float32), [[0, 2**20, 0]], x, (2**12, 2), impl=impl)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_reduce_mask_with_windows_and_strides_far_beyond_the_mask(impl):
+    """Valid geometries whose padded extent is huge: the pure-TF path padded to it (out of memory, or an abort
+    for sizes past int32); it now clips each window to the image like the kernels."""
+    if impl == "native" and compiled.sbnet is None:
+        pytest.skip(compiled.load_error)
+    mask = np.zeros((2, 4, 5), np.float32)
+    mask[1, 3, 4] = 1.0
+    huge_window = BlockParams((10**6, 10**6), (1, 1), (-500_000, -500_000), (2, 2), (1, 1))  # every window covers
+    np.testing.assert_array_equal(ops.reduce_mask(mask, huge_window, impl=impl).indices,
+                                  [[1, 0, 0], [1, 0, 1], [1, 1, 0], [1, 1, 1]])
+    huge_stride = BlockParams((3, 3), (1, 1), (2, 3), (3, 1), (10**9, 1))  # only block row 0 meets the image
+    np.testing.assert_array_equal(ops.reduce_mask(mask, huge_stride, impl=impl).indices, [[1, 0, 0]])
+    # outside pixels are zeros: with tol < 0 a clipped window is active, and the average divides by the full area
+    assert int(ops.reduce_mask(-np.ones((1, 4, 5)), huge_stride, tol=-0.5, impl=impl).count) == 3
+    assert int(ops.reduce_mask(np.ones((1, 4, 5)), huge_window, tol=1e-12, avgpool=True, impl=impl).count) == 4
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_average_pooling_compares_like_the_kernels_at_the_threshold(impl):
+    """The pure-TF path averaged in float32 (7 of 10 pixels at tol 0.7 was inactive, nine 0.1s at tol 0.1 active);
+    it now sums in float64 and divides by the block area, as the kernels do in double."""
+    if impl == "native" and compiled.sbnet is None:
+        pytest.skip(compiled.load_error)
+    seven = np.zeros((1, 1, 10), np.float32)
+    seven[0, 0, :7] = 1.0
+    row = BlockParams((1, 10), (1, 1), (0, 0), (1, 1), (1, 10))
+    assert int(ops.reduce_mask(seven, row, tol=0.7, avgpool=True, impl=impl).count) == 1  # 0.7 > float32(0.7)
+    square = BlockParams((3, 3), (1, 1), (0, 0), (1, 1), (3, 3))
+    assert int(ops.reduce_mask(np.full((1, 3, 3), 0.1, np.float32), square, tol=0.1, avgpool=True, impl=impl).count) \
+        == 0  # float32(0.1) is not above itself
+    # NaN pixels make their window's average NaN (inactive) and never count as above tol for max pooling, and they
+    # do not leak into other windows (the pure-TF path sums prefix tables)
+    mask = np.array([[[np.nan, 5.0, 1.0, 1.0, np.inf, -np.inf, 2.0, 2.0]]], np.float32)
+    pairs = BlockParams((1, 2), (1, 1), (0, 0), (1, 4), (1, 2))
+    np.testing.assert_array_equal(ops.reduce_mask(mask, pairs, tol=0.5, impl=impl).indices,
+                                  [[0, 0, 0], [0, 0, 1], [0, 0, 2], [0, 0, 3]])
+    np.testing.assert_array_equal(ops.reduce_mask(mask, pairs, tol=0.5, avgpool=True, impl=impl).indices,
+                                  [[0, 0, 1], [0, 0, 3]])
