@@ -9,7 +9,8 @@ from zoo import export, registry, tasks
 from zoo.fewshot import sources, training
 from zoo.fewshot.task import TASK
 
-PROTONET, CLUSTER, MASKED = "protonet-conv4.glyphs", "soft-kmeans-cluster-conv4.glyphs", "masked-soft-kmeans-conv4.glyphs"
+PROTONET, CLUSTER = "protonet-conv4.glyphs", "soft-kmeans-cluster-conv4.glyphs"
+MASKED = "masked-soft-kmeans-conv4.glyphs"
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,8 @@ def write_png(path, image):
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     """SUPPORT_DIR (classes 'alpha', 'beta', 'gamma': glyph test classes), QUERY_DIR, UNLABELED_DIR from the golden
-    episode; beta's support image is dark on light RGB, one query has an alpha channel, one unlabeled image is 56×56."""
+    episode; beta's support image is dark on light RGB, one query has an alpha channel, one unlabeled image is
+    56×56."""
     root = tmp_path_factory.mktemp("episode")
     episode = sources.golden_episode()
     for label, name in enumerate(("alpha", "beta", "gamma")):

@@ -49,7 +49,7 @@ class GeneratedNetwork(tasks.Prediction):
                 f"  GHN-predicted weights ({parameters:,} parameters; {self.graph.cell.num_nodes}-node cell, stages "
                 f"{list(self.graph.stages)}, {self.graph.channels} channels), batch-norm statistics calibrated on "
                 "those images",
-                f"  saved as {NETWORK_FILE}, it reloads with: {RELOAD_HINT}"]
+                f"  save(DIRECTORY) writes it as {NETWORK_FILE}, which reloads with: {RELOAD_HINT}"]
 
     def save(self, directory):
         directory = pathlib.Path(directory)
