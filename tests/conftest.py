@@ -2,6 +2,7 @@
 in a temporary manifest."""
 import os
 import pathlib
+import tempfile
 
 import pytest
 
@@ -15,6 +16,8 @@ MIRROR = pathlib.Path(__file__).resolve().parent.parent / "pretrained"
 
 # Shipped weights resolve from the mirror in place, with their sha256 checked, instead of being copied into a cache.
 os.environ.setdefault("ZOO_WEIGHTS_DIR", str(MIRROR))
+# Procedural data sets and downloads are cached in a directory of the test session, not the user's ~/.cache/zoo.
+os.environ.setdefault("ZOO_HOME", tempfile.mkdtemp(prefix="zoo-tests-home-"))
 
 TINY_OVERRIDES = {"units": [1, 1, 1], "channels": [4, 4, 8, 8]}
 

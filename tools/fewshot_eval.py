@@ -40,19 +40,19 @@ def setting_name(shots, distractors):
     return f"{shots}-shot{' w/ distractors' if distractors else ''}"
 
 
-def evaluate_weights(model, shots, distractors, cache_dir):
-    _, test_sampler = sources.paper_samplers("glyphs", shots, distractors, cache_dir=cache_dir)
+def evaluate_weights(model, shots, distractors):
+    _, test_sampler = sources.paper_samplers("glyphs", shots, distractors)
     return training.evaluate(model, test_sampler, FLAGS.test_episodes)
 
 
-def semi_supervised_inference(run, shots, distractors, cache_dir):
+def semi_supervised_inference(run, shots, distractors):
     """The soft k-means model with a ProtoNet run's weights (no training with unlabeled data)."""
     result_path = run / "inference_result.json"
     if result_path.exists():
         return json.loads(result_path.read_text())
     model = zoo.load("soft-kmeans-conv4", pretrained=False)
     model.load_weights(run / "checkpoint.weights.h5")
-    accuracy, interval = evaluate_weights(model, shots, distractors, cache_dir)
+    accuracy, interval = evaluate_weights(model, shots, distractors)
     result = {"accuracy": accuracy, "interval": interval}
     result_path.write_text(json.dumps(result))
     return result
@@ -66,7 +66,7 @@ def table():
         results[r["model"], r["shots"], r["distractors"]] = r
         if r["model"] == "protonet-conv4":
             results["protonet+inference", r["shots"], r["distractors"]] = semi_supervised_inference(
-                path.parent, r["shots"], r["distractors"], output / "cache")
+                path.parent, r["shots"], r["distractors"])
     rows = []
     for label, key in ROWS:
         cells = [f"{100 * results[key, k, d]['accuracy']:.2f} ± {100 * results[key, k, d]['interval']:.2f}"
@@ -97,7 +97,7 @@ def main(argv):
     if not FLAGS.weights:
         raise app.UsageError("pass --weights=ARCH.TAG or --table")
     model = zoo.load(FLAGS.weights)
-    accuracy, interval = evaluate_weights(model, FLAGS.shots, FLAGS.distractors, pathlib.Path(FLAGS.output) / "cache")
+    accuracy, interval = evaluate_weights(model, FLAGS.shots, FLAGS.distractors)
     print(f"{FLAGS.weights} {setting_name(FLAGS.shots, FLAGS.distractors)}: {100 * accuracy:.2f} ± "
           f"{100 * interval:.2f}% over {FLAGS.test_episodes} episodes")
 

@@ -48,8 +48,7 @@ def main(argv):
     run = pathlib.Path(FLAGS.output) / run_name(FLAGS.model, FLAGS.shots, FLAGS.distractors)
     run.mkdir(parents=True, exist_ok=True)
     train_sampler, test_sampler = sources.paper_samplers(FLAGS.source, FLAGS.shots, FLAGS.distractors,
-                                                         FLAGS.examples_per_class, FLAGS.label_ratio, FLAGS.seed,
-                                                         cache_dir=pathlib.Path(FLAGS.output) / "cache")
+                                                         FLAGS.examples_per_class, FLAGS.label_ratio, FLAGS.seed)
     model = zoo.load(FLAGS.model, pretrained=False)
     checkpoint = str(run / "checkpoint.weights.h5")
     training.train_episodic(model, train_sampler, FLAGS.steps, lr=FLAGS.lr, weight_decay=FLAGS.weight_decay,

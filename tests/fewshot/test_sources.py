@@ -27,12 +27,6 @@ def test_glyphs_are_rendered_once_then_read_from_zoo_home(tmp_path, monkeypatch)
         np.testing.assert_array_equal(a, b)
 
 
-def test_cache_dir_is_no_longer_used_and_warns(tmp_path):
-    with pytest.warns(DeprecationWarning, match="cache_dir"):
-        sources.load_source("glyphs", "val", examples_per_class=2, num_classes=3, cache_dir=tmp_path)
-    assert not list(tmp_path.iterdir())
-
-
 def test_paper_sampler_episodes_of_a_class_subset():
     sampler = sources.paper_sampler("glyphs", "test", 1, True, examples_per_class=40, num_classes=30)
     episode = sampler.episode(0)

@@ -1,11 +1,10 @@
-"""The shipped image-QA weights: verified files whose records fit their models, zoo.load reproduces their golden
-outputs (the task contract's: the encoder's features and each answer model's probabilities on embedded-slice
-scenes), and ask() answers plain-English questions."""
+"""The shipped image-QA weights: records whose vocabularies fit their models (tests/test_contract.py checks every
+weight's golden outputs), and ask() answers plain-English questions."""
 import numpy as np
 import pytest
 
-from zoo import registry, tasks, weights
-from zoo.imageqa.task import TASK, embedded_scenes, is_answer_model
+from zoo import weights
+from zoo.imageqa.task import embedded_scenes, is_answer_model
 
 QA_WEIGHTS = sorted(name for name in weights.load_manifest() if name.startswith("imageqa-"))
 
@@ -16,19 +15,13 @@ def test_every_model_and_the_encoder_are_shipped():
         "imageqa-2vis-blstm", "imageqa-full"}
 
 
-@pytest.mark.parametrize("name", QA_WEIGHTS)
-def test_weight_reproduces_its_golden_outputs(name, monkeypatch, tmp_path):
-    monkeypatch.setenv("ZOO_OFFLINE", "1")
-    monkeypatch.setenv("ZOO_HOME", str(tmp_path))
+@pytest.mark.parametrize("name", [n for n in QA_WEIGHTS if not n.startswith("imageqa-encoder")])
+def test_answer_model_records_fit_their_models(name):
     spec = weights.load_manifest()[name]
-    if is_answer_model(spec):
-        vocabulary = spec.preprocessing["vocabulary"]
-        assert len(vocabulary["words"]) == spec.builder_kwargs["vocab_size"]
-        assert len(vocabulary["answers"]) == spec.builder_kwargs["num_answers"]
-    if "outputs" not in spec.golden:
-        pytest.skip(f"{name}'s golden record predates the task contract; regenerate it with "
-                    "tools/publish_weights.py --refresh='imageqa-*'")
-    assert tasks.check_golden(TASK, registry.load(name), spec) <= spec.golden["atol"]
+    assert is_answer_model(spec)
+    vocabulary = spec.preprocessing["vocabulary"]
+    assert len(vocabulary["words"]) == spec.builder_kwargs["vocab_size"]
+    assert len(vocabulary["answers"]) == spec.builder_kwargs["num_answers"]
 
 
 def test_ask_answers_plain_english_questions_with_known_answers():

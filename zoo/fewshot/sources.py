@@ -5,7 +5,6 @@
 - ``omniglot``: tfds ``omniglot`` (background alphabets = train, evaluation alphabets = test), resized to 28×28
   as in the paper; needs the data in the tfds directory, or ``download=True``.
 """
-import warnings
 
 import numpy as np
 import tensorflow as tf
@@ -19,20 +18,17 @@ PAPER_UNLABELED = {"train": 5, "test": 20}
 """Unlabeled images per class M in the paper's training and test episodes."""
 
 
-def load_source(name, split, examples_per_class=40, seed=0, download=False, data_dir=None, cache_dir=None,
-                num_classes=None, progress=None):
+def load_source(name, split, examples_per_class=40, seed=0, download=False, data_dir=None, num_classes=None,
+                progress=None):
     """``(images, labels)`` of ``split`` of source ``name`` (see the module docstring).
 
     Args:
         name, split: the source (:data:`SOURCES`) and its split.
         examples_per_class, seed: renderings per class and seed of ``glyphs``.
         download, data_dir: let tfds download ``omniglot`` / ``fashion_mnist``, and tfds's data directory.
-        cache_dir: no longer used (rendered Glyphs are kept under ``$ZOO_HOME/data``, see
-            :func:`zoo.data.glyphs.make_glyphs`); passing it warns.
         num_classes: keep only the first this many classes (in label order); Glyphs renders only those.
         progress: show a progress bar while Glyphs renders (None: on a terminal).
     """
-    _warn_cache_dir(cache_dir)
     if name == "glyphs":
         images, labels = glyphs.make_glyphs(split, num_classes, examples_per_class, seed, progress=progress)
         num_classes = None
@@ -63,10 +59,9 @@ def paper_sampler(name, split, shots, distractors, examples_per_class=40, label_
     return EpisodeSampler(images, labels, config, label_ratio, seed)
 
 
-def paper_samplers(name, shots, distractors, examples_per_class=40, label_ratio=0.4, seed=0, cache_dir=None):
-    """The paper's training (train split) and test (test split) episode samplers (:func:`paper_sampler`).
-    ``cache_dir`` is no longer used (see :func:`load_source`)."""
-    _warn_cache_dir(cache_dir)
+def paper_samplers(name, shots, distractors, examples_per_class=40, label_ratio=0.4, seed=0):
+    """The paper's training (train split) and test (test split) episode samplers (:func:`paper_sampler`); rendered
+    Glyphs are kept under ``$ZOO_HOME/data`` (:func:`zoo.data.glyphs.make_glyphs`)."""
     return tuple(paper_sampler(name, split, shots, distractors, examples_per_class, label_ratio, seed)
                  for split in ("train", "test"))
 
@@ -77,12 +72,6 @@ def golden_episode():
     images, labels = glyphs.make_glyphs("test", num_classes=10, examples_per_class=8, seed=0)
     config = EpisodeConfig(n_way=5, k_shot=1, n_query=2, n_unlabeled=3, n_distractor=2)
     return EpisodeSampler(images, labels, config, label_ratio=0.5, seed=0).episode(0)
-
-
-def _warn_cache_dir(cache_dir):
-    if cache_dir is not None:
-        warnings.warn("cache_dir is no longer used: rendered Glyphs are kept under $ZOO_HOME/data "
-                      "(zoo.data.cache); drop the argument", DeprecationWarning, stacklevel=3)
 
 
 def _omniglot(split, download, data_dir):
