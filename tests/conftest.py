@@ -1,7 +1,9 @@
 """Shared fixtures: the developers' weight mirror as the weight directory, and a tiny trained-and-published model
 in a temporary manifest."""
+import atexit
 import os
 import pathlib
+import shutil
 import tempfile
 
 import pytest
@@ -17,7 +19,9 @@ MIRROR = pathlib.Path(__file__).resolve().parent.parent / "pretrained"
 # Shipped weights resolve from the mirror in place, with their sha256 checked, instead of being copied into a cache.
 os.environ.setdefault("ZOO_WEIGHTS_DIR", str(MIRROR))
 # Procedural data sets and downloads are cached in a directory of the test session, not the user's ~/.cache/zoo.
-os.environ.setdefault("ZOO_HOME", tempfile.mkdtemp(prefix="zoo-tests-home-"))
+if "ZOO_HOME" not in os.environ:
+    os.environ["ZOO_HOME"] = tempfile.mkdtemp(prefix="zoo-tests-home-")
+    atexit.register(shutil.rmtree, os.environ["ZOO_HOME"], ignore_errors=True)
 
 TINY_OVERRIDES = {"units": [1, 1, 1], "channels": [4, 4, 8, 8]}
 
