@@ -149,6 +149,14 @@ class FewShotTask(tasks.Task):
                 f"M = {sources.PAPER_UNLABELED['test']}) over {classes} {weight.dataset} test classes")
         return tasks.Measurement(float(np.mean(accuracies)), episodes * len(episode["query_labels"]), data)
 
+    def headline_spec(self, weight):
+        """The record's few-shot accuracy (e.g. ``5way_1shot_distractors_accuracy``); a sample of 1,000 queries
+        moves by 0.001 per query, so re-measurements agree within 0.005."""
+        metric = next(key for key in weight.metrics if key.startswith("5way_"))
+        shots = metric.split("_")[1].replace("shot", "-shot")
+        distractors = " with distractors" if "distractors" in metric else ""
+        return {"metric": metric, "name": f"5-way {shots} accuracy{distractors}", "unit": "%", "tolerance": 0.005}
+
     def golden_inputs(self, weight):
         """The fixed Glyphs episode zoo.fewshot.sources.golden_episode(): 5 test classes with 1 support image and 2
         queries each, 3 unlabeled images of each class and of 2 distractor classes. One row per class: the raw

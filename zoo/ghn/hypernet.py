@@ -181,11 +181,18 @@ class GraphHyperNetwork(keras.Model):
         schedule = _schedule_of(encoded)
         return self._propagate(schedule, *(tf.convert_to_tensor(encoded[k]) for k in _INPUTS))
 
-    def predict_parameters(self, graph):
-        """``{name: tensor}`` for every entry of ``graph.parameter_shapes()``, in exactly those shapes."""
+    def predict_parameters(self, graph, traced=True):
+        """``{name: tensor}`` for every entry of ``graph.parameter_shapes()``, in exactly those shapes.
+
+        ``traced=False`` runs the propagation eagerly instead of through the graph traced once per skeleton: several
+        times faster for a single architecture of a new skeleton (tracing the unrolled sweeps takes 30–100 s on two
+        cores), slower for many architectures of one skeleton.
+        """
         if not isinstance(graph, NetworkGraph):
             raise ValueError(f"graph must be a zoo.ghn.NetworkGraph, got {type(graph).__name__}")
-        blocks = self(encode_graph(graph, self.sweeps))
+        encoded = encode_graph(graph, self.sweeps)
+        inputs = [tf.convert_to_tensor(encoded[k]) for k in _INPUTS]
+        blocks = self._compiled(encoded)(*inputs) if traced else self._blocks(_schedule_of(encoded), *inputs)
         params = {}
         for name, shape in graph.parameter_shapes().items():
             node, kind = name.rsplit("/", 1)
@@ -194,12 +201,13 @@ class GraphHyperNetwork(keras.Model):
             params[name] = param * (1.0 / math.sqrt(fan_in(kind, shape))) if self.normalize else param
         return params
 
-    def build_network(self, graph, calibration_images=None):
+    def build_network(self, graph, calibration_images=None, traced=True):
         """A :class:`~zoo.ghn.network.GraphNetwork` of ``graph`` holding the predicted parameters; with
-        ``calibration_images`` its batch-normalization statistics are set from them, ready for inference."""
+        ``calibration_images`` its batch-normalization statistics are set from them, ready for inference.
+        ``traced`` as in :meth:`predict_parameters`."""
         from zoo.ghn.network import GraphNetwork
         network = GraphNetwork(graph)
-        network.set_parameters(self.predict_parameters(graph))
+        network.set_parameters(self.predict_parameters(graph, traced))
         if calibration_images is not None:
             network.calibrate_statistics(calibration_images)
         return network
@@ -211,13 +219,13 @@ class GraphHyperNetwork(keras.Model):
         schedule = _schedule_of(encoded)
         key = (tuple(encoded["types"].shape), schedule)
         if key not in self._propagators:
-            def blocks(*inputs):
-                h = self._propagate(schedule, *inputs)
-                blocks = self.decoder(tf.reshape(h, (-1, self.hidden)))
-                return tf.reshape(blocks, tuple(h.shape[:2]) + self.max_shape)
-
-            self._propagators[key] = tf.function(blocks)
+            self._propagators[key] = tf.function(lambda *inputs: self._blocks(schedule, *inputs))
         return self._propagators[key]
+
+    def _blocks(self, schedule, *inputs):
+        h = self._propagate(schedule, *inputs)
+        blocks = self.decoder(tf.reshape(h, (-1, self.hidden)))
+        return tf.reshape(blocks, tuple(h.shape[:2]) + self.max_shape)
 
     def _propagate(self, schedule, types, mask, adjacency, distance, in_channels, out_channels):
         handoff = tf.zeros([1, self.hidden])

@@ -7,7 +7,6 @@ network's accuracy on those images; the prediction's ``save(directory)`` writes 
 ``zoo export ghn.fashion_mnist DIR [--architecture ARCH.json]`` serves that generated network: uint8 images in,
 class probabilities out (the GHN itself is not in the export).
 """
-import contextlib
 import dataclasses
 import pathlib
 
@@ -112,6 +111,12 @@ class GraphHyperNetworkTask(tasks.Task):
                                                            progress=progress)
         return tasks.Measurement(float(np.mean(accuracies)), len(labels), data)
 
+    def headline_spec(self, weight):
+        """The mean test accuracy of GHN-predicted weights on unseen architectures (the record's
+        ``mean_test_accuracy``)."""
+        return {"metric": "mean_test_accuracy", "name": "mean accuracy of GHN-predicted weights", "unit": "%",
+                "tolerance": 0.005}
+
     def golden_inputs(self, weight):
         """The unseen evaluation architecture zoo.ghn.search.evaluation_architecture(0, num_nodes=7) in the weight's
         network skeleton; its one row holds the first 8 predicted values of each of its first 4 parameters in name
@@ -121,8 +126,7 @@ class GraphHyperNetworkTask(tasks.Task):
     def golden_outputs(self, model, inputs, weight):
         rows = []
         for graph in inputs:
-            with _eagerly():
-                params = model.predict_parameters(graph)
+            params = model.predict_parameters(graph, traced=False)
             rows.append(np.concatenate([np.ravel(params[name])[:GOLDEN_VALUES_PER_PARAMETER]
                                         for name in sorted(params)[:GOLDEN_PARAMETERS]]))
         return np.stack(rows)
@@ -148,8 +152,7 @@ class GraphHyperNetworkTask(tasks.Task):
         else:
             graph = architectures.parse_architecture(architecture)
         _check_fits(graph, weight, "architecture")
-        with _eagerly():
-            network = model.build_network(graph, calibration_images=samples.load_sample()[0][..., None])
+        network = model.build_network(graph, calibration_images=samples.load_sample()[0][..., None], traced=False)
         shape = tuple(weight.preprocessing["input_shape"])
 
         def serve(images):
@@ -160,18 +163,6 @@ class GraphHyperNetworkTask(tasks.Task):
 
     def serving_example(self, weight):
         return {"images": samples.load_sample()[0][:3, ..., None].astype(weight.preprocessing["input_dtype"])}
-
-
-@contextlib.contextmanager
-def _eagerly():
-    """Run the GHN's propagation eagerly for one architecture: tracing its unrolled sweeps takes 30–100 s on two
-    cores, running them once eagerly 5–10 s (evaluating many architectures of one skeleton traces once instead)."""
-    previous = tf.config.functions_run_eagerly()
-    tf.config.run_functions_eagerly(True)
-    try:
-        yield
-    finally:
-        tf.config.run_functions_eagerly(previous)
 
 
 def _skeleton(weight):
