@@ -166,3 +166,34 @@ def test_bad_layer_inputs_raise_value_error():
         SparseConv2D(4, 3, 5)((x, np.zeros((8, 8))))
     with pytest.raises(ValueError, match="projection=False"):
         SparseResBlock(8, 5, projection=False)((x, np.ones((1, 8, 8))))
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_no_active_block_in_training_leaves_the_moving_statistics_alone(impl):
+    """An all-zero mask used to run batch norm on a dummy block and move the moving statistics although nothing
+    was written back (issue 33)."""
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 12, 12, 8)).astype(np.float32)
+    zeros = np.zeros((2, 12, 12), np.float32)
+    unit = SparseResBlock(8, 7, impl=impl)
+    unit((x, zeros))
+    randomise_batch_norm(unit, rng)
+    before = [np.array(w) for w in unit.non_trainable_weights]
+    step = tf.function(lambda x, second: unit((x, second), training=True), reduce_retracing=True)
+    no_indices = np.zeros((0, 3), np.int32)
+    for call in (lambda: unit((x, zeros), training=True), lambda: unit((x, no_indices), training=True),
+                 lambda: step(x, zeros), lambda: step(x, no_indices)):
+        np.testing.assert_array_equal(call(), x)  # nothing active: the output is the shortcut
+        for w, b in zip(unit.non_trainable_weights, before):
+            np.testing.assert_array_equal(w, b, err_msg=w.path)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        loss = tf.reduce_sum(unit((xt, zeros), training=True) ** 2)
+    grads = tape.gradient(loss, [xt] + unit.trainable_variables)
+    np.testing.assert_allclose(grads[0], 2 * x, rtol=1e-6)
+    assert all(g is None or not np.any(g) for g in grads[1:])
+    one = zeros.copy()
+    one[1, 5, 5] = 1.0
+    unit((x, one), training=True)  # an active block does move them
+    assert any(np.any(np.array(w) != b) for w, b in zip(unit.non_trainable_weights, before))

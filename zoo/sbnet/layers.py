@@ -43,8 +43,8 @@ def _static_hw(shape, layer):
 
 
 def _at_least_one_block(indices):
-    """The indices, or block (0, 0, 0) when there are none: the layers always run their convolutions and batch
-    norm on a non-empty stack and then scatter only the real blocks."""
+    """The indices, or block (0, 0, 0) when there are none: SparseConv2D always convolves a non-empty stack and
+    then scatters only the real blocks (it has no state a dummy block could change)."""
     return tf.concat([indices, tf.zeros([1, 3], tf.int32)], axis=0)[:tf.maximum(tf.shape(indices)[0], 1)]
 
 
@@ -205,7 +205,8 @@ class SparseResBlock(_SparseBlockLayer):
     ``projection=True``); outside the active blocks the output *is* the shortcut. Gathered pixels that fall
     in the image's zero padding are zeroed again before the 3×3 convolution, so the unit equals its dense
     SAME counterpart (``sparse=False``, same weights) on active blocks. Batch norm statistics in training are
-    those of the gathered blocks, as in the paper: train in the mode you will run.
+    those of the gathered blocks, as in the paper: train in the mode you will run. With no active block the unit
+    is its shortcut and its moving statistics do not move.
 
     Args:
         filters: output channels.
@@ -273,11 +274,15 @@ class SparseResBlock(_SparseBlockLayer):
         indices = self._indices(mask, indices, params)
         shortcut = self._shortcut(x)
 
+        def active_blocks():
+            inside = _inside_image(indices, params, hw)
+            blocks = self._residual(self._gather(x, indices, params), training, "VALID", inside)
+            return self._scatter(blocks, indices, shortcut, params, add=True)
+
         def sparse():
-            computed = _at_least_one_block(indices)
-            inside = _inside_image(computed, params, hw)
-            blocks = self._residual(self._gather(x, computed, params), training, "VALID", inside)
-            return self._scatter(blocks[:tf.shape(indices)[0]], indices, shortcut, params, add=True)
+            # No active block: the output is the shortcut, and batch norm must not run (in training it would move
+            # the moving statistics with a block that is never written back).
+            return tf.cond(tf.shape(indices)[0] > 0, active_blocks, lambda: shortcut)
 
         def dense():
             return shortcut + self._residual(x, training, "SAME")
