@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo.data import scenes as scenes_lib
+from zoo.progress import progress_bar
 from zoo.recattend import losses, metrics
 
 SCENES = scenes_lib.SceneConfig(height=64, width=64, min_objects=1, max_objects=4, min_scale=0.8, max_scale=1.4)
@@ -147,39 +148,59 @@ def train(model, train_arrays, config, checkpoint_dir=None, progress=None):
     return history
 
 
-def segment(model, images, score_threshold=0.5, mask_threshold=0.5):
-    """Instances of each image: ``(masks bool (K, H, W), scores (K,))``.
+SCORE_THRESHOLD = 0.5
+"""Inference keeps the steps before the first whose stop score falls below this."""
+MASK_THRESHOLD = 0.5
+"""A kept step's pixel belongs to its instance where its mask is the largest and above this."""
 
-    Steps are kept up to the first whose score falls below ``score_threshold`` (inference stops there); each
-    pixel goes to the kept step whose mask is largest there, if that mask exceeds ``mask_threshold``; empty
-    instances are dropped.
+
+def instance_map(masks, scores, score_threshold=SCORE_THRESHOLD, mask_threshold=MASK_THRESHOLD):
+    """Inference on the model's outputs, in TensorFlow: int32 ``(B, H, W)``, 0 for background and ``t + 1`` where
+    step ``t`` owns the pixel.
+
+    Steps are kept up to the first whose score falls below ``score_threshold``; each pixel goes to the kept step
+    whose mask is largest there (the earliest on ties), if that mask exceeds ``mask_threshold``.
+
+    Args:
+        masks: ``(B, T, H, W)`` in [0, 1].
+        scores: ``(B, T)`` stop scores in [0, 1].
     """
+    masks, scores = tf.convert_to_tensor(masks, tf.float32), tf.convert_to_tensor(scores, tf.float32)
+    stopped = tf.cumsum(tf.cast(scores < score_threshold, tf.int32), axis=1) > 0
+    candidates = tf.where(stopped[:, :, None, None], -1.0, masks)  # masks are >= 0: a stopped step never wins
+    owner = tf.argmax(candidates, axis=1, output_type=tf.int32)
+    return tf.where(tf.reduce_max(candidates, axis=1) > mask_threshold, owner + 1, 0)
+
+
+def instances_of(label_map, scores):
+    """One image's instances from its :func:`instance_map` ``(H, W)`` and scores ``(T,)``: ``(masks bool (K, H, W),
+    scores (K,))`` of the steps that own at least one pixel, in step order."""
+    label_map, scores = np.asarray(label_map), np.asarray(scores)
+    steps = [t for t in range(len(scores)) if (label_map == t + 1).any()]
+    masks = np.array([label_map == t + 1 for t in steps], bool).reshape(len(steps), *label_map.shape)
+    return masks, scores[steps]
+
+
+def segment(model, images, score_threshold=SCORE_THRESHOLD, mask_threshold=MASK_THRESHOLD):
+    """Instances of each image: ``(masks bool (K, H, W), scores (K,))`` (see :func:`instance_map`; empty instances
+    are dropped)."""
     outputs = model(images)
-    masks, scores = outputs["masks"].numpy(), outputs["scores"].numpy()
-    results = []
-    for image_masks, image_scores in zip(masks, scores):
-        below = np.flatnonzero(image_scores < score_threshold)
-        kept = int(below[0]) if len(below) else len(image_scores)
-        if kept == 0:
-            results.append((np.zeros((0,) + image_masks.shape[1:], bool), np.zeros(0)))
-            continue
-        stack = image_masks[:kept]
-        owner = np.argmax(stack, axis=0)
-        instances = [(owner == k) & (stack[k] > mask_threshold) for k in range(kept)]
-        keep = [k for k in range(kept) if instances[k].any()]
-        results.append((np.array([instances[k] for k in keep]).reshape(len(keep), *stack.shape[1:]),
-                        image_scores[keep]))
-    return results
+    labels = instance_map(outputs["masks"], outputs["scores"], score_threshold, mask_threshold).numpy()
+    return [instances_of(label_map, scores) for label_map, scores in zip(labels, np.asarray(outputs["scores"]))]
 
 
-def evaluate(model, arrays, batch_size=32, **segment_kwargs):
-    """Mean SBD, |DiC|, MWCov and MUCov over the scenes and AP at IoU 0.5 over the set."""
+def evaluate(model, arrays, batch_size=32, progress=None, **segment_kwargs):
+    """Mean SBD, |DiC|, MWCov and MUCov over the scenes and AP at IoU 0.5 over the set; ``progress`` shows a bar
+    over the scenes (True, False, or None: on a terminal; see :func:`zoo.progress.progress_bar`)."""
     predictions, truths = [], []
-    for start in range(0, len(arrays["images"]), batch_size):
-        predictions += segment(model, arrays["images"][start:start + batch_size], **segment_kwargs)
-        for masks, count in zip(arrays["masks"][start:start + batch_size],
-                                arrays["num_objects"][start:start + batch_size]):
-            truths.append(masks[:count])
+    count = len(arrays["images"])
+    with progress_bar(count, "segmenting scenes", unit="scene", show=progress) as bar:
+        for start in range(0, count, batch_size):
+            predictions += segment(model, arrays["images"][start:start + batch_size], **segment_kwargs)
+            for masks, objects in zip(arrays["masks"][start:start + batch_size],
+                                      arrays["num_objects"][start:start + batch_size]):
+                truths.append(masks[:objects])
+            bar.update(min(batch_size, count - start))
     per_scene = {"sbd": [], "abs_dic": [], "mwcov": [], "mucov": []}
     for (masks, _), truth in zip(predictions, truths):
         per_scene["sbd"].append(metrics.symmetric_best_dice(masks, truth))
