@@ -20,13 +20,11 @@ import sys
 import time
 
 import keras
-import numpy as np
 import tensorflow as tf
 from absl import app, flags
 
 from zoo import benchmark, publish
-from zoo.data import scenes as scenes_lib
-from zoo.sbnet import models, ops, segmenter
+from zoo.sbnet import evaluation, models, ops, segmenter
 from zoo.training import records
 
 FLAGS = flags.FLAGS
@@ -34,8 +32,9 @@ flags.DEFINE_integer("steps", 1500, "training steps (each on batch_size new trai
 flags.DEFINE_integer("batch_size", 16, "scenes per training step")
 flags.DEFINE_float("lr", 1e-3, "Adam learning rate (cosine decay to 0 over the steps)")
 flags.DEFINE_integer("seed", 0, "seed of the train scenes and of the initialisation")
-flags.DEFINE_integer("test_scenes", 1000, "test scenes (scenes 0..N-1 of --test_seed, test split) to evaluate on")
-flags.DEFINE_integer("test_seed", 1, "seed of the test scenes")
+flags.DEFINE_integer("test_scenes", evaluation.TEST_SCENES,
+                     "test scenes (scenes 0..N-1 of --test_seed, test split) to evaluate on")
+flags.DEFINE_integer("test_seed", evaluation.TEST_SEED, "seed of the test scenes")
 flags.DEFINE_integer("timing_scenes", 100, "test scenes timed at batch 1")
 flags.DEFINE_integer("timing_repeats", 5, "timed forward passes per scene and model")
 flags.DEFINE_integer("checkpoint_every", 100, "steps between checkpoints")
@@ -46,21 +45,10 @@ flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file whose SBNet sec
 
 TAG = "fashion_mnist_scenes"
 SECTION = "SBNet: sparse scene segmentation on Fashion-MNIST scenes"
-EVAL_BATCH = 20
-GOLDEN_SCENES = 2
-GOLDEN_ATOL = 1e-4
+MIRROR = pathlib.Path(__file__).resolve().parent.parent / "pretrained"
 PREPROCESSING = {"input_shape": [segmenter.SCENES.height, segmenter.SCENES.width, 3], "input_dtype": "uint8",
                  "scale": 1.0, "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]}
 LICENSE = "MIT (weights trained on scenes of Fashion-MNIST articles, MIT)"
-
-
-def scene_batch(split, seed, start, count):
-    """Images uint8 ``(count, H, W, 3)`` and labels ``(count, H, W)`` of scenes ``start .. start + count − 1``."""
-    source = scenes_lib.load_source(split)
-    scenes = [scenes_lib.generate_scene(scenes_lib.scene_rng(seed, i), source, segmenter.SCENES)
-              for i in range(start, start + count)]
-    arrays = scenes_lib.scenes_to_arrays(scenes)
-    return arrays["images"], segmenter.scene_labels(arrays)
 
 
 def train(model, steps, batch_size, lr, seed, checkpoint_dir, checkpoint_every):
@@ -93,7 +81,7 @@ def train(model, steps, batch_size, lr, seed, checkpoint_dir, checkpoint_every):
     bar.update(int(step))
     while int(step) < steps:
         started = time.perf_counter()
-        images, labels = scene_batch("train", seed, int(step) * batch_size, batch_size)
+        images, labels = evaluation.scene_batch("train", seed, int(step) * batch_size, batch_size)
         pixel, mask, density = train_step(tf.constant(images), tf.constant(labels))
         step.assign_add(1)
         seconds.assign_add(time.perf_counter() - started)
@@ -101,52 +89,6 @@ def train(model, steps, batch_size, lr, seed, checkpoint_dir, checkpoint_every):
         if int(step) % checkpoint_every == 0 or int(step) == steps:
             manager.save()
     return float(seconds)
-
-
-def evaluate(model, images, labels):
-    """Confusion matrix ``[true, predicted]`` over all pixels, and in sparse mode the computation-mask statistics:
-    ``mask_density`` (fraction of pixels), ``foreground_covered`` (fraction of foreground pixels inside the mask) and
-    ``block_density`` (fraction of the first unit's blocks that are active)."""
-    forward = tf.function(lambda x: model(x, training=False), autograph=False)
-    confusion = np.zeros((model.num_classes, model.num_classes), np.int64)
-    mask_pixels = covered = active_blocks = all_blocks = 0
-    for start in range(0, len(images), EVAL_BATCH):
-        outputs = forward(tf.constant(images[start:start + EVAL_BATCH]))
-        truth = labels[start:start + EVAL_BATCH]
-        predicted = np.argmax(outputs["logits"], axis=-1)
-        confusion += np.bincount((truth * model.num_classes + predicted).ravel(),
-                                 minlength=model.num_classes ** 2).reshape(confusion.shape)
-        if model.sparse:
-            mask = np.asarray(outputs["mask"]) > 0
-            mask_pixels += int(mask.sum())
-            covered += int((mask & (truth > 0)).sum())
-            active, blocks_per_image = first_unit_blocks(model, outputs["mask"])
-            active_blocks += active
-            all_blocks += blocks_per_image * len(truth)
-    if not model.sparse:
-        return confusion, {}
-    return confusion, {"mask_density": mask_pixels / labels.size,
-                       "foreground_covered": covered / max(int((labels > 0).sum()), 1),
-                       "block_density": active_blocks / all_blocks}
-
-
-def first_unit_blocks(model, mask):
-    """Active blocks of the model's first sparse unit (after the stride-2 stem) under the computation ``mask``."""
-    level = tf.nn.max_pool2d(mask[..., None], 2, 2, "VALID")
-    params = model.units[0].block_params(tuple(level.shape[1:3]))
-    return int(ops.reduce_mask(level, params, impl=model.impl).count), params.bcount[0] * params.bcount[1]
-
-
-def segmentation_metrics(confusion):
-    """Pixel accuracy, mean IoU over all classes, foreground IoU and accuracy on foreground pixels."""
-    true_positive = np.diag(confusion).astype(np.float64)
-    union = confusion.sum(0) + confusion.sum(1) - true_positive
-    foreground_hits = confusion[1:, 1:].sum()
-    return {"pixel_accuracy": float(true_positive.sum() / confusion.sum()),
-            "mean_iou": float(np.mean(true_positive[union > 0] / union[union > 0])),
-            "foreground_iou": float(foreground_hits / (confusion[1:, :].sum() + confusion[:, 1:].sum()
-                                                       - foreground_hits)),
-            "foreground_pixel_accuracy": float(true_positive[1:].sum() / confusion[1:, :].sum())}
 
 
 def measure_speedup(sparse, dense, images, repeats):
@@ -166,17 +108,10 @@ def measure_speedup(sparse, dense, images, repeats):
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def golden_outputs(model, images):
-    """Per-scene mean logits on the first test scenes, which ``zoo.load`` must reproduce
-    (tests/sbnet/test_models.py regenerates the scenes from the recorded split, seed and indices)."""
-    logits = model(images[:GOLDEN_SCENES], training=False)["logits"]
-    return {"scene_split": "test", "scene_seed": FLAGS.test_seed, "scene_indices": list(range(GOLDEN_SCENES)),
-            "mean_logits": np.mean(logits, axis=(1, 2)).round(6).tolist(), "atol": GOLDEN_ATOL}
-
-
-def write_record(model, output, architecture, metrics, seconds, note, golden):
-    """``ARCH.fashion_mnist_scenes`` weights + manifest-ready record (with its licence and ``golden`` outputs) in
-    ``output``; returns the record path."""
+def write_record(model, output, architecture, metrics, seconds, note):
+    """``ARCH.fashion_mnist_scenes`` weights + record (with its licence) in ``output``; returns the record path.
+    Publishing derives the golden outputs and the headline from the weights (:mod:`zoo.publish`, through
+    :mod:`zoo.sbnet.task`)."""
     name = f"{architecture}.{TAG}"
     records.write_weight_record(
         model, output, name, architecture=architecture, builder_kwargs={"impl": FLAGS.impl},
@@ -192,7 +127,7 @@ def write_record(model, output, architecture, metrics, seconds, note, golden):
                   "scene_config": dataclasses.asdict(segmenter.SCENES), "seconds": round(seconds, 1)})
     path = output / f"{name}.json"
     record = json.loads(path.read_text())
-    record[name].update(license=LICENSE, golden=golden)
+    record[name].update(license=LICENSE)
     path.write_text(json.dumps(record, indent=2))
     return path
 
@@ -239,13 +174,13 @@ def main(argv):
     dense = models.sbnet_segnet_dense(impl=FLAGS.impl)
     dense.load_weights(sparse_weights)
 
-    images, labels = scene_batch("test", FLAGS.test_seed, 0, FLAGS.test_scenes)
+    images, labels = evaluation.scene_batch("test", FLAGS.test_seed, 0, FLAGS.test_scenes)
     results = {"steps": FLAGS.steps, "batch_size": FLAGS.batch_size, "lr": FLAGS.lr, "train_minutes": seconds / 60,
                "test_scenes": FLAGS.test_scenes, "timing_scenes": FLAGS.timing_scenes,
                "timing_repeats": FLAGS.timing_repeats, "impl": FLAGS.impl}
     for name, model in (("sparse", sparse), ("dense", dense)):
-        confusion, mask_stats = evaluate(model, images, labels)
-        results[name] = {**segmentation_metrics(confusion), **mask_stats}
+        confusion, mask_stats = evaluation.evaluate(model, images, labels)
+        results[name] = {**evaluation.segmentation_metrics(confusion), **mask_stats}
         print(name, results[name], flush=True)
     times = measure_speedup(sparse, dense, images[:FLAGS.timing_scenes], FLAGS.timing_repeats)
     results["median_seconds"] = times
@@ -258,9 +193,9 @@ def main(argv):
             ("sbnet-segnet-dense", dense, "dense", f"the weights of sbnet-segnet.{TAG}, run densely")):
         metrics = {k: round(v, 6) for k, v in results[name].items()}
         metrics["speedup_vs_dense"] = round(results["speedup"] if name == "sparse" else 1.0, 3)
-        record_path = write_record(model, output, architecture, metrics, seconds, note, golden_outputs(model, images))
+        record_path = write_record(model, output, architecture, metrics, seconds, note)
         if FLAGS.publish:
-            print(f"published {publish.publish(record_path).name}", flush=True)
+            print(f"published {publish.publish(record_path, MIRROR).name}", flush=True)
     body = results_body(results)
     if FLAGS.results:
         benchmark.write_section(FLAGS.results, SECTION, body, shlex.join(["python", *sys.argv]))

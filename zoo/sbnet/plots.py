@@ -1,0 +1,70 @@
+"""Pictures of the scene segmenter's predictions: a class map drawn over the user's image, with the outline of the
+sparse model's computation mask (numpy in, uint8 RGB / PNG out)."""
+import pathlib
+
+import numpy as np
+
+CLASS_COLOURS = (
+    ("none", (0, 0, 0)),
+    ("red", (230, 25, 75)),
+    ("green", (60, 180, 75)),
+    ("yellow", (255, 225, 25)),
+    ("blue", (0, 130, 200)),
+    ("orange", (245, 130, 48)),
+    ("purple", (145, 30, 180)),
+    ("cyan", (70, 240, 240)),
+    ("magenta", (240, 50, 230)),
+    ("lime", (210, 245, 60)),
+    ("pink", (250, 190, 212)),
+)
+"""``(name, (r, g, b))`` of each class of :data:`zoo.sbnet.segmenter.NUM_CLASSES`: class 0 (background) is not
+tinted; class ``c + 1`` (Fashion-MNIST class ``c``) gets colour ``c + 1``."""
+
+MASK_OUTLINE = (255, 255, 255)
+"""Colour of the computation mask's outline."""
+
+
+def class_overlay(image, classes, mask=None, alpha=0.6):
+    """``image`` in grey with each pixel of class ``k > 0`` tinted in ``CLASS_COLOURS[k]``, and the outline of
+    ``mask`` (if given) in :data:`MASK_OUTLINE`.
+
+    Args:
+        image: uint8 ``(H, W, 3)`` (or ``(H, W)`` grey).
+        classes: integer class map ``(H, W)`` with values below ``len(CLASS_COLOURS)``.
+        mask: optional ``(H, W)`` computation mask (nonzero inside).
+        alpha: opacity of the class colours.
+
+    Returns:
+        uint8 ``(H, W, 3)``.
+    """
+    image = np.asarray(image)
+    classes = np.asarray(classes)
+    if image.ndim == 3:
+        image = image.mean(axis=-1)
+    if image.shape != classes.shape:
+        raise ValueError(f"image (H, W[, 3]) and classes (H, W) must have the same size, got {image.shape} and "
+                         f"{classes.shape}")
+    if classes.min(initial=0) < 0 or classes.max(initial=0) >= len(CLASS_COLOURS):
+        raise ValueError(f"classes must be in [0, {len(CLASS_COLOURS)}), got values {classes.min()} … {classes.max()}")
+    grey = np.repeat(image[..., None].astype(np.float64), 3, axis=-1)
+    palette = np.array([rgb for _, rgb in CLASS_COLOURS], np.float64)
+    tinted = np.where((classes > 0)[..., None], (1 - alpha) * grey + alpha * palette[classes], grey)
+    if mask is not None:
+        tinted[outline(mask)] = MASK_OUTLINE
+    return np.clip(np.round(tinted), 0, 255).astype(np.uint8)
+
+
+def outline(mask):
+    """Boolean ``(H, W)``: the pixels of ``mask`` with a 4-neighbour outside it (or on the image border)."""
+    inside = np.pad(np.asarray(mask) > 0, 1)
+    interior = inside[:-2, 1:-1] & inside[2:, 1:-1] & inside[1:-1, :-2] & inside[1:-1, 2:]
+    return inside[1:-1, 1:-1] & ~interior
+
+
+def save_overlay(path, image, classes, mask=None):
+    """Write :func:`class_overlay` as a PNG at ``path``; returns the path."""
+    import matplotlib.image
+
+    path = pathlib.Path(path)
+    matplotlib.image.imsave(path, class_overlay(image, classes, mask), format="png")
+    return path
