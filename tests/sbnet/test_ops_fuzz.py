@@ -40,6 +40,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MAX = ops.MAX_ELEMENTS
 INT32_MAX = 2**31 - 1
 RESULT_MARKER = "ZOO_SBNET_FUZZ_RESULT "
+CASE_MARKER = "ZOO_SBNET_FUZZ_CASE "
+_announce_cases = False  # set in the child: print each invalid case before trying it, to name a crash's cause
 
 native = pytest.mark.skipif(compiled.sbnet is None, reason=f"SBNet library not built: {compiled.load_error}")
 
@@ -464,6 +466,8 @@ def run_invalid(examples, derandomize=True, random_seed=None):
 
     def property_(case):
         kinds[case["kind"]] += 1
+        if _announce_cases:
+            print(CASE_MARKER + f"{case['kind']}: {_describe(case)}", flush=True)
         check_rejected(case, outcomes)
 
     failure = None
@@ -519,6 +523,8 @@ def child_main(module, function, args_json, headroom):
     print its JSON result."""
     import importlib
     import resource
+    global _announce_cases
+    _announce_cases = True
     _warm_up()
     limit = _vm_bytes() + int(headroom)
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -532,7 +538,8 @@ def run_in_child(function, *args, module=__name__, headroom=ADDRESS_SPACE_HEADRO
     what it holds after warming up the ops plus ``headroom``, so a crash ends the child, not the caller.
 
     Returns a dict: ``result`` (None when the child printed none), ``signal`` (the name of the signal that
-    killed the child, else None), ``returncode``, ``address_space_limit`` and the tail of the child's output."""
+    killed the child, else None), ``returncode``, ``address_space_limit``, ``cases_started`` and ``last_case``
+    (invalid cases; the last one is the culprit when the child crashed) and the tail of the child's output."""
     code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
             "from tests.sbnet.test_ops_fuzz import child_main; child_main(*sys.argv[1:])")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
@@ -542,14 +549,19 @@ def run_in_child(function, *args, module=__name__, headroom=ADDRESS_SPACE_HEADRO
     report = json.loads(lines[-1][len(RESULT_MARKER):]) if lines else {"result": None}
     report["returncode"] = done.returncode
     report["signal"] = signal.Signals(-done.returncode).name if done.returncode < 0 else None
-    report["output_tail"] = (done.stdout + done.stderr)[-4000:]
+    cases = [line for line in done.stdout.splitlines() if line.startswith(CASE_MARKER)]
+    report["cases_started"] = len(cases)
+    report["last_case"] = cases[-1][len(CASE_MARKER):] if cases else None
+    output = "\n".join(line for line in done.stdout.splitlines() if not line.startswith(CASE_MARKER))
+    report["output_tail"] = (output + done.stderr)[-4000:]
     return report
 
 
 @native
 def test_invalid_arguments_raise_clear_errors_and_never_kill_the_process():
     child = run_in_child("run_invalid", INVALID_EXAMPLES)
-    assert child["signal"] is None, f"the child died of {child['signal']}:\n{child['output_tail']}"
+    assert child["signal"] is None, \
+        f"the child died of {child['signal']} on {child['last_case']}:\n{child['output_tail']}"
     result = child["result"]
     assert child["returncode"] == 0 and result is not None, child["output_tail"]
     assert result["failure"] is None, result["failure"]
