@@ -36,8 +36,9 @@ CAPTIONS = {
         ('object', 'what is the red fire hydrant on the side of', 'road'),
         ('color', 'what is the color of the fire hydrant', 'red'),
     ],
-    # a fragment without a predicate; food is in an 'of' phrase
+    # a verbless 'NOUN with ...' caption: the subject 'has' the with phrase; food is in an 'of' phrase
     'A plate of food with broccoli and rice.': [
+        ('object', 'what has broccoli and rice', 'plate'),
     ],
     # the first WordNet sense of baseball is the game (noun.act), father is a person
     'A young boy is throwing a baseball to his father.': [
@@ -116,6 +117,7 @@ CAPTIONS = {
         ('object', 'what is the person flying the kite on', 'beach'),
     ],
     'A bathroom with a white toilet next to a sink.': [
+        ('object', 'what has the white toilet next to the sink', 'bathroom'),
         ('color', 'what is the color of the toilet', 'white'),
     ],
     'A teddy bear sitting in a chair.': [
@@ -249,4 +251,74 @@ CAPTIONS = {
     'The bus is yellow.': [
         ('color', 'what is the color of the bus', 'yellow'),
     ],
+
+    # issue 33, verbless 'NOUN with ...' captions (the common COCO form): an object question about the subject,
+    # which 'has' what follows 'with'; nouns inside the with phrase are no answers (the paper's rule)
+    'A dog with a frisbee in its mouth.': [
+        ('object', 'what has the frisbee in its mouth', 'dog'),
+    ],
+    'A kitchen with a stove and a refrigerator.': [
+        ('object', 'what has the stove and the refrigerator', 'kitchen'),
+    ],
+    'A red bus with people on the roof.': [
+        ('object', 'what has people on the roof', 'bus'),
+        ('color', 'what is the color of the bus', 'red'),
+    ],
+    'Two cats with a ball of yarn on a rug.': [
+        ('object', 'what have the ball of yarn on the rug', 'cat'),
+        ('number', 'how many cats are there', 'two'),
+    ],
+    'A cake with candles on a table.': [
+        ('object', 'what has candles on the table', 'cake'),
+    ],
+    'A vase with flowers on a wooden table.': [
+        ('object', 'what has flowers on the wooden table', 'vase'),
+    ],
+    'A desk with a laptop and a lamp.': [
+        ('object', 'what has the laptop and the lamp', 'desk'),
+    ],
+    # man is a person
+    'A man with a surfboard on the beach.': [
+    ],
+    # issue 33, 'and' inside a noun phrase: coordinated modifiers keep it singular, coordinated nouns make it plural
+    'A red and white kite flying in the blue sky.': [
+        ('object', 'what is flying in the blue sky', 'kite'),
+        ('color', 'what is the color of the sky', 'blue'),
+    ],
+    'A black and white dog sitting on a bench.': [
+        ('object', 'what is sitting on the bench', 'dog'),
+        ('object', 'what is the black and white dog sitting on', 'bench'),
+    ],
+    'A brown and white horse standing in a field.': [
+        ('object', 'what is standing in the field', 'horse'),
+    ],
+    'A blue and yellow train traveling down the tracks.': [
+        ('object', 'what is traveling down the tracks', 'train'),
+    ],
+    'A green and white bus parked next to a building.': [
+        ('object', 'what is parked next to the building', 'bus'),
+        ('object', 'what is the green and white bus parked next to', 'building'),
+    ],
+    'Bread and cheese sitting in a box.': [
+        ('location', 'where are bread and cheese sitting', 'box'),
+    ],
+    'Salt and pepper shakers on a kitchen counter.': [
+        ('object', 'what are salt and pepper shakers on', 'counter'),
+    ],
 }
+
+WITH_PHRASE_FRAGMENTS = {
+    'A bathroom with a white toilet next to a sink.': 'bathroom', 'A dog with a frisbee in its mouth.': 'dog',
+    'A kitchen with a stove and a refrigerator.': 'kitchen', 'A red bus with people on the roof.': 'bus',
+    'Two cats with a ball of yarn on a rug.': 'cat', 'A cake with candles on a table.': 'cake',
+    'A vase with flowers on a wooden table.': 'vase', 'A desk with a laptop and a lamp.': 'desk',
+    'A plate of food with broccoli and rice.': 'plate',
+}
+"""Verbless 'NOUN with ...' captions and the subject each must be asked about."""
+
+COORDINATED_MODIFIERS = [
+    'A red and white kite flying in the blue sky.', 'A black and white dog sitting on a bench.',
+    'A brown and white horse standing in a field.', 'A blue and yellow train traveling down the tracks.',
+    'A green and white bus parked next to a building.',
+]
+"""Singular subjects with an 'X and Y' modifier: every question about them must say 'is'."""

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from tests.imageqa.captions import CAPTIONS
+from tests.imageqa.captions import CAPTIONS, COORDINATED_MODIFIERS, WITH_PHRASE_FRAGMENTS
 from zoo.imageqa import parsing, qgen
 
 
@@ -20,6 +20,23 @@ def test_hand_written_captions_give_the_expected_questions(generator):
     for caption, expected in CAPTIONS.items():
         got = [(q.type_name, q.question, q.answer) for q in generator(caption)]
         assert got == expected, caption
+
+
+def test_a_verbless_noun_with_caption_asks_what_has_about_its_subject(generator):
+    """'a NOUN with ...' has no verb; its subject used to get no object question (issue 33)."""
+    for caption, subject in WITH_PHRASE_FRAGMENTS.items():
+        asked = [(q.question.split()[:2], q.answer) for q in generator(caption) if q.type == qgen.OBJECT]
+        assert asked and asked[0][1] == subject and asked[0][0] in (["what", "has"], ["what", "have"]), \
+            (caption, asked)
+
+
+def test_and_between_modifiers_keeps_the_question_singular(generator):
+    """'a red and white kite' is one kite: the questions said 'what are ... kite' (issue 33)."""
+    for caption in COORDINATED_MODIFIERS:
+        questions = [q.question.split() for q in generator(caption) if q.type != qgen.COLOR]
+        assert questions and all(words[1] == "is" for words in questions), (caption, questions)
+    [bread] = generator("Bread and cheese sitting in a box.")  # coordinated nouns are plural
+    assert bread.question == "where are bread and cheese sitting"
 
 
 def test_every_question_type_occurs_in_the_hand_written_set():

@@ -93,6 +93,7 @@ class _Clause:
     inserted: bool           # the auxiliary is not in the caption (a fragment: "a man riding a wave")
     existential: bool        # "there are two boys ..."
     predicate: bool          # something follows the subject (False: "two red sneakers")
+    with_phrase: bool = False  # a verbless "NOUN with ..." caption: the subject "has" what follows "with"
 
 
 class QuestionGenerator:
@@ -156,9 +157,10 @@ class QuestionGenerator:
         for chunk in _chunks(c.tokens):
             if chunk.kind != "NP" or chunk.start not in c.subject and chunk.start not in c.rest:
                 continue
-            if not c.predicate or _has_conjunction(c.tokens, chunk) or _joined(c.tokens, chunk):
-                continue
             subject = chunk.start == c.subject.start
+            if not (c.predicate or subject and c.with_phrase) or _has_conjunction(c.tokens, chunk) \
+                    or _joined(c.tokens, chunk):
+                continue
             if chunk.start in c.subject and not subject:
                 continue  # only the subject's own noun phrase, not its modifiers
             head, own_head = _collective_head(c.tokens, chunk), _head(c.tokens, chunk)
@@ -169,6 +171,8 @@ class QuestionGenerator:
                 continue
             if subject and c.existential:  # "there is a laptop on a desk" -> "what is on the desk"
                 words = ["what", c.aux] + _words(c.tokens, c.rest)
+            elif subject and not c.predicate:  # "a bathroom with a sink" -> "what has the sink"
+                words = ["what", "have" if c.aux == "are" else "has"] + _words(c.tokens, c.rest[1:])
             elif subject:
                 words = ["what"] + ([c.aux] if c.inserted else []) + _words(c.tokens, c.verb) \
                     + _words(c.tokens, c.rest)
@@ -354,13 +358,28 @@ def _finite(token):
 
 def _plural(tokens, chunk):
     words = [tokens[i] for i in chunk.indices]
-    if any(t.tag == "CC" for t in words):
+    if _coordinated_nouns(tokens, chunk):
         return True
     head = _head(tokens, chunk)
     if head is not None and {tokens[head].lower, tokens[head].lower[:-1], tokens[head].lower[:-2]} & COLLECTIVES:
         return False
     return any(t.tag == "NNS" or t.tag == "CD" and t.lower != "one" or t.lower in _PLURAL_DETERMINERS
                for t in words)
+
+
+def _coordinated_nouns(tokens, chunk):
+    """True when a conjunction in the noun phrase joins nouns ("a cat and dog", "oranges and bananas"): a noun
+    before it and, after it, the phrase's head. Coordinated modifiers ("a black and white cat", "a salt and pepper
+    shaker") leave the phrase singular."""
+    head = _head(tokens, chunk)
+    for i in chunk.indices:
+        if tokens[i].tag != "CC":
+            continue
+        before = [j for j in chunk.indices if j < i and tokens[j].tag.startswith("NN")]
+        after = [j for j in chunk.indices if j > i and tokens[j].tag.startswith("NN")]
+        if before and after and after[0] == head:
+            return True
+    return False
 
 
 def analyse(tokens):
@@ -403,8 +422,9 @@ def analyse(tokens):
         return _Clause(tokens, range(0, subject_end), range(verb_chunk.start, verb_chunk.stop),
                        range(verb_chunk.stop, end), be, words, True, False, True)
     predicate = bool(after) and after[0].kind == "PP" and tokens[after[0].start].lower not in ("with", "of")
+    with_phrase = bool(after) and after[0].kind == "PP" and tokens[after[0].start].lower == "with"
     return _Clause(tokens, range(0, subject_end), range(subject_end, subject_end), range(subject_end, end),
-                   be, [], True, False, predicate)
+                   be, [], True, False, predicate, with_phrase)
 
 
 def split_compound(tokens):
