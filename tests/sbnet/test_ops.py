@@ -313,10 +313,21 @@ def test_the_element_limit_is_one_number_in_the_header_and_in_python():
 
 
 # issue 33: each of these killed the process before any check (SIGSEGV: reduce_mask allocated n x blocks bytes;
-# SIGABRT: TensorShape's CHECK on an element count past int64). They run in a child process, so that a crash
-# fails these tests (naming the signal) instead of killing pytest.
+# SIGABRT: TensorShape's CHECK on an element count past int64, or, in the pure-TF reduce_mask, MaxPool's ksize
+# attribute past int32 in the oneDNN layout pass). They run in a child process, so that a crash fails these
+# tests (naming the signal) instead of killing pytest.
 _HUGE = 2**31 - 1
+_TOO_MANY = "InvalidArgumentError: ", "would have more than 2147483647 elements"
+EXPECTED = {"native": _TOO_MANY, "tf": _TOO_MANY, "raw": _TOO_MANY}
 KILLERS = {
+    "reduce_mask, bsize beyond int32": dict(
+        wrapper=lambda impl: ops.reduce_mask(np.ones((1, 4, 4)),
+                                             BlockParams((2**31, 2), (1, 1), (0, 0), (2, 2), (2, 2)), impl=impl),
+        raw=lambda lib: lib.zoo_sbnet_reduce_mask(np.ones((1, 4, 4), np.float32), bsize=[2**31, 2], bstride=[2, 2],
+                                                  boffset=[0, 0], bcount=[2, 2]),
+        expected={"native": ("ValueError: ", "bsize must be positive (height, width) values in [1, 2147483647]"),
+                  "tf": ("ValueError: ", "bsize must be positive (height, width) values in [1, 2147483647]"),
+                  "raw": ("InvalidArgumentError: ", "out of range for an int32")}),
     "reduce_mask, bcount of a 10^6 x 10^6 input": dict(
         wrapper=lambda impl: ops.reduce_mask(np.ones((1, 8, 8)), calc_block_params((10**6, 10**6), 11, 3), impl=impl),
         raw=lambda lib: lib.zoo_sbnet_reduce_mask(np.ones((1, 8, 8), np.float32), bsize=[11, 11], bstride=[9, 9],
@@ -359,8 +370,20 @@ def test_sizes_that_used_to_kill_the_process_raise_invalid_argument(killers_in_a
     child = killers_in_a_child
     assert child["signal"] is None, f"the child died of {child['signal']}:\n{child['output_tail']}"
     outcome = child["result"][f"{case} / {how}"]
-    assert outcome.startswith("InvalidArgumentError: ") and "would have more than 2147483647 elements" in outcome, \
-        outcome
+    error, gist = KILLERS[case].get("expected", EXPECTED)[how]
+    assert outcome.startswith(error) and gist in outcome, outcome
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_writing_distinct_blocks_far_apart_is_not_mistaken_for_a_repeat(impl):
+    """The pure-TF path packed (n, row, column) into one int64 with 21 bits per field: column 2**21 of row 0
+    collided with column 0 of row 1, and a valid write raised "needs distinct indices"."""
+    if impl == "native" and compiled.sbnet is None:
+        pytest.skip(compiled.load_error)
+    x = np.zeros((1, 2, 2**21 + 1, 1), np.float32)
+    blocks = np.array([1.0, 2.0], np.float32).reshape(2, 1, 1, 1)
+    y = ops.sparse_scatter(blocks, [[0, 0, 2**21], [0, 1, 0]], x, 1, impl=impl).numpy()
+    assert y[0, 0, 2**21, 0] == 1.0 and y[0, 1, 0, 0] == 2.0 and y.sum() == 3.0
 
 
 @pytest.mark.parametrize("impl", IMPLS)
