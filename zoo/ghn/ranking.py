@@ -35,16 +35,19 @@ def pearson_interval(truth, predicted, resamples=2000, seed=0, level=0.95):
     return _interval(lambda t, p, axis: _pearson(t, p, axis), (truth, predicted), resamples, seed, level)
 
 
-def pearson_difference_interval(truth, first, second, resamples=2000, seed=0, level=0.95):
-    """Paired bootstrap interval of R(truth, first) − R(truth, second): both rankings are scored on the same
-    resampled architectures, so an interval that excludes 0 says ``first`` ranks better (or worse) beyond chance."""
+def pearson_difference_interval(truth, first, second, second_truth=None, resamples=2000, seed=0, level=0.95):
+    """Paired bootstrap interval of R(truth, first) − R(second_truth, second) (``second_truth`` defaults to
+    ``truth``): both rankings are scored on the same resampled architectures, so an interval that excludes 0 says
+    ``first`` ranks better (or worse) beyond chance. A second truth compares rankings of two network families trained
+    on the same architectures."""
     truth, first = _score_lists(truth, first)
-    _, second = _score_lists(truth, second)
+    second_truth, second = _score_lists(truth if second_truth is None else second_truth, second)
+    _score_lists(truth, second_truth)
 
-    def difference(t, a, b, axis):
-        return _pearson(t, a, axis) - _pearson(t, b, axis)
+    def difference(t, a, u, b, axis):
+        return _pearson(t, a, axis) - _pearson(u, b, axis)
 
-    return _interval(difference, (truth, first, second), resamples, seed, level)
+    return _interval(difference, (truth, first, second_truth, second), resamples, seed, level)
 
 
 def partial_correlation(truth, predicted, covariates):

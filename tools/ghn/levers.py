@@ -1,0 +1,132 @@
+"""The GHN ranking levers against the SGD ground truths of both seeds: one row per lever and combination with
+Pearson R (bootstrap interval), Spearman ρ, the correlation beyond structure, the paired interval of its gain over
+the shipped GHN, and its cost per architecture as a ratio to 1,000 SGD steps.
+
+    python tools/ghn/levers.py            # rows whose GHN runs are missing under --runs are left out, with a note
+
+Lever 1 (batch norm after each cell's leaf sum) changes the networks, so it is judged against ground truths of those
+networks (tools/ghn/ground_truth.py --cell_output_norm=batch_norm). Scores are cached in docs/data/ghn/scores.
+"""
+import pathlib
+import shlex
+import sys
+
+import numpy as np
+from absl import app, flags
+
+import zoo
+from zoo import reporting
+from zoo.ghn import levers, models, ranking, training
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("runs", "runs/ghn", "directory of tools/ghn/train.py runs")
+flags.DEFINE_integer("resamples", 2000, "bootstrap resamples")
+
+GROUND_TRUTHS = {
+    "sum": {"seed 0": "docs/data/ghn/ground_truth", "seed 1": "docs/data/ghn/ground_truth_seed1"},
+    "cell-output BN": {"seed 0": "docs/data/ghn/ground_truth_cellnorm",
+                       "seed 1": "docs/data/ghn/ground_truth_cellnorm_seed1"},
+}
+SHIPPED = "ghn.fashion_mnist"
+SEEDS = [SHIPPED, "ln_mb4_seed1", "ln_mb4_seed2", "ln_mb4_seed3"]
+LEVERS = [  # label, network family, GHNs (weights or runs) averaged, validation images (batches of 250)
+    ("shipped GHN", "sum", [SHIPPED], 500),
+    *((f"2b: {n} validation batches", "sum", [SHIPPED], 250 * n) for n in (1, 4, 8, 16)),
+    *((f"2a: {n} GHNs averaged", "sum", SEEDS[:n], 500) for n in (2, 3, 4)),
+    ("3: trained on 7–17-node cells", "sum", ["mix7to17"], 500),
+    ("1: batch norm after the cell output", "cell-output BN", ["cellnorm"], 500),
+    ("1 + 3", "cell-output BN", ["cellnorm_mix7to17"], 500),
+]
+HEADER = ("ranking", "network", "R vs seed 0", "R vs seed 1", "R vs mean", "ρ vs mean", "R beyond structure",
+          "ΔR vs shipped (mean)", "cost ratio", "trace s")
+
+
+def main(argv):
+    del argv
+    truths = {family: {seed: levers.GroundTruth.read(d) for seed, d in seeds.items() if pathlib.Path(d).is_dir()}
+              for family, seeds in GROUND_TRUTHS.items()}
+    data = training.load_splits()
+    scored, rows, missing = {}, [], []
+    for label, family, names, examples in LEVERS:
+        if not truths[family] or any(not _available(n) for n in names):
+            missing.append(label)
+            continue
+        first = next(iter(truths[family].values()))
+        parts = [levers.score(_load(n), first, data, examples, _score_path(n, family, examples)) for n in names]
+        scored[label] = (family, levers.Scores.mean(parts))
+        rows.append(_row(label, family, scored[label][1], truths, scored.get("shipped GHN"), first))
+    rows += _baselines(truths["sum"])
+    notes = [f"Ground truths: {', '.join(f'{f} networks {len(t)} seed(s)' for f, t in truths.items() if t)}; "
+             "R with 95% bootstrap intervals over the architectures; cost ratio = median seconds of 1,000 SGD steps "
+             "over the ranking's seconds per architecture (its one-off graph trace per skeleton beside it)."]
+    if missing:
+        notes.append(f"Not measured (runs missing): {'; '.join(missing)}.")
+    reporting.write_result("ghn_levers", shlex.join(["python", *sys.argv]),
+                           [reporting.Table(list(HEADER), rows)], notes=notes)
+    print(reporting.markdown_table(HEADER, rows))
+
+
+def _row(label, family, scores, truths, shipped, first):
+    judged, count = levers.judge_lever(scores.accuracy, scores.indices, truths[family], FLAGS.resamples)
+    cells = [_r(judged.get(seed)) for seed in ("seed 0", "seed 1", "mean")]
+    mean = judged.get("mean") or judged["seed 0"]
+    gain = "–"
+    if shipped is not None and label != "shipped GHN":
+        gain = "{:+.2f} ({:+.2f} to {:+.2f})".format(*_gain(scores, truths[family], shipped[1], truths["sum"]))
+    return (label, f"{family} ({count} cells)", *cells, f"{mean['spearman']:.2f}", f"{mean['partial']:.2f}", gain,
+            f"{first.sgd_1000_seconds / scores.seconds:.0f}×", f"{scores.trace_seconds:.0f}")
+
+
+def _gain(scores, truths, shipped, shipped_truths):
+    common = sorted(set(scores.indices) & set(shipped.indices) & set.intersection(
+        *(set(t.indices) for t in (*truths.values(), *shipped_truths.values()))))
+
+    def pick(values, indices):
+        return np.asarray(values)[[list(indices).index(i) for i in common]]
+
+    def mean_truth(ts):
+        return np.mean([pick(t.accuracy, t.indices) for t in ts.values()], axis=0)
+
+    delta = (ranking.correlations(mean_truth(truths), pick(scores.accuracy, scores.indices))["pearson"]
+             - ranking.correlations(mean_truth(shipped_truths), pick(shipped.accuracy, shipped.indices))["pearson"])
+    low, high = ranking.pearson_difference_interval(mean_truth(truths), pick(scores.accuracy, scores.indices),
+                                                    pick(shipped.accuracy, shipped.indices), mean_truth(shipped_truths),
+                                                    FLAGS.resamples)
+    return delta, low, high
+
+
+def _baselines(truths):
+    rows = []
+    seed0 = truths["seed 0"]
+    for k, accuracy in seed0.sgd_accuracy.items():
+        judged, count = levers.judge_lever(accuracy, seed0.indices, truths, FLAGS.resamples)
+        rows.append((f"SGD {k} steps (seed-0 run)", f"sum ({count} cells)", *(_r(judged.get(s)) for s in
+                     ("seed 0", "seed 1", "mean")), f"{judged['mean']['spearman']:.2f}",
+                     f"{judged['mean']['partial']:.2f}", "–", f"{1000 / k:.0f}×", "–"))
+    pooling = ranking.structural_rankings(seed0.graphs)["fewer live pooling nodes"]
+    judged, count = levers.judge_lever(pooling, seed0.indices, truths, FLAGS.resamples)
+    rows.append(("fewer live pooling nodes (no network)", f"sum ({count} cells)",
+                 *(_r(judged.get(s)) for s in ("seed 0", "seed 1", "mean")), f"{judged['mean']['spearman']:.2f}",
+                 "–", "–", "–", "–"))
+    return rows
+
+
+def _r(judged):
+    return "–" if judged is None else "{:.2f} ({:.2f}–{:.2f})".format(judged["pearson"], *judged["interval"])
+
+
+def _available(name):
+    return name == SHIPPED or (pathlib.Path(FLAGS.runs) / name / "ghn.weights.h5").is_file()
+
+
+def _load(name):
+    return zoo.load(name) if name == SHIPPED else models.load_run(pathlib.Path(FLAGS.runs) / name)[0]
+
+
+def _score_path(name, family, examples):
+    slug = "cellnorm" if family != "sum" else "sum"
+    return pathlib.Path("docs/data/ghn/scores") / f"{name}.{slug}.{examples}.json"
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,99 @@
+"""The GHN ranking levers measured against SGD ground truths: each lever (a GHN, several GHNs averaged, more
+validation batches) scores the ground truths' architectures, and :func:`judge_lever` reports Pearson R with its
+bootstrap interval, Spearman ρ and the correlation beyond structure against each seed's ground truth and their mean,
+with the cost per architecture as a ratio to 1,000 SGD steps.
+
+Scores are cached as JSON beside the results (``score_path``), so a table is rebuilt without rescoring.
+"""
+import dataclasses
+import json
+import pathlib
+import statistics
+
+import numpy as np
+
+from zoo.ghn import ranking, search
+from zoo.ghn.graph import NetworkGraph
+
+
+@dataclasses.dataclass(frozen=True)
+class GroundTruth:
+    """SGD-trained architectures of one seed: ``indices`` (evaluation architecture numbers), their ``graphs``, test
+    ``accuracy``, validation accuracy after k steps (``sgd_accuracy[k]``) and the median seconds of 1,000 steps."""
+
+    directory: str
+    indices: tuple
+    graphs: tuple
+    accuracy: np.ndarray
+    sgd_accuracy: dict
+    sgd_1000_seconds: float
+
+    @classmethod
+    def read(cls, directory):
+        """The ``arch_*.json`` records of ``tools/ghn/ground_truth.py`` in ``directory``."""
+        records = [json.loads(p.read_text()) for p in sorted(pathlib.Path(directory).glob("arch_*.json"))]
+        if len(records) < 3:
+            raise ValueError(f"ground truth {directory} holds {len(records)} arch_*.json records; at least 3 needed")
+        steps = sorted(int(k) for k in records[0]["validation_accuracy_at"])
+        return cls(str(directory), tuple(r["index"] for r in records),
+                   tuple(NetworkGraph.from_dict(r["graph"]) for r in records),
+                   np.array([r["test_accuracy"] for r in records]),
+                   {k: np.array([r["validation_accuracy_at"][str(k)] for r in records]) for k in steps},
+                   statistics.median(r["seconds_at"]["1000"] for r in records))
+
+
+@dataclasses.dataclass(frozen=True)
+class Scores:
+    """GHN-weight validation accuracy per architecture (``indices``) and the seconds it took: ``seconds`` per
+    architecture once traced, ``trace_seconds`` the one-off trace of the skeleton."""
+
+    indices: tuple
+    accuracy: np.ndarray
+    seconds: float
+    trace_seconds: float
+
+    @classmethod
+    def mean(cls, scores):
+        """Several GHNs' scores averaged per architecture (an ensemble); their costs add up."""
+        if len({s.indices for s in scores}) != 1:
+            raise ValueError("scores to average must cover the same architectures")
+        return cls(scores[0].indices, np.mean([s.accuracy for s in scores], axis=0),
+                   sum(s.seconds for s in scores), sum(s.trace_seconds for s in scores))
+
+
+def score(ghn, truth, data, validation_examples, path):
+    """:class:`Scores` of ``ghn`` on the architectures of ``truth`` (validation accuracy of its predicted weights on
+    ``validation_examples`` held-out images, batch statistics per 250), cached as JSON at ``path``."""
+    path = pathlib.Path(path)
+    if path.is_file():
+        cached = json.loads(path.read_text())
+        if tuple(cached["indices"]) == truth.indices and cached["validation_examples"] == validation_examples:
+            return Scores(tuple(cached["indices"]), np.array(cached["accuracy"]), cached["seconds"],
+                          cached["trace_seconds"])
+    result = search.score_architectures(ghn, list(truth.graphs), data, validation_examples, with_test=False)
+    seconds = statistics.median(result["seconds"][1:]) if len(result["seconds"]) > 1 else result["seconds"][0]
+    scores = Scores(truth.indices, np.array(result["validation_accuracy"]), seconds,
+                    max(result["seconds"][0] - seconds, 0.0))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"indices": list(scores.indices), "validation_examples": validation_examples,
+                                "accuracy": scores.accuracy.tolist(), "seconds": scores.seconds,
+                                "trace_seconds": scores.trace_seconds}))
+    return scores
+
+
+def judge_lever(predicted, indices, truths, resamples=2000):
+    """``{judge name: ranking.judge(...)}`` of ``predicted`` (scores of architectures ``indices``) against each of
+    ``truths`` (``{name: GroundTruth}`` of the same network family) and their mean, on the architectures all share."""
+    common = sorted(set(indices).intersection(*(t.indices for t in truths.values())))
+    if len(common) < 3:
+        raise ValueError(f"the ground truths share {len(common)} architectures with the scores; at least 3 needed")
+    position = {i: k for k, i in enumerate(indices)}
+    scores = np.asarray(predicted)[[position[i] for i in common]]
+    per_truth = {name: t.accuracy[[t.indices.index(i) for i in common]] for name, t in truths.items()}
+    first = next(iter(truths.values()))
+    graphs = dict(zip(first.indices, first.graphs))
+    structure = ranking.structural_counts([graphs[i] for i in common])
+    judged = {name: ranking.judge(truth, scores, structure, resamples) for name, truth in per_truth.items()}
+    if len(per_truth) > 1:
+        judged["mean"] = ranking.judge(np.mean(list(per_truth.values()), axis=0), scores, structure, resamples)
+    return judged, len(common)
