@@ -1,0 +1,64 @@
+"""The levers bookkeeping on tiny synthetic ground truths: records read back, scores cached and averaged, each lever
+judged against each seed and their mean on the architectures they share."""
+import json
+
+import numpy as np
+import pytest
+
+from zoo.ghn import graph as G
+from zoo.ghn import levers, ranking
+from zoo.ghn.hypernet import GraphHyperNetwork
+
+TINY_GHN = {"hidden": 8, "message_hidden": 8, "decoder_hidden": 8, "sweeps": 1, "max_shape": (5, 5, 4, 4)}
+NETWORK = {"stages": (1,), "channels": 4}
+
+
+def write_truth(directory, indices, seed):
+    rng = np.random.default_rng(seed)
+    for i in indices:
+        record = {"index": i, "graph": G.random_network(5, np.random.default_rng(i), **NETWORK).to_dict(),
+                  "test_accuracy": float(rng.uniform(0.5, 0.9)), "seconds_at": {"10": 1.0, "1000": 100.0},
+                  "validation_accuracy_at": {"10": float(rng.uniform(0.3, 0.6)), "1000": float(rng.uniform(0.5, 0.9))}}
+        (directory / f"arch_{i:03d}.json").write_text(json.dumps(record))
+    return levers.GroundTruth.read(directory)
+
+
+@pytest.fixture
+def truths(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    return {"seed 0": write_truth(tmp_path / "a", range(16), 0), "seed 1": write_truth(tmp_path / "b", range(4, 16), 1)}
+
+
+def test_ground_truth_reads_its_records(truths):
+    seed0 = truths["seed 0"]
+    assert seed0.indices == tuple(range(16)) and seed0.sgd_1000_seconds == 100.0 and sorted(seed0.sgd_accuracy) == [10,
+                                                                                                                1000]
+    assert seed0.graphs[3] == G.random_network(5, np.random.default_rng(3), **NETWORK)
+    with pytest.raises(ValueError, match="at least 3"):
+        levers.GroundTruth.read(truths["seed 0"].directory + "/none")
+
+
+def test_judging_uses_the_shared_architectures_and_the_mean_truth(truths):
+    predicted = np.random.default_rng(5).uniform(size=16)
+    judged, count = levers.judge_lever(predicted, truths["seed 0"].indices, truths, resamples=200)
+    assert count == 12 and set(judged) == {"seed 0", "seed 1", "mean"}
+    mean_truth = (truths["seed 0"].accuracy[4:] + truths["seed 1"].accuracy) / 2
+    assert judged["mean"]["pearson"] == pytest.approx(np.corrcoef(mean_truth, predicted[4:])[0, 1])
+    structure = ranking.structural_counts(truths["seed 0"].graphs[4:])
+    assert judged["mean"]["partial"] == pytest.approx(ranking.partial_correlation(mean_truth, predicted[4:], structure))
+
+
+def test_scores_are_cached_and_averaged(truths, tmp_path):
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 60).astype(np.int32)
+    data = {"validation": ((rng.uniform(0, 255, (60, 12, 12, 1))).astype(np.uint8), labels)}
+    path = tmp_path / "scores.json"
+    scores = levers.score(GraphHyperNetwork(**TINY_GHN), truths["seed 0"], data, 20, path)
+    assert scores.indices == truths["seed 0"].indices and len(scores.accuracy) == 16 and path.is_file()
+    again = levers.score(None, truths["seed 0"], data, 20, path)  # from the cache: no GHN needed
+    np.testing.assert_array_equal(again.accuracy, scores.accuracy)
+    twin = levers.Scores(scores.indices, 1 - scores.accuracy, 2.0, 1.0)
+    mean = levers.Scores.mean([scores, twin])
+    np.testing.assert_allclose(mean.accuracy, 0.5)
+    assert mean.seconds == scores.seconds + 2.0
