@@ -77,3 +77,11 @@ def test_evaluation_matches_direct_counts():
     assert result["per_type"]["object"]["wups_0.0"] == pytest.approx((1 + 6 / 7) / 2, abs=1e-6)
     with pytest.raises(ValueError, match="predicted_ids"):
         evaluation.evaluate(np.array([0]), arrays, vocabulary)
+
+
+def test_embedded_sample_questions_are_what_the_generator_makes_now():
+    from zoo.imageqa import task
+
+    stored = data.sample_questions()
+    generated = data.scene_questions(task.embedded_scenes(task.SAMPLE_SCENES), data.question_generator())
+    assert stored == generated, "the question generator changed: python tools/make_sample.py --imageqa"

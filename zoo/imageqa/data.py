@@ -8,11 +8,13 @@ import functools
 import hashlib
 import inspect
 import json
+import pathlib
 
 import numpy as np
 
 from zoo import extras, tasks
 from zoo.data import cache
+from zoo.data import samples
 from zoo.data import scenes as scenes_lib
 from zoo.imageqa import qgen
 from zoo.progress import progress_bar
@@ -119,6 +121,26 @@ def prune(pairs, min_count=25, keep_first=350, decay=700, seed=1, answers=None):
         pairs = [p for p in pairs if p[1].answer in allowed]
     keep = qgen.pruning_mask([q.answer for _, q in pairs], min_count, keep_first, decay, seed)
     return [pair for pair, k in zip(pairs, keep) if k]
+
+
+SAMPLE_QUESTIONS = pathlib.Path(samples.__file__).with_name("imageqa_questions.json")
+"""Every question the generator makes of the embedded sample's scenes (``zoo.imageqa.task.embedded_scenes``),
+written by ``tools/zoo/make_sample.py --imageqa_scenes=N`` and read by :func:`sample_questions`."""
+
+
+def write_sample_questions(scenes, generator=None):
+    """Write the ``(scene index, question)`` pairs of ``scenes`` (:func:`scene_questions`) to
+    :data:`SAMPLE_QUESTIONS`; returns how many."""
+    pairs = scene_questions(scenes, generator or question_generator())
+    rows = ",\n".join(json.dumps([i, q.question, q.answer, q.type]) for i, q in pairs)  # one question per line
+    SAMPLE_QUESTIONS.write_text(f'{{"scenes": {len(scenes)}, "questions": [\n{rows}\n]}}\n')
+    return len(pairs)
+
+
+def sample_questions():
+    """The embedded sample's ``(scene index, question)`` pairs (:data:`SAMPLE_QUESTIONS`)."""
+    stored = json.loads(SAMPLE_QUESTIONS.read_text())
+    return [(i, qgen.Question(question, answer, kind)) for i, question, answer, kind in stored["questions"]]
 
 
 def split_arrays(scenes, pairs, vocabulary, max_len):

@@ -192,7 +192,7 @@ class AnswerTask(KindTask):
                 description += f" (the recorded test split had {TEST_QUESTIONS:,}: the question generator changed)"
         else:
             arrays = _sample_questions(vocabulary, max_len)
-            description = (f"questions generated from {SAMPLE_SCENES} 64×64 scenes of the Fashion-MNIST test images "
+            description = (f"the questions generated from {SAMPLE_SCENES} 64×64 scenes of the Fashion-MNIST test images "
                            "embedded in the package (zoo/data/samples), restricted to the model's answers")
         predicted = _answer_ids(model, _encoder(weight), arrays, progress)
         return tasks.Measurement(float(np.mean(predicted == arrays["answers"])), len(predicted), description)
@@ -260,9 +260,10 @@ def _sample_questions(vocabulary, max_len):
 @functools.lru_cache(maxsize=2)
 def _sample_arrays(words, answers, max_len):
     """The sample's arrays (:func:`zoo.imageqa.data.split_arrays`), kept: every answer model of a vocabulary shares
-    them, and generating the questions takes seconds."""
+    them. The questions are embedded in the package (:func:`zoo.imageqa.data.sample_questions`), so the sample needs
+    neither the question generator's parser nor WordNet."""
     scenes = embedded_scenes(SAMPLE_SCENES)
-    pairs = data.prune(data.scene_questions(scenes, data.question_generator()), min_count=1, answers=answers)
+    pairs = data.prune(data.sample_questions(), min_count=1, answers=answers)
     arrays = data.split_arrays(scenes, pairs, data.Vocabulary(list(words), list(answers)), max_len)
     for array in arrays.values():
         array.flags.writeable = False
