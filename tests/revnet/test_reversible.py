@@ -1,4 +1,6 @@
 """The reconstructing backward pass against plain autodiff through the same layers and weights."""
+import importlib.util
+
 import keras
 import numpy as np
 import pytest
@@ -10,6 +12,11 @@ from zoo.revnet.network import build_revnet
 
 # two stages: a RevBlock (stride / width change) and a RevStack of 2 reversible units each
 TINY = {False: dict(units=(3, 3), channels=(8, 8, 16)), True: dict(units=(3, 3), channels=(8, 8, 8))}
+
+# The largest relative error ‖reconstructed − autodiff‖ / ‖autodiff‖ of any gradient (the input's or a weight's),
+# measured over seeds 0-31 x {basic, bottleneck} x {eager, tf.function} with this test's networks and batch (CPU,
+# TensorFlow 2.21): float32 1.10e-5, float64 1.74e-14. The tolerances are about 3x that.
+GRADIENT_TOLERANCE = {"float32": 3.5e-5, "float64": 5e-14}
 
 
 @pytest.fixture
@@ -54,15 +61,25 @@ def _loss_gradients(model, x, y):
     return tape.gradient(loss, [x, *model.trainable_variables])
 
 
-def _angle_degrees(a, b):
-    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
-    a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
-    return np.degrees(2 * np.arctan2(np.linalg.norm(a - b), np.linalg.norm(a + b)))
+def _relative_error(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    return np.linalg.norm(a - b) / np.linalg.norm(b)
+
+
+@pytest.fixture
+def no_tensor_float_32():
+    """Full float32 matmuls and convolutions on GPUs too (TF32 would dominate the error being measured)."""
+    previous = tf.config.experimental.tensor_float_32_execution_enabled()
+    tf.config.experimental.enable_tensor_float_32_execution(False)
+    yield
+    tf.config.experimental.enable_tensor_float_32_execution(previous)
 
 
 @pytest.mark.parametrize("floatx", ["float64", "float32"], indirect=True)
 @pytest.mark.parametrize("bottleneck", [False, True], ids=["basic", "bottleneck"])
-def test_reconstructed_gradients_equal_autodiff_eager_and_in_tf_function(floatx, bottleneck, block_gradient_calls):
+def test_reconstructed_gradients_equal_autodiff_eager_and_in_tf_function(floatx, bottleneck, block_gradient_calls,
+                                                                         no_tensor_float_32):
+    keras.utils.set_random_seed(0)
     plain, eager, graph = _twins(bottleneck, 3)
     assert {w.dtype for w in plain.weights} == {floatx}
     rng = np.random.default_rng(0)
@@ -77,11 +94,7 @@ def test_reconstructed_gradients_equal_autodiff_eager_and_in_tf_function(floatx,
         assert len(got) == len(expected) == 1 + len(model.trainable_variables)
         for name, a, b in zip(["input"] + [v.path for v in model.trainable_variables], got, expected):
             assert a is not None and np.any(np.asarray(b)), name
-            if floatx == "float64":
-                error = np.linalg.norm(np.asarray(a) - np.asarray(b)) / np.linalg.norm(np.asarray(b))
-                assert error <= 1e-4, (name, error)
-            else:
-                assert _angle_degrees(a, b) <= 1.0, (name, _angle_degrees(a, b))
+            assert _relative_error(a, b) <= GRADIENT_TOLERANCE[floatx], (name, _relative_error(a, b))
         # batch norm: moving statistics updated exactly once per step, as on the plain path
         for moving, reference in zip(model.non_trainable_weights, plain.non_trainable_weights):
             np.testing.assert_allclose(np.asarray(moving), np.asarray(reference), rtol=1e-6, atol=1e-7,
@@ -137,3 +150,32 @@ def test_activation_memory_does_not_grow_with_depth():
     assert plain_peaks[1] - plain_peaks[0] >= 20, plain_peaks
     assert reversible_peaks[1] - reversible_peaks[0] <= 0.1 * (plain_peaks[1] - plain_peaks[0]), (
         reversible_peaks, plain_peaks)
+
+
+def test_the_private_tensorflow_api_it_relies_on_is_still_there():
+    """reversible.py keeps its forward pass off the tape with tensorflow.python.eager.record.stop_recording, a
+    private API: when TensorFlow moves it or changes what it does, this test says so in plain words."""
+    try:
+        from tensorflow.python.eager import record
+        stop_recording = record.stop_recording
+    except (ImportError, AttributeError) as error:
+        pytest.fail(f"TensorFlow {tf.__version__} moved tensorflow.python.eager.record.stop_recording, which "
+                    f"zoo/revnet/reversible.py imports to keep the forward pass off the tape ({error}); find where "
+                    "tf.recompute_grad now does that and update the import")
+    x = tf.constant(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        with stop_recording():
+            hidden = x * x
+        seen = x * 2.0
+    assert tape.gradient(hidden, x) is None, (f"in TensorFlow {tf.__version__} record.stop_recording() no longer "
+                                              "keeps operations off the tape; zoo/revnet/reversible.py relies on it")
+    assert float(tape.gradient(seen, x)) == 2.0
+
+
+def test_a_moved_private_api_is_a_clear_import_error(monkeypatch):
+    from tensorflow.python.eager import record
+    monkeypatch.delattr(record, "stop_recording")
+    spec = importlib.util.spec_from_file_location("reversible_without_record", reversible.__file__)
+    with pytest.raises(ImportError, match="tensorflow.python.eager.record.stop_recording, a private TensorFlow API"):
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))

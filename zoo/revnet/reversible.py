@@ -22,7 +22,16 @@ Activations. NIPS 2017, arXiv:1707.04585.
 import keras
 import tensorflow as tf
 from keras import ops
-from tensorflow.python.eager import record  # the internal API tf.recompute_grad uses to keep a forward off the tape
+
+try:  # private: the API tf.recompute_grad uses to keep a forward pass off the tape (TensorFlow 2.21)
+    from tensorflow.python.eager import record
+    _stop_recording = record.stop_recording
+except (ImportError, AttributeError) as _error:
+    raise ImportError(
+        f"zoo.revnet.reversible needs tensorflow.python.eager.record.stop_recording, a private TensorFlow API "
+        f"(present in TensorFlow 2.21, used by tf.recompute_grad) that TensorFlow {tf.__version__} moved or removed "
+        f"({_error}). Find where tf.recompute_grad now keeps its forward pass off the tape and import that "
+        "instead (tests/revnet/test_reversible.py checks the behaviour).") from _error
 
 
 def apply_blocks(blocks, inputs, training=None, reconstruct=True):
@@ -73,7 +82,7 @@ def _forward(blocks, x1, x2, training):
 def _reversible_sequence(blocks):
     @tf.custom_gradient
     def reversible_sequence(x1, x2):
-        with record.stop_recording():
+        with _stop_recording():
             y1, y2 = _forward(blocks, x1, x2, training=True)
 
         def grad_fn(dy1, dy2, *, variables):
