@@ -443,7 +443,7 @@ def check_rejected(case, outcomes):
     raw = call_raw(case)
     if raw is not None:
         calls["raw"] = raw
-        calls["raw tf.function"] = lambda: tf.function(raw)()
+        calls["raw tf.function"] = lambda: tf.function(raw, autograph=False)()
     for how, call in calls.items():
         try:
             call()

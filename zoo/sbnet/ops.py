@@ -13,6 +13,7 @@ row-major order on every device; an all-zero mask yields no blocks (the official
 ``(0, 0, 0)``); scattering with ``add=True`` accepts overlapping blocks.
 """
 import collections
+import math
 import numbers
 
 import numpy as np
@@ -172,8 +173,7 @@ def _check_elements(what, dims):
     static = [d if isinstance(d, int) else tf.get_static_value(d) for d in dims]
     if all(v is not None for v in static):
         static = [int(v) for v in static]
-        product = 0 if 0 in static else int(np.prod([min(v, MAX_ELEMENTS + 1) for v in static], dtype=object))
-        if product > MAX_ELEMENTS:
+        if math.prod(static) > MAX_ELEMENTS:  # Python ints: exact
             raise tf.errors.InvalidArgumentError(None, None, f"{what} would have more than {MAX_ELEMENTS} elements "
                                                  f"(shape {static}); the SBNet ops' limit is MAX_ELEMENTS = "
                                                  f"{MAX_ELEMENTS}")
