@@ -78,7 +78,7 @@ def test_eval_prints_the_headline_beside_the_recorded_values(tiny_zoo, capsys):
 
 
 def test_eval_full_without_the_data_says_how_to_get_it(tiny_zoo, capsys, monkeypatch):
-    from zoo.training import datasets
+    from zoo.data import datasets
 
     def missing(*args, **kwargs):
         raise FileNotFoundError("Fashion-MNIST not found")

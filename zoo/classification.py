@@ -7,8 +7,8 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import tasks
+from zoo.data import datasets, preprocessing, samples
 from zoo.data import images as images_lib
-from zoo.data import preprocessing, samples
 from zoo.data.fashion_mnist import CLASS_NAMES
 from zoo.export import checked
 
@@ -129,8 +129,6 @@ def _class_names(weight, count):
 
 
 def _full_test_split(weight, hint):
-    from zoo.training import datasets
-
     try:
         images, labels = datasets.load_classification_data(weight.dataset, "test")
     except FileNotFoundError as error:

@@ -2,7 +2,8 @@
 import keras
 from keras import layers
 
-from zoo.resnet.layers import PreActResidualUnit, batch_norm, classifier_head, conv
+from zoo.layers.blocks import batch_norm, classifier_head, conv
+from zoo.resnet.layers import PreActResidualUnit
 
 
 def build_resnet(units, channels, bottleneck, num_classes=10, input_shape=(32, 32, 3), weight_decay=2e-4,

@@ -9,7 +9,7 @@ import numbers
 import keras
 from keras import layers, ops
 
-from zoo.resnet.layers import batch_norm, check_unit_arguments, conv, residual_convs
+from zoo.layers.blocks import batch_norm, check_unit_arguments, conv, residual_convs
 from zoo.revnet import reversible
 
 

@@ -2,7 +2,7 @@
 import keras
 from keras import layers
 
-from zoo.resnet.layers import batch_norm, classifier_head, conv
+from zoo.layers.blocks import batch_norm, classifier_head, conv
 from zoo.revnet.layers import RevBlock, RevStack
 
 STEMS = ("cifar", "imagenet")

@@ -10,7 +10,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from zoo.resnet.layers import batch_norm, conv_initializer
+from zoo.layers.blocks import batch_norm, conv_initializer
 from zoo.sbnet import geometry, ops
 
 

@@ -14,7 +14,7 @@ import tensorflow as tf
 from keras import layers
 
 from zoo.data.scenes import SceneConfig
-from zoo.resnet.layers import batch_norm, conv_initializer
+from zoo.layers.blocks import batch_norm, conv_initializer
 from zoo.sbnet import ops
 from zoo.sbnet.layers import SparseResBlock
 

@@ -10,7 +10,8 @@ import keras
 
 from zoo import classification, registry
 from zoo.data import pipeline, preprocessing
-from zoo.training import custom_loop, datasets, records, schedules, strategies
+from zoo.data import datasets
+from zoo.training import custom_loop, records, schedules, strategies
 
 
 @dataclasses.dataclass

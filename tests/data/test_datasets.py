@@ -1,7 +1,8 @@
 import numpy as np
 import tensorflow_datasets as tfds
 
-from zoo.training import TrainConfig, datasets, train_classifier
+from zoo.data import datasets
+from zoo.training import TrainConfig, train_classifier
 
 
 def test_tfds_datasets_load_as_uint8_arrays_with_their_own_statistics():
