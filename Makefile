@@ -1,10 +1,12 @@
 # make demo  - set up .venv (TensorFlow first, then the package), load every pretrained weight and measure it
 # make test  - same set-up, then the whole test suite (installs the Debian data packages it needs, as root)
+# make docs  - build the documentation site into site/ (strict: a broken link or reference fails)
 # make bench - import/load/epoch-time, RevNet memory, DN cost and SBNet speed-up benchmarks into docs/BENCHMARKS.md
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.zoo-installed
+DOCS_STAMP := $(VENV)/.zoo-docs-installed
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 # The checkout's pretrained/ is the developers' mirror of the weight files: demo and tests fetch from it.
 export ZOO_WEIGHTS_URL ?= file://$(CURDIR)/pretrained
@@ -12,7 +14,7 @@ export ZOO_WEIGHTS_URL ?= file://$(CURDIR)/pretrained
 TEST_DATA_PACKAGES := dataset-fashion-mnist wordnet-base
 TEST_DATA_FILES := /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz /usr/share/wordnet/data.noun
 
-.PHONY: demo test test-data bench install clean
+.PHONY: demo test test-data docs bench install clean
 
 install: $(STAMP)
 
@@ -43,6 +45,13 @@ test-data:
 	  fi; \
 	fi
 
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e ".[docs]" --no-build-isolation
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(VENV)/bin/mkdocs build --strict --quiet
+
 bench: $(STAMP)
 	$(PY) tools/bench_load.py
 	$(PY) tools/bench_epoch.py
@@ -51,4 +60,4 @@ bench: $(STAMP)
 	$(PY) tools/bench_sbnet.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info

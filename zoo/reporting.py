@@ -35,7 +35,7 @@ def machine_description():
     return f"{os.cpu_count()} CPU cores, {platform.machine()}, Python {platform.python_version()}"
 
 
-def write_result(name, command, tables=(), figures=(), notes=(), directory=None):
+def write_result(name, command, tables=(), figures=(), notes=(), data=None, directory=None):
     """Record a result as ``DIRECTORY/NAME.json`` (default :data:`RESULTS_DIR`), replacing an earlier one.
 
     Args:
@@ -44,13 +44,15 @@ def write_result(name, command, tables=(), figures=(), notes=(), directory=None)
         tables: :class:`Table` objects.
         figures: paths of images it wrote, relative to ``docs/`` (e.g. ``"images/sbnet_speedup.png"``).
         notes: short sentences stating the scale or setting of the numbers (not findings: those are on the page).
+        data: the raw numbers behind the tables and figures (JSON-ready), so a figure can be redrawn from the record.
 
     Returns:
         The path written.
     """
     path = pathlib.Path(directory or RESULTS_DIR) / f"{name}.json"
     data = {"command": command, "machine": machine_description(), "date": datetime.date.today().isoformat(),
-            "tables": [dataclasses.asdict(t) for t in tables], "figures": list(figures), "notes": list(notes)}
+            "tables": [dataclasses.asdict(t) for t in tables], "figures": list(figures), "notes": list(notes),
+            "data": data or {}}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     return path
