@@ -44,5 +44,16 @@ def revnet_164(**kwargs):
 
 @register_model("revnet-104", family="revnet", paper=PAPER)
 def revnet_104(**kwargs):
-    """RevNet-104 (ImageNet): 2-2-11-2 bottleneck units, 128-512-1024-2048-3328 channels (45.2M params)."""
+    """RevNet-104 (ImageNet): 2-2-11-2 bottleneck units, 128-512-1024-2048-3328 channels (45.43M params).
+
+    The paper's Table 2 gives 45.2M. This builder is the official code's ``revnet-104`` configuration layer by layer
+    (revnet-public ``resnet/configs/imagenet_configs.py``: units 2-2-11-2, filters 128-128-256-512-832, bottleneck
+    stages 4× wider, a 1×1 projection shortcut on each half in the first unit of every stage). Its 45,428,072
+    trainable parameters: the reversible units' convolutions 37.23M, the projection shortcuts 4.75M, the classifier
+    3.33M, batch norm's scales and offsets 0.10M, the stem 0.02M (batch norm's moving statistics add 0.10M that are
+    not trained). Counted the same way, every CIFAR network of that table gives the paper's figure (RevNet-38 0.46M,
+    RevNet-110 1.73M, RevNet-164 1.75M, and their ResNets), and no counting convention (without batch norm, with
+    its moving statistics, without the stem or biases) gives 45.2M: the paper's figure does not follow from its own
+    configuration, which this builder keeps.
+    """
     return _variant("revnet-104", **kwargs)
