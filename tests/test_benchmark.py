@@ -1,6 +1,7 @@
+import json
 import statistics
 
-from zoo import benchmark
+from zoo import benchmark, reporting
 
 
 def test_median_seconds_takes_the_median_after_warmup(monkeypatch):
@@ -11,16 +12,34 @@ def test_median_seconds_takes_the_median_after_warmup(monkeypatch):
     assert len(calls) == 5
 
 
-def test_write_section_replaces_only_its_own_section(tmp_path):
-    path = tmp_path / "B.md"
-    benchmark.write_section(path, "A", "first", "cmd a")
-    benchmark.write_section(path, "B", "second", "cmd b")
-    benchmark.write_section(path, "A", "third", "cmd a2")
-    text = path.read_text()
-    assert text.count("## A") == 1 and "third" in text and "first" not in text
-    assert "second" in text and "`cmd a2`" in text and "CPU cores" in text
-    assert text.index("## A") < text.index("## B")
+def test_load_times_loads_the_first_pretrained_weight_of_each_architecture(monkeypatch):
+    codes = []
+    monkeypatch.setattr(benchmark, "fresh_process_seconds", lambda code, repeats: codes.append(code) or 1.5)
+    rows = benchmark.load_times(["a", "b"], {"a.y", "a.x", "ab.z"}, repeats=2)
+    assert [what for what, _ in rows] == ["`import zoo`", "`zoo.load('a.x')`",
+                                          "`zoo.load('b')` (random weights: no pretrained file)"]
+    assert {seconds for _, seconds in rows} == {1.5}
+    assert "pretrained=True" in codes[1] and "pretrained=False" in codes[2]
 
 
-def test_markdown_table():
-    assert benchmark.markdown_table(("a", "b"), [(1, 2)]) == "| a | b |\n|---|---|\n| 1 | 2 |"
+def test_record_writes_the_result_with_figures_relative_to_docs(tmp_path, monkeypatch):
+    monkeypatch.setattr(benchmark.sys, "argv", ["tools/x/bench.py", "--flag=1"])
+    table = reporting.Table(["a", "b"], [["1", "2"]], "caption")
+    path = benchmark.record("x_speed", tmp_path, tables=[table], figures=["docs/images/x.png"], notes=["setting"],
+                            data={"speedup": [1.0]})
+    recorded = json.loads(path.read_text())
+    assert path == tmp_path / "x_speed.json"
+    assert recorded["command"] == "python tools/x/bench.py --flag=1" and recorded["figures"] == ["images/x.png"]
+    assert recorded["tables"][0]["rows"] == [["1", "2"]] and recorded["data"] == {"speedup": [1.0]}
+
+
+def test_record_only_prints_without_a_directory(tmp_path, capsys):
+    assert benchmark.record("x", "", tables=[reporting.Table(["a"], [["1"]])], notes=["setting"]) is None
+    assert capsys.readouterr().out == "setting\n\n| a |\n|---|\n| 1 |\n"
+    assert not list(tmp_path.iterdir())
+
+
+def test_save_figure_writes_the_png_and_makes_its_directory(tmp_path):
+    figure, _ = benchmark.pyplot().subplots()
+    path = benchmark.save_figure(figure, tmp_path / "images" / "x.png")
+    assert path.read_bytes().startswith(b"\x89PNG")

@@ -1,12 +1,17 @@
-"""Shared benchmark mechanics: median timing over repeats, fresh-process timing, and docs table writing."""
-import datetime
+"""Shared benchmark mechanics: median timing over repeats, fresh-process timing, the zoo's import and load times,
+and recording a tool's result (:mod:`zoo.reporting`) with its figures."""
 import os
-import pathlib
-import platform
+import shlex
 import statistics
 import subprocess
 import sys
 import time
+
+from zoo import reporting
+from zoo.reporting import markdown_table  # noqa: F401  (zoo.publish still calls benchmark.markdown_table)
+
+DOCS = "docs"
+"""The docs directory, relative to the checkout (tools run from its root); recorded figure paths are relative to it."""
 
 
 def median_seconds(fn, repeats=5, warmup=1):
@@ -31,35 +36,45 @@ def fresh_process_seconds(code, repeats=5):
     return statistics.median(values)
 
 
-def machine_description():
-    """One line naming the machine a figure was measured on."""
-    return f"{os.cpu_count()} CPU cores, {platform.machine()}, Python {platform.python_version()}"
+_IMPORT = "import time; t = time.perf_counter(); import zoo; print(time.perf_counter() - t)"
+_LOAD = ("import time, zoo; t = time.perf_counter(); zoo.load({name!r}, pretrained={pretrained}); "
+         "print(time.perf_counter() - t)")
 
 
-def write_section(path, title, body, command):
-    """Replace (or append) the ``## title`` section of the markdown file at ``path``.
+def load_times(architectures, pretrained_weights, repeats=5):
+    """``(what, median seconds)`` of ``import zoo``, then of ``zoo.load`` of each architecture in fresh processes:
+    its first weight in ``pretrained_weights`` (names ``ARCH.TAG``), or random weights where it has none."""
+    rows = [("`import zoo`", fresh_process_seconds(_IMPORT, repeats))]
+    for name in architectures:
+        tags = sorted(w for w in pretrained_weights if w.startswith(name + "."))
+        target, pretrained = (tags[0], True) if tags else (name, False)
+        label = f"`zoo.load({target!r})`" + ("" if pretrained else " (random weights: no pretrained file)")
+        rows.append((label, fresh_process_seconds(_LOAD.format(name=target, pretrained=pretrained), repeats)))
+    return rows
 
-    The section records the command that produced it, the machine and the date before ``body``.
+
+def record(name, directory, tables=(), figures=(), notes=(), data=None, command=None):
+    """Record a tool's result ``name`` (:func:`zoo.reporting.write_result`) in ``directory``, or print its notes and
+    tables as markdown when ``directory`` is empty (a run that only shows its numbers).
+
+    Args:
+        name: the result's name, e.g. ``"sbnet_speed"``.
+        directory: where results are kept (``docs/data/results`` in the checkout), or ``""``.
+        tables, notes, data: as for :func:`zoo.reporting.write_result`.
+        figures: paths of the images the run wrote (e.g. ``docs/images/x.png``), recorded relative to ``docs/``.
+        command: the command line (default: this process's, ``python`` and ``sys.argv``).
+
+    Returns:
+        The path written, or ``None`` when only printed.
     """
-    path = pathlib.Path(path)
-    text = path.read_text() if path.exists() else f"# {path.stem.title()}\n"
-    stamp = (f"Command: `{command}`  \nMachine: {machine_description()}  \n"
-             f"Date: {datetime.date.today().isoformat()}\n\n")
-    section = f"## {title}\n\n{stamp}{body.rstrip()}\n"
-    start = text.find(f"## {title}\n")
-    if start < 0:
-        text = text.rstrip() + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end < 0 else text[end:])
-    path.write_text(text if text.endswith("\n") else text + "\n")
-
-
-def markdown_table(header, rows):
-    """A markdown table from a header tuple and row tuples."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
+    if not directory:
+        print("\n\n".join([*notes, *(markdown_table(table.header, table.rows) for table in tables)]))
+        return None
+    command = command or shlex.join(["python", *sys.argv])
+    figures = [os.path.relpath(figure, DOCS) for figure in figures]
+    path = reporting.write_result(name, command, tables, figures, notes, data, directory=directory)
+    print(f"recorded {path}")
+    return path
 
 
 def pyplot():
@@ -70,3 +85,31 @@ def pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def save_figure(figure, path, dpi=120):
+    """Write ``figure`` to ``path`` (its directory created), close it, and return the path."""
+    plt = pyplot()
+    os.makedirs(os.path.dirname(str(path)) or ".", exist_ok=True)
+    figure.savefig(path, dpi=dpi)
+    plt.close(figure)
+    return path
+
+
+def write_section(path, title, body, command):
+    """Replace (or append) the ``## title`` section of the markdown file at ``path`` (tools not yet recording data)."""
+    import datetime
+    import pathlib
+
+    path = pathlib.Path(path)
+    text = path.read_text() if path.exists() else f"# {path.stem.title()}\n"
+    stamp = (f"Command: `{command}`  \nMachine: {reporting.machine_description()}  \n"
+             f"Date: {datetime.date.today().isoformat()}\n\n")
+    section = f"## {title}\n\n{stamp}{body.rstrip()}\n"
+    start = text.find(f"## {title}\n")
+    if start < 0:
+        text = text.rstrip() + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + ("" if end < 0 else text[end:])
+    path.write_text(text if text.endswith("\n") else text + "\n")

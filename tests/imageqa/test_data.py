@@ -84,4 +84,4 @@ def test_embedded_sample_questions_are_what_the_generator_makes_now():
 
     stored = data.sample_questions()
     generated = data.scene_questions(task.embedded_scenes(task.SAMPLE_SCENES), data.question_generator())
-    assert stored == generated, "the question generator changed: python tools/make_sample.py --imageqa"
+    assert stored == generated, "the question generator changed: python tools/zoo/make_sample.py --imageqa"

@@ -49,7 +49,7 @@ def test_record_describes_the_saved_weights(tiny_run):
 
 
 def _train_tool(args, env=None, **kwargs):
-    return subprocess.Popen([sys.executable, os.path.join(REPO, "tools", "train.py"), *args],
+    return subprocess.Popen([sys.executable, os.path.join(REPO, "tools", "zoo", "train.py"), *args],
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
 

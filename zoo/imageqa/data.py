@@ -29,7 +29,7 @@ image."""
 UNKNOWN = "<unk>"
 
 TRAIN_SCENES, TEST_SCENES = 10_000, 4_000
-"""Scenes of each split of the shipped weights' data set (``tools/imageqa_train.py``)."""
+"""Scenes of each split of the shipped weights' data set (``tools/imageqa/train.py``)."""
 
 PRUNING = dict(min_count=25, keep_first=350, decay=700)
 """COCO-QA's pruning constants, used for both splits."""
@@ -125,7 +125,7 @@ def prune(pairs, min_count=25, keep_first=350, decay=700, seed=1, answers=None):
 
 SAMPLE_QUESTIONS = pathlib.Path(samples.__file__).with_name("imageqa_questions.json")
 """Every question the generator makes of the embedded sample's scenes (``zoo.imageqa.task.embedded_scenes``),
-written by ``tools/zoo/make_sample.py --imageqa_scenes=N`` and read by :func:`sample_questions`."""
+written by ``tools/zoo/make_sample.py --imageqa`` and read by :func:`sample_questions`."""
 
 
 def write_sample_questions(scenes, generator=None):
@@ -188,7 +188,7 @@ def build(train_scenes=TRAIN_SCENES, test_scenes=TEST_SCENES, seed=0, max_len=16
 
 
 def cached_test_split(vocabulary, max_len=16, progress=None):
-    """The shipped weights' test split (:func:`make_test_split`, the defaults of ``tools/imageqa_train.py``) for the
+    """The shipped weights' test split (:func:`make_test_split`, the defaults of ``tools/imageqa/train.py``) for the
     record's ``vocabulary``, built once with a progress bar (a few minutes: the question generator parses every
     caption) and then read from the cache (:func:`zoo.data.cache.cached_arrays`); the arrays of
     :func:`split_arrays` plus ``"texts"``. ``progress``: show the bar (True / False; None: on a terminal).

@@ -1,6 +1,6 @@
 """Train a registered classifier; writes weights and a manifest-ready JSON record.
 
-    python tools/train.py --model=resnet-32 --dataset=fashion_mnist --epochs=10 --output=runs/resnet-32
+    python tools/zoo/train.py --model=resnet-32 --dataset=fashion_mnist --epochs=10 --output=runs/resnet-32
 """
 import json
 import shlex
@@ -44,7 +44,7 @@ def main(argv):
         lr=FLAGS.lr, momentum=FLAGS.momentum, lr_schedule=FLAGS.lr_schedule, strategy=FLAGS.strategy,
         num_cpu_devices=FLAGS.num_cpu_devices, output=FLAGS.output, model_overrides=overrides,
         train_subset=FLAGS.train_subset, test_subset=FLAGS.test_subset, steps_per_epoch=FLAGS.steps_per_epoch,
-        seed=FLAGS.seed, download=FLAGS.download, command=shlex.join(["python", "tools/train.py", *sys.argv[1:]]),
+        seed=FLAGS.seed, download=FLAGS.download, command=shlex.join(["python", "tools/zoo/train.py", *sys.argv[1:]]),
         verbose=FLAGS.verbose)
     record = train_classifier(config)
     print(json.dumps({config.weight_name: record["metrics"]}))

@@ -1,25 +1,25 @@
 """Publish a training run's weights into the developers' mirror (pretrained/) and the packaged manifest, deriving
 the golden outputs, the headline metric on the embedded sample and the class names from the weights; or recompute
-those fields for weights already published. Then rewrite the table of pretrained weights in docs/RESULTS.md.
+those fields for weights already published. Then record the table of pretrained weights (result
+``pretrained_weights``).
 
-    python tools/publish_weights.py --record=runs/resnet-32.fashion_mnist/resnet-32.fashion_mnist.json
-    python tools/publish_weights.py --refresh='*'          # every shipped weight, from pretrained/
+    python tools/zoo/publish.py --record=runs/resnet-32.fashion_mnist/resnet-32.fashion_mnist.json
+    python tools/zoo/publish.py --refresh='*'          # every shipped weight, from pretrained/
 """
 import fnmatch
 import pathlib
-import shlex
-import sys
 
 from absl import app, flags
 
-from zoo import benchmark, publish, weights
+from zoo import benchmark, publish, reporting, weights
 
-MIRROR = pathlib.Path(__file__).resolve().parent.parent / "pretrained"
+MIRROR = pathlib.Path(__file__).resolve().parents[2] / "pretrained"
 
 RECORD = flags.DEFINE_string("record", None, "ARCH.TAG.json written by a training tool")
 REFRESH = flags.DEFINE_string("refresh", None, "fnmatch pattern of published weights whose derived fields to recompute")
 PRETRAINED_DIR = flags.DEFINE_string("pretrained_dir", str(MIRROR), "the mirror of weight files")
-RESULTS = flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file whose weights table is rewritten ('' = none)")
+RESULTS = flags.DEFINE_string("results", str(reporting.RESULTS_DIR),
+                              "directory of recorded results ('' = do not record the weights table)")
 
 
 def main(argv):
@@ -37,10 +37,11 @@ def main(argv):
         print(f"{spec.name}: {spec.headline['name']} {spec.headline['sample']} on the sample, golden "
               f"{len(spec.golden['outputs'])}×{len(spec.golden['outputs'][0])} values")
     if RESULTS.value:
-        body = ("Every shipped weight, from the packaged manifest: its headline metric on the full test data "
-                "(`zoo eval NAME --full` re-measures it), measured by the training command at the end of its run.\n\n"
-                + publish.weights_table(weights.load_manifest()))
-        benchmark.write_section(RESULTS.value, "Pretrained weights", body, shlex.join(["python", *sys.argv]))
+        lines = publish.weights_table(weights.load_manifest()).splitlines()
+        header, *rows = ([cell.strip() for cell in line.strip("|").split(" | ")] for line in lines[:1] + lines[2:])
+        benchmark.record("pretrained_weights", RESULTS.value, tables=[reporting.Table(header, rows)], notes=[
+            "Every shipped weight, from the packaged manifest: its headline metric on the full test data "
+            "(`zoo eval NAME --full` re-measures it), measured by the training command at the end of its run."])
 
 
 if __name__ == "__main__":
