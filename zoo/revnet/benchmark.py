@@ -1,6 +1,6 @@
 """RevNet measurements: reconstruction error of the inputs of reversible stacks, and peak memory and time of
-one training step with reconstruction vs plain autodiff and ResNet (the library side of
-``tools/revnet_reconstruction.py`` and ``tools/bench_revnet.py``).
+one training step with reconstruction vs plain autodiff and ResNet, and their tables (the library side of
+``tools/revnet/reconstruction.py`` and ``tools/revnet/bench.py``).
 
 For memory, each configuration runs in a fresh process. Peak memory is
 ``tf.config.experimental.get_memory_info("CPU:0")`` peak above the level before the step, after a warm-up step
@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 
-from zoo import benchmark
+from zoo import benchmark, reporting
 from zoo.revnet.models import CONFIGS
 
 MODES = ("graph", "eager")
@@ -89,6 +89,17 @@ def reconstruction_errors(model, images, training=True):
             errors[stack.name] = {"max_abs": float(np.max(np.abs(error))),
                                   "relative": float(np.linalg.norm(error) / np.linalg.norm(x))}
     return errors
+
+
+def reconstruction_table(model, images):
+    """:func:`reconstruction_errors` of every stack of ``model`` on ``images`` in training and in inference mode, as a
+    :class:`zoo.reporting.Table`."""
+    rows = []
+    for training in (True, False):
+        for stack, error in reconstruction_errors(model, images, training=training).items():
+            rows.append([stack, "training (batch statistics)" if training else "inference (moving averages)",
+                         f"{error['max_abs']:.2e}", f"{error['relative']:.2e}"])
+    return reporting.Table(["reversible stack", "batch norm mode", "max abs error", "relative error"], rows)
 
 
 def measure_step(model, overrides=None, batch_size=128, image_size=32, channels=3, repeats=3, mode="graph"):
@@ -171,22 +182,22 @@ def run(configs, log=print, **kwargs):
 
 
 def paper_table(results, pairs):
-    """Markdown rows comparing each ResNet with its RevNet and with the RevNet without reconstruction."""
+    """A :class:`zoo.reporting.Table` comparing each ResNet with its RevNet and with the RevNet without reconstruction."""
     rows = []
     for resnet, revnet in pairs:
         base = results[resnet]
         for label in (resnet, revnet, f"{revnet} (reconstruct=False)"):
             r = results[label]
-            rows.append((label, f"{r['params'] / 1e6:.2f}", f"{r['peak_mb']:.0f}",
+            rows.append([label, f"{r['params'] / 1e6:.2f}", f"{r['peak_mb']:.0f}",
                          f"{base['peak_mb'] / r['peak_mb']:.2f}", f"{1000 * r['step_seconds']:.0f}",
-                         f"{r['step_seconds'] / base['step_seconds']:.2f}"))
-    header = ("model", "params (M)", "peak MiB", "ResNet peak / peak", "ms / step", "time / ResNet time")
-    return benchmark.markdown_table(header, rows)
+                         f"{r['step_seconds'] / base['step_seconds']:.2f}"])
+    header = ["model", "params (M)", "peak MiB", "ResNet peak / peak", "ms / step", "time / ResNet time"]
+    return reporting.Table(header, rows)
 
 
-def summary(results, pairs, units_per_stage, model="revnet-110"):
-    """The headline ratios: RevNet memory growth over the depth series, ResNet / RevNet peak memory and
-    RevNet / ResNet step time for each pair (``{name: ratio}``)."""
+def summary_table(results, pairs, units_per_stage, model="revnet-110"):
+    """The headline ratios as a :class:`zoo.reporting.Table`: RevNet memory growth over the depth series, ResNet /
+    RevNet peak memory and RevNet / ResNet step time for each pair."""
     ratios = {}
     if len(units_per_stage) > 1:
         low, high = units_per_stage[0], units_per_stage[-1]
@@ -197,11 +208,12 @@ def summary(results, pairs, units_per_stage, model="revnet-110"):
     for resnet, revnet in pairs:
         ratios[f"{resnet} / {revnet} peak memory"] = results[resnet]["peak_mb"] / results[revnet]["peak_mb"]
         ratios[f"{revnet} / {resnet} step time"] = results[revnet]["step_seconds"] / results[resnet]["step_seconds"]
-    return ratios
+    return reporting.Table(["ratio", "value"], [[name, f"{ratio:.2f}×"] for name, ratio in ratios.items()])
 
 
 def series_table(results, units_per_stage, model="revnet-110"):
-    """Markdown rows of the depth series: peak memory with and without reconstruction, and their growth."""
+    """A :class:`zoo.reporting.Table` of the depth series: peak memory with and without reconstruction, and their
+    growth."""
     config = CONFIGS[model]
     convs_per_unit = 6 if config["bottleneck"] else 4
     first = {r: results[_series_label(model, units_per_stage[0], r)]["peak_mb"] for r in (True, False)}
@@ -209,32 +221,21 @@ def series_table(results, units_per_stage, model="revnet-110"):
     for n in units_per_stage:
         rev, plain = (results[_series_label(model, n, r)] for r in (True, False))
         depth = n * len(config["units"]) * convs_per_unit + 2
-        rows.append((n, depth, f"{rev['peak_mb']:.0f}", f"{rev['peak_mb'] / first[True]:.2f}",
+        rows.append([n, depth, f"{rev['peak_mb']:.0f}", f"{rev['peak_mb'] / first[True]:.2f}",
                      f"{plain['peak_mb']:.0f}", f"{plain['peak_mb'] / first[False]:.2f}",
-                     f"{plain['peak_mb'] / rev['peak_mb']:.2f}", f"{rev['step_seconds'] / plain['step_seconds']:.2f}"))
-    header = ("units / stage", "depth", "RevNet peak MiB", "growth", "plain peak MiB", "growth", "plain / RevNet",
-              "time RevNet / plain")
-    return benchmark.markdown_table(header, rows)
+                     f"{plain['peak_mb'] / rev['peak_mb']:.2f}", f"{rev['step_seconds'] / plain['step_seconds']:.2f}"])
+    header = ["units / stage", "depth", "RevNet peak MiB", "growth", "plain peak MiB", "growth", "plain / RevNet",
+              "time RevNet / plain"]
+    return reporting.Table(header, rows, f"Depth series ({model} widths, n units in each of {len(config['units'])} "
+                                         "stages; plain = the same network with `reconstruct=False`):")
 
 
-def plot_series(results, units_per_stage, path, model="revnet-110"):
-    """Plot peak memory against units per stage, with and without reconstruction, to ``path`` (PNG)."""
-    plt = benchmark.pyplot()
-
-    figure, axes = plt.subplots(figsize=(5.5, 3.8), dpi=120)
-    for reconstruct, style, name in ((True, "o-", "RevNet (reconstruction)"), (False, "s--", "plain autodiff")):
-        peaks = [results[_series_label(model, n, reconstruct)]["peak_mb"] for n in units_per_stage]
-        axes.plot(units_per_stage, peaks, style, label=name)
-    axes.set_xticks(units_per_stage, [str(n) for n in units_per_stage])
-    axes.set_ylim(bottom=0)
-    axes.set_xlabel("reversible units per stage (3 stages)")
-    axes.set_ylabel("peak memory of a training step (MiB)")
-    axes.set_title("Training-step memory vs depth")
-    axes.grid(alpha=0.3)
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
+def memory_series(results, units_per_stage, model="revnet-110"):
+    """The numbers of the memory-vs-depth figure (:func:`zoo.revnet.plots.memory_vs_depth`):
+    ``{"units_per_stage": [n, ...], "peak_mb": {curve name: [MiB per n]}}``."""
+    return {"units_per_stage": list(units_per_stage),
+            "peak_mb": {name: [results[_series_label(model, n, reconstruct)]["peak_mb"] for n in units_per_stage]
+                        for reconstruct, name in ((True, "RevNet (reconstruction)"), (False, "plain autodiff"))}}
 
 
 def _series_label(model, units, reconstruct):
