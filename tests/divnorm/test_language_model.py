@@ -29,3 +29,17 @@ def test_perplexity_is_exp_of_mean_token_cross_entropy(cell):
 def test_bad_cell_is_rejected():
     with pytest.raises(ValueError, match="cell must be one of"):
         language_model.build_language_model(10, "gru")
+
+
+def test_train_language_model_reports_the_comparison_row():
+    from zoo.data.wordnet_glosses import GlossCorpus
+
+    rng = np.random.default_rng(0)
+    corpus = GlossCorpus(*(rng.integers(0, 6, n).astype("int32") for n in (61, 21, 21)), tuple("abcdef"))
+    config = language_model.LanguageModelConfig(units=4, num_layers=1, train_tokens=41, steps=5, batch_size=4,
+                                                epochs=1)
+    result = language_model.train_language_model(corpus, "lstm", config, verbose=0)
+    assert result["train_tokens"] == 40 and result["parameters"] > 0
+    assert 1 < result["valid_perplexity"] < 100 and 1 < result["test_perplexity"] < 100
+    (row,) = language_model.perplexity_table({"lstm": result}).rows
+    assert row[0] == "LSTM (Keras)" and row[-1] == "115.72"

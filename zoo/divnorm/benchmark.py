@@ -6,13 +6,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from zoo import reporting
 from zoo.divnorm.layers import DivisiveNormalization
+
+BASELINE = "keras LayerNormalization (H, W, C)"
+"""The label of the layer every time is compared with (the paper's LN: all units of an example)."""
 
 
 def normalizers(windows):
     """The timed layers by label: Keras LayerNormalization over all units (the paper's LN), the zoo's LN preset,
     and DN (σ = 0.5, affine) with each window in ``windows``."""
-    layers = {"keras LayerNormalization (H, W, C)": keras.layers.LayerNormalization(axis=(1, 2, 3)),
+    layers = {BASELINE: keras.layers.LayerNormalization(axis=(1, 2, 3)),
               "zoo ln": DivisiveNormalization.from_preset("ln")}
     for window in windows:
         layers[f"zoo dn {window}×{window}"] = DivisiveNormalization.from_preset("dn", window=window)
@@ -50,3 +54,10 @@ def time_normalizers(shape=(128, 32, 32, 64), windows=(3, 5, 7, 9, 11, 15), roun
             [t.numpy() for t in step()]
             times[label].append(time.perf_counter() - started)
     return {label: statistics.median(values) for label, values in times.items()}
+
+
+def cost_table(seconds):
+    """The :class:`zoo.reporting.Table` of :func:`time_normalizers`' medians: ms per step and the ratio to
+    :data:`BASELINE`."""
+    return reporting.Table(["Layer", "ms / step", "vs LayerNormalization"],
+                           [[label, f"{1000 * s:.1f}", f"{s / seconds[BASELINE]:.2f}×"] for label, s in seconds.items()])
