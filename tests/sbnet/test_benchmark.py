@@ -29,3 +29,24 @@ def test_conv_and_res_functions_run_and_agree_with_dense_on_a_full_mask():
 @pytest.mark.skipif(compiled.sbnet is None, reason="the native library is not built")
 def test_op_functions_time_both_implementations():
     assert set(benchmark.op_functions(TINY, 0.5)) == {"gather/native", "scatter/native", "gather/tf", "scatter/tf"}
+
+
+@pytest.mark.skipif(compiled.sbnet is None, reason="the native library is not built")
+def test_speed_benchmark_records_every_stage_density_and_op():
+    data = benchmark.speed_benchmark([TINY], [0.5, 1.0], repeats=1, log=lambda line: None)
+    assert data["densities"] == [0.5, 1.0] and data["stages"][0]["name"] == "tiny"
+    for kind in benchmark.KINDS:
+        cell = data[kind]["tiny"]
+        assert len(cell["speedup"]) == 2 and set(cell["block"]) <= {5, 9} and cell["fallback_speedup"] > 0
+        assert cell["paper_10_percent"] is None
+    assert set(data["ops_ms"]) == {"gather", "scatter"} and data["ops_ms"]["gather"]["native"] > 0
+
+
+def test_forward_speedup_times_both_segmenters_at_batch_one():
+    from zoo.sbnet import segmenter
+
+    tiny = dict(input_shape=(32, 32, 3), stem_width=8, mask_widths=(4, 4, 4),
+                stages=(dict(width=8, units=1, block_size=5),))
+    sparse, dense = (segmenter.build_segnet(sparse=mode, **tiny) for mode in (True, False))
+    medians = benchmark.forward_speedup(sparse, dense, np.zeros((2, 32, 32, 3), np.uint8), repeats=1)
+    assert set(medians) == {"sparse", "dense"} and min(medians.values()) > 0

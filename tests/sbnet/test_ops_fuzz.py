@@ -8,7 +8,7 @@
   ``tf.function``) raise ``tf.errors.InvalidArgumentError`` or ``ValueError``. These run in ONE child process
   under an address-space limit, so a crash shows up as a failed test naming the signal instead of killing pytest.
 
-CI runs a derandomized sample (``VALID_EXAMPLES``, ``INVALID_EXAMPLES``); ``tools/sbnet_fuzz.py`` runs the same
+CI runs a derandomized sample (``VALID_EXAMPLES``, ``INVALID_EXAMPLES``); ``tools/sbnet/fuzz.py`` runs the same
 properties with many random examples (:func:`run_valid`, :func:`run_invalid`, :func:`run_in_child`).
 """
 import collections
@@ -459,7 +459,7 @@ def _describe(case):
     return f"op={case['op']} attrs={case['attrs']} inputs={inputs}"
 
 
-# --- running the properties (CI and tools/sbnet_fuzz.py) ---------------------------------------------------------
+# --- running the properties (CI and tools/sbnet/fuzz.py) ---------------------------------------------------------
 def run_invalid(examples, derandomize=True, random_seed=None):
     """Runs the invalid-argument property on ``examples`` cases; returns counts (and the failure, if any)."""
     kinds, outcomes = collections.Counter(), collections.Counter()

@@ -3,7 +3,8 @@
 Each measurement is a ratio in one process: the dense SAME computation and the sparse one (``reduce_mask`` on
 the mask included — the paper excluded it) on the same input, batch 1, inference, timed in interleaved rounds
 so that machine noise hits both alike; the median of each is kept. CPU execution is synchronous, so a call
-returns when its output is computed.
+returns when its output is computed. :func:`speed_benchmark` runs it all (``tools/sbnet/bench.py``);
+:func:`forward_speedup` times a trained scene segmenter against its dense twin (``tools/sbnet/train.py``).
 """
 import dataclasses
 import statistics
@@ -12,6 +13,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from zoo import benchmark as timer
 from zoo.sbnet import geometry, ops
 from zoo.sbnet.layers import SparseConv2D, SparseResBlock
 
@@ -38,6 +40,12 @@ PAPER_STAGES = (
 # Paper Table 1 (GTX 1080Ti, 90% sparsity, reduce_mask excluded): SBNet speed-up of one conv and of the units.
 PAPER_SPEEDUP_AT_10_PERCENT = {"conv-2": (3.39, 8.22), "conv-3": (2.47, 6.27), "conv-4": (1.34, 3.73),
                                "conv-5": (0.88, 1.64)}
+
+KINDS = ("conv", "res")
+"""What is timed at each stage: one 3×3 convolution, and the stage's stack of bottleneck units."""
+
+FALLBACK = 0.75
+"""The layers' default ``dense_fallback``, timed at 100% density beside the always-sparse layers."""
 
 
 def top_left_mask(size, density):
@@ -136,3 +144,49 @@ def op_functions(stage, density, seed=0):
         functions[f"scatter/{impl}"] = tf.function(
             lambda impl=impl: ops.sparse_scatter(blocks, indices, x, params.bsize_out, impl=impl))
     return functions
+
+
+def measure(kind, stage, density, repeats, dense_fallback=None, log=print):
+    """:func:`best_speedup` of ``kind`` (``"conv"``: :func:`conv_functions`, ``"res"``: :func:`res_functions`) at
+    ``stage`` and mask ``density``, over ``repeats`` interleaved rounds; ``log`` gets a line about it."""
+    make = conv_functions if kind == "conv" else res_functions
+    result = best_speedup(interleaved_medians(make(stage, density, dense_fallback=dense_fallback), repeats))
+    log(f"{kind} {stage.name} density {density:.0%} fallback {dense_fallback}: {result[0]:.2f}× "
+        f"(block {result[1]}, dense {result[2] * 1e3:.1f} ms, sparse {result[3] * 1e3:.1f} ms)")
+    return result
+
+
+def speed_benchmark(stages, densities, repeats, fallback=FALLBACK, log=print):
+    """The whole speed benchmark as the data of the recorded result ``sbnet_speed``: for each kind and stage the best
+    speed-up and its block size at each density, the speed-up with ``dense_fallback=fallback`` at 100% density and
+    the paper's figure at 10%, and the native and pure-TF gather / scatter milliseconds at the first stage."""
+    data = {"densities": list(densities), "stages": [dataclasses.asdict(stage) for stage in stages],
+            "fallback": fallback}
+    for k, kind in enumerate(KINDS):
+        data[kind] = {}
+        for stage in stages:
+            results = [measure(kind, stage, density, repeats, log=log) for density in densities]
+            data[kind][stage.name] = {
+                "speedup": [r[0] for r in results], "block": [r[1] for r in results],
+                "fallback_speedup": measure(kind, stage, 1.0, repeats, dense_fallback=fallback, log=log)[0],
+                "paper_10_percent": PAPER_SPEEDUP_AT_10_PERCENT.get(stage.name, (None, None))[k]}
+    medians = interleaved_medians(op_functions(stages[0], 0.1), repeats)
+    data["ops_ms"] = {op: {impl: 1e3 * medians[f"{op}/{impl}"] for impl in ("native", "tf")}
+                      for op in ("gather", "scatter")}
+    return data
+
+
+def forward_speedup(sparse, dense, images, repeats):
+    """Median batch-1 forward seconds ``{"sparse", "dense"}`` of two scene segmenters over ``images`` × ``repeats``,
+    interleaved scene by scene (the sparse time includes the mask network and ``reduce_mask``)."""
+    signature = [tf.TensorSpec((1, *images.shape[1:]), tf.uint8)]
+    forwards = {name: tf.function(lambda x, model=model: model(x, training=False)["logits"],
+                                  input_signature=signature, autograph=False)
+                for name, model in (("sparse", sparse), ("dense", dense))}
+    times = {name: [] for name in forwards}
+    for image in images:
+        x = tf.constant(image[None])
+        for name, forward in forwards.items():
+            forward(x).numpy()
+            times[name].append(timer.median_seconds(lambda: forward(x).numpy(), repeats, warmup=0))
+    return {name: statistics.median(values) for name, values in times.items()}

@@ -1,8 +1,11 @@
-"""Pictures of the scene segmenter's predictions: a class map drawn over the user's image, with the outline of the
-sparse model's computation mask (numpy in, uint8 RGB / PNG out)."""
+"""SBNet pictures: the scene segmenter's predictions (a class map drawn over the user's image, with the outline of
+the sparse model's computation mask; numpy in, uint8 RGB / PNG out), and the speed benchmark's figure drawn from
+its recorded numbers (``tools/sbnet/bench.py``, result ``sbnet_speed``)."""
 import pathlib
 
 import numpy as np
+
+from zoo import benchmark
 
 CLASS_COLOURS = (
     ("none", (0, 0, 0)),
@@ -68,3 +71,41 @@ def save_overlay(path, image, classes, mask=None):
     path = pathlib.Path(path)
     matplotlib.image.imsave(path, class_overlay(image, classes, mask), format="png")
     return path
+
+
+SPEED_PANELS = (("conv", "one 3×3 convolution"), ("res", "stack of bottleneck residual units"))
+
+
+def speedup_vs_density(data, path):
+    """Speed-up over dense against mask density (linear axes), one panel per kind of computation and one curve per
+    stage, each stage named in the legend with its input size and channels, beside the break-even line and the
+    ideal ``1 / density``.
+
+    Args:
+        data: the ``data`` of the recorded result ``sbnet_speed`` (:func:`zoo.sbnet.benchmark.speed_benchmark`).
+        path: the PNG to write.
+
+    Returns:
+        The matplotlib figure (already written and closed).
+    """
+    plt = benchmark.pyplot()
+    densities = 100 * np.asarray(data["densities"])
+    top = 1.15 * max(max(data[kind][stage["name"]]["speedup"]) for kind, _ in SPEED_PANELS for stage in data["stages"])
+    ideal = np.linspace(100 / top, 100, 200)
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+    for axis, (kind, title) in zip(axes, SPEED_PANELS):
+        for stage in data["stages"]:
+            channels = (f"{stage['conv_channels']} ch" if kind == "conv" else
+                        f"{stage['res_channels']} ch × {stage['units']} units")
+            axis.plot(densities, data[kind][stage["name"]]["speedup"], "o-",
+                      label=f"{stage['name']}: {'×'.join(map(str, stage['size']))}, {channels}")
+        axis.plot(ideal, 100 / ideal, ":", color="black", lw=0.9, label="ideal: 1 / density")
+        axis.axhline(1.0, color="gray", lw=0.9, label="break-even with dense")
+        axis.set(xlim=(0, 100), ylim=(0, top), xlabel="mask density (% of the image computed)", title=title)
+        axis.grid(alpha=0.3)
+        axis.legend(title="paper's ResNet stage: input, channels", fontsize=7.5, title_fontsize=7.5)
+    axes[0].set_ylabel("speed-up over dense (reduce_mask included)")
+    figure.suptitle("SBNet sparse blocks vs dense convolution, batch 1 on CPU")
+    figure.tight_layout()
+    benchmark.save_figure(figure, path, dpi=110)
+    return figure

@@ -1,6 +1,6 @@
 """Long fuzz run of the SBNet ops: the properties of tests/sbnet/test_ops_fuzz.py with many random examples.
 
-    python tools/sbnet_fuzz.py --examples=5000 --valid_examples=250 --seed=0 --children=4
+    python tools/sbnet/fuzz.py --examples=5000 --valid_examples=250 --seed=0 --children=4
 
 Invalid arguments (bad attributes, sizes past MAX_ELEMENTS, values past int32, out-of-range indices, bad shapes,
 colliding writes) must raise InvalidArgumentError or ValueError through the wrapper (native and pure TF) and the
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from absl import app, flags
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.sbnet.test_ops_fuzz holds the properties
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.sbnet.test_ops_fuzz holds the properties
 
 from tests.sbnet import test_ops_fuzz as fuzz  # noqa: E402
 

@@ -1,0 +1,44 @@
+"""The SBNet results' tables and the speed figure from recorded numbers."""
+from zoo.sbnet import plots, results
+
+STAGES = [dict(name="conv-2", size=[40, 70], conv_channels=24, res_channels=96, units=3, block_sizes=[15, 23]),
+          dict(name="tiny", size=[8, 8], conv_channels=4, res_channels=8, units=1, block_sizes=[3, 5])]
+SPEED = {"densities": [0.1, 1.0], "stages": STAGES, "fallback": 0.75,
+         "conv": {"conv-2": {"speedup": [4.0, 0.7], "block": [47, 31], "fallback_speedup": 1.0, "paper_10_percent": 3.39},
+                  "tiny": {"speedup": [2.0, 0.5], "block": [3, 5], "fallback_speedup": 0.9, "paper_10_percent": None}},
+         "res": {"conv-2": {"speedup": [7.0, 0.8], "block": [47, 47], "fallback_speedup": 1.0, "paper_10_percent": 8.22},
+                 "tiny": {"speedup": [3.0, 0.6], "block": [3, 3], "fallback_speedup": 1.0, "paper_10_percent": None}},
+         "ops_ms": {"gather": {"native": 1.0, "tf": 2.5}, "scatter": {"native": 2.0, "tf": 3.0}}}
+
+
+def test_speed_tables_from_the_recorded_numbers():
+    conv = results.speedup_table(SPEED, "conv")
+    assert conv.header == ["stage", "size", "channels", "10%", "100%", "100%, dense fallback", "paper 10% (1080Ti)"]
+    assert conv.rows == [["conv-2", "40×70", "24", "4.00× (b47)", "0.70× (b31)", "1.00×", "3.39×"],
+                         ["tiny", "8×8", "4", "2.00× (b3)", "0.50× (b5)", "0.90×", "–"]]
+    assert results.speedup_table(SPEED, "res").rows[0][2] == "96 × 3 units"
+    ops = results.ops_table(SPEED)
+    assert ops.rows == [["gather", "1.00 ms", "2.50 ms", "2.50×"], ["scatter", "2.00 ms", "3.00 ms", "1.50×"]]
+    assert "block 23" in ops.caption and "dense_fallback=0.75" in results.speed_notes(7, 0.75)[0]
+
+
+def test_segmentation_table_and_notes():
+    metrics = {"pixel_accuracy": 0.99, "mean_iou": 0.5, "foreground_iou": 0.9, "foreground_pixel_accuracy": 0.6}
+    run = {"sparse": {**metrics, "mask_density": 0.05, "block_density": 0.14, "foreground_covered": 0.999},
+           "dense": metrics, "speedup": 1.44, "steps": 10, "batch_size": 2, "lr": 1e-3, "train_minutes": 3.0,
+           "test_scenes": 8, "timing_scenes": 2, "timing_repeats": 1, "impl": "auto"}
+    table = results.segmentation_table(run)
+    assert table.rows[0][1:] == ["99.00", "50.00", "90.00", "60.00", "5.0% / 14.0%", "1.44×"]
+    assert table.rows[1][-2:] == ["100%", "1.00×"]
+    notes = results.segmentation_notes(run)
+    assert "all 8 test scenes" in notes[0] and "99.9000% of the foreground" in notes[0] and notes[1].startswith("Paper")
+
+
+def test_speedup_plot_has_linear_density_axes_and_a_legend_naming_each_stage(tmp_path):
+    figure = plots.speedup_vs_density(SPEED, tmp_path / "speed.png")
+    assert len(figure.axes) == 2 and (tmp_path / "speed.png").stat().st_size > 0
+    for axis in figure.axes:
+        assert axis.get_xscale() == "linear" and axis.get_xlim() == (0, 100)
+        legend = [t.get_text() for t in axis.get_legend().get_texts()]
+        assert legend[0].startswith("conv-2: 40×70, ") and legend[1].startswith("tiny: 8×8, ")
+        assert "ideal: 1 / density" in legend and axis.get_legend().get_title().get_text().startswith("paper's")
