@@ -46,3 +46,11 @@ def test_every_method_trains_and_reports_test_accuracy():
         experiments.train_method(task, "mentornet", recipe, seed=0)
     with pytest.raises(ValueError, match="setup must be one of"):
         experiments.make_task("pairflip", TRAIN, TEST, seed=0)
+
+
+def test_step_time_table_of_a_timed_step():
+    from zoo.reweight import benchmark
+
+    seconds = benchmark.time_steps(["reweight-lenet"], batch_size=4, clean_batch_size=4, rounds=1)
+    assert set(seconds["reweight-lenet"]) == {"plain", "reweight"}
+    assert benchmark.step_time_table({"m": {"plain": 0.02, "reweight": 0.05}}).rows == [["m", "20", "50", "2.50×"]]
