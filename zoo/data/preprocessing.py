@@ -91,7 +91,7 @@ class RawImagePreprocessing(keras.layers.Layer):
         self.record = dict(record)
 
     def call(self, images):
-        return preprocess(images, self.record)
+        return tf.cast(preprocess(images, self.record), self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], *model_input_shape(self.record))

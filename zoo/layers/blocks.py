@@ -16,30 +16,32 @@ def l2_regularizer(weight_decay):
     return keras.regularizers.L2(weight_decay / 2.0) if weight_decay else None
 
 
-def batch_norm(name):
+def batch_norm(name, dtype=None):
     """Batch norm with the official code's settings (ε = 1e-3, moving-average decay 0.99).
 
     Under a distribution strategy the batch statistics are those of the global batch (``synchronized``), so
     training on N replicas computes what one device computes on the same batch; without a strategy this
-    changes nothing.
+    changes nothing. ``dtype``: the dtype policy (a layer passes its own, so mixed precision reaches it).
     """
-    return layers.BatchNormalization(epsilon=1e-3, momentum=0.99, synchronized=True, name=name)
+    return layers.BatchNormalization(epsilon=1e-3, momentum=0.99, synchronized=True, name=name, dtype=dtype)
 
 
-def conv(filters, kernel_size, stride, weight_decay, name):
-    """A bias-free "same" convolution with the official initialisation and L2 weight decay (``weight_decay · w``)."""
+def conv(filters, kernel_size, stride, weight_decay, name, dtype=None):
+    """A bias-free "same" convolution with the official initialisation and L2 weight decay (``weight_decay · w``);
+    ``dtype`` as in :func:`batch_norm`."""
     return layers.Conv2D(filters, kernel_size, strides=stride, padding="same", use_bias=False, name=name,
-                         kernel_initializer=conv_initializer(), kernel_regularizer=l2_regularizer(weight_decay))
+                         kernel_initializer=conv_initializer(), kernel_regularizer=l2_regularizer(weight_decay),
+                         dtype=dtype)
 
 
-def residual_convs(filters, stride, bottleneck, weight_decay):
+def residual_convs(filters, stride, bottleneck, weight_decay, dtype=None):
     """The convolutions of a pre-activation residual function: 3×3-3×3 (basic) or 1×1-3×3-1×1 with inner width
-    ``filters / 4`` (bottleneck), the stride in the first."""
+    ``filters / 4`` (bottleneck), the stride in the first; ``dtype`` as in :func:`batch_norm`."""
     if bottleneck:
         shapes = [(filters // 4, 1, stride), (filters // 4, 3, 1), (filters, 1, 1)]
     else:
         shapes = [(filters, 3, stride), (filters, 3, 1)]
-    return [conv(width, kernel, s, weight_decay, f"conv{i}") for i, (width, kernel, s) in enumerate(shapes)]
+    return [conv(width, kernel, s, weight_decay, f"conv{i}", dtype) for i, (width, kernel, s) in enumerate(shapes)]
 
 
 def classifier_head(x, num_classes, weight_decay, norm=None):

@@ -38,6 +38,9 @@ class GaussianAttention(keras.layers.Layer):
             raise ValueError(f"patch_size must be two positive integers, got {patch_size}")
         self.patch_size = patch_size
 
+    def build(self, image_shape, attention_shape):
+        pass  # no weights; call checks the shapes (Keras passes one shape per call argument)
+
     def call(self, image, attention):
         image, attention = self._check(image, attention, "image")
         filters_y, filters_x = self.filter_banks(attention, tf.shape(image)[1], tf.shape(image)[2])

@@ -19,14 +19,18 @@ MEMORIES = ("canvas", "convlstm")
 class ConvLSTMMemory(keras.layers.Layer):
     """A 3×3 convolutional LSTM over the segments produced so far (the supplement's external memory option).
 
-    ``step(segment, state)`` takes ``(B, H, W, 1)`` and ``state = (h, c)`` and returns the new state; ``h`` is
-    what the box and segmentation networks see.
+    Call: ``layer(segment, state=None)`` with ``segment`` ``(B, H, W, 1)`` and ``state = (h, c)`` (zeros when None)
+    returns the new state ``(h, c)``, each ``(B, H, W, channels)``; ``h`` is what the box and segmentation networks
+    see.
+
+    Args:
+        channels: channels of the hidden and cell states.
     """
 
     def __init__(self, channels=9, **kwargs):
         super().__init__(**kwargs)
         self.channels = channels
-        self.gates = layers.Conv2D(4 * channels, 3, padding="same", name="gates")
+        self.gates = layers.Conv2D(4 * channels, 3, padding="same", name="gates", dtype=self.dtype_policy)
 
     def build(self, segment_shape):
         self.gates.build(tuple(segment_shape[:-1]) + (segment_shape[-1] + self.channels,))
@@ -35,11 +39,18 @@ class ConvLSTMMemory(keras.layers.Layer):
         zeros = tf.zeros([batch, height, width, self.channels])
         return zeros, zeros
 
-    def step(self, segment, state):
+    def call(self, segment, state=None):
+        if state is None:
+            zeros = tf.zeros(tf.concat([tf.shape(segment)[:-1], [self.channels]], axis=0), segment.dtype)
+            state = zeros, zeros
         h, c = state
         i, f, o, g = tf.split(self.gates(tf.concat([segment, h], axis=-1)), 4, axis=-1)
         c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
         return tf.sigmoid(o) * tf.tanh(c), c
+
+    def compute_output_shape(self, segment_shape, state_shape=None):
+        shape = (*segment_shape[:-1], self.channels)
+        return shape, shape
 
     def get_config(self):
         return {**super().get_config(), "channels": self.channels}
@@ -203,7 +214,7 @@ class RecurrentAttentionSegmenter(keras.Model):
             if state is None:
                 canvas = tf.maximum(canvas, remembered)
             else:
-                state = self.memory_cell.step(remembered, state)
+                state = self.memory_cell(remembered, state)
             for key, value in (("masks", mask), ("box_masks", box_mask), ("scores", score)):
                 outputs[key].append(value)
         return {key: tf.stack(values, axis=1) for key, values in outputs.items()}

@@ -42,21 +42,21 @@ class PreActResidualUnit(layers.Layer):
         self.preactivate = preactivate
         self.weight_decay = weight_decay
         self.normalization = normalization
-        self.convs = residual_convs(filters, stride, bottleneck, weight_decay)
+        self.convs = residual_convs(filters, stride, bottleneck, weight_decay, self.dtype_policy)
         self.norms = [self._norm(f"bn{i}") for i in range(len(self.convs))]
         self.projection = None
 
     def _norm(self, name):
         if self.normalization is None:
-            return batch_norm(name)
+            return batch_norm(name, self.dtype_policy)
         config = copy.deepcopy(self.normalization)
-        config["config"]["name"] = name
+        config["config"].update(name=name, dtype=keras.saving.serialize_keras_object(self.dtype_policy))
         return keras.saving.deserialize_keras_object(config)
 
     def build(self, input_shape):
         in_channels = input_shape[-1]
         if self.bottleneck and (self.stride != 1 or in_channels != self.filters):
-            self.projection = conv(self.filters, 1, self.stride, self.weight_decay, "projection")
+            self.projection = conv(self.filters, 1, self.stride, self.weight_decay, "projection", self.dtype_policy)
             self.projection.build(input_shape)
         if not self.bottleneck and (self.filters - in_channels) % 2:
             raise ValueError(f"basic units pad channels equally on both sides: {in_channels}->{self.filters} is odd")

@@ -42,8 +42,8 @@ class ResidualFunction(layers.Layer):
         self.bottleneck = bottleneck
         self.preactivate = preactivate
         self.weight_decay = weight_decay
-        self.convs = residual_convs(filters, stride, bottleneck, weight_decay)
-        self.norms = [batch_norm(f"bn{i}") for i in range(0 if preactivate else 1, len(self.convs))]
+        self.convs = residual_convs(filters, stride, bottleneck, weight_decay, self.dtype_policy)
+        self.norms = [batch_norm(f"bn{i}", self.dtype_policy) for i in range(0 if preactivate else 1, len(self.convs))]
 
     def build(self, input_shape):
         shape = tuple(input_shape)
@@ -113,8 +113,8 @@ class RevBlock(layers.Layer):
         self.weight_decay = weight_decay
         self.reconstruct = reconstruct
         half = filters // 2
-        self.f = ResidualFunction(half, stride, bottleneck, preactivate, weight_decay, name="f")
-        self.g = ResidualFunction(half, 1, bottleneck, True, weight_decay, name="g")
+        self.f = ResidualFunction(half, stride, bottleneck, preactivate, weight_decay, name="f", dtype=self.dtype_policy)
+        self.g = ResidualFunction(half, 1, bottleneck, True, weight_decay, name="g", dtype=self.dtype_policy)
         self.projections = []
         self._input_channels = None
 
@@ -128,7 +128,8 @@ class RevBlock(layers.Layer):
         half_shape = (*input_shape[:-1], in_half)
         if not self.invertible:
             if self.bottleneck:
-                self.projections = [conv(half, 1, self.stride, self.weight_decay, f"projection{i}") for i in (1, 2)]
+                self.projections = [conv(half, 1, self.stride, self.weight_decay, f"projection{i}", self.dtype_policy)
+                                    for i in (1, 2)]
                 for projection in self.projections:
                     projection.build(half_shape)
             elif half < in_half or (half - in_half) % 2:
@@ -225,7 +226,7 @@ class RevStack(layers.Layer):
         self.weight_decay = weight_decay
         self.reconstruct = reconstruct
         self.blocks = [RevBlock(filters, bottleneck=bottleneck, weight_decay=weight_decay, reconstruct=reconstruct,
-                                name=f"block{i + 1}") for i in range(num_blocks)]
+                                name=f"block{i + 1}", dtype=self.dtype_policy) for i in range(num_blocks)]
 
     def build(self, input_shape):
         if input_shape[-1] != self.filters:

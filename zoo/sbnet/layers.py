@@ -152,7 +152,7 @@ class SparseConv2D(_SparseBlockLayer):
         self.use_bias = use_bias
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.conv = layers.Conv2D(filters, kernel_size, strides=strides, padding="valid", use_bias=use_bias,
-                                  kernel_initializer=self.kernel_initializer, name="conv")
+                                  kernel_initializer=self.kernel_initializer, name="conv", dtype=self.dtype_policy)
         geometry.calc_block_params((max(_pair(block_size)), ) * 2, block_size, kernel_size, strides)  # validate
 
     def block_params(self, input_hw):
@@ -177,8 +177,8 @@ class SparseConv2D(_SparseBlockLayer):
                                             impl=self.impl)
 
         def dense():
-            y = tf.nn.conv2d(x, self.conv.kernel, _pair(self.strides), "SAME")
-            return y + self.conv.bias if self.use_bias else y
+            y = tf.nn.conv2d(x, tf.cast(self.conv.kernel, x.dtype), _pair(self.strides), "SAME")
+            return y + tf.cast(self.conv.bias, x.dtype) if self.use_bias else y
 
         def keep_active(y):
             return tf.where(_coverage(indices, params, batch, out_hw), y, tf.zeros([], y.dtype))
@@ -237,9 +237,9 @@ class SparseResBlock(_SparseBlockLayer):
         self.projection = projection
         self.sparse = sparse
         widths = (bottleneck_filters, bottleneck_filters, filters)
-        self.norms = [batch_norm(f"bn{i}") for i in range(3)]
+        self.norms = [batch_norm(f"bn{i}", self.dtype_policy) for i in range(3)]
         self.convs = [layers.Conv2D(w, k, strides=strides if k == 3 else 1, use_bias=False, name=f"conv{i}",
-                                    padding="valid", kernel_initializer=conv_initializer())
+                                    padding="valid", kernel_initializer=conv_initializer(), dtype=self.dtype_policy)
                       for i, (w, k) in enumerate(zip(widths, self.KERNELS))]
         self.shortcut_conv = None
         geometry.calc_block_params_res_block((max(_pair(block_size)), ) * 2, block_size, self.KERNELS,
@@ -257,7 +257,8 @@ class SparseResBlock(_SparseBlockLayer):
                              f"{self.strides} and {x_shape[3]} channels")
         if self.projection or needs_projection:
             self.shortcut_conv = layers.Conv2D(self.filters, 1, strides=self.strides, use_bias=False,
-                                               name="projection", kernel_initializer=conv_initializer())
+                                               name="projection", kernel_initializer=conv_initializer(),
+                                               dtype=self.dtype_policy)
             self.shortcut_conv.build(x_shape)
         shape = (None, None, None, x_shape[3])
         for norm, convolution in zip(self.norms, self.convs):
@@ -299,7 +300,7 @@ class SparseResBlock(_SparseBlockLayer):
             x = tf.nn.relu(norm(x, training=training))
             if inside is not None and i == 1:  # the 3×3 must see SAME's zero padding, not BN-ReLU(0)
                 x = x * tf.cast(inside, x.dtype)
-            x = tf.nn.conv2d(x, convolution.kernel, convolution.strides, padding)
+            x = tf.nn.conv2d(x, tf.cast(convolution.kernel, x.dtype), convolution.strides, padding)
         return x
 
     def _shortcut(self, x):
