@@ -101,3 +101,31 @@ def _save(model, checkpoint, step, seconds):
     model.save_weights(checkpoint)
     with open(f"{checkpoint}.json", "w") as f:
         json.dump({"step": step, "seconds": round(seconds, 1)}, f)
+
+
+def run_name(model, shots, distractors):
+    """Directory name of one training run (``tools/fewshot/train.py``): ``MODEL_Kshot[_distractors]``."""
+    return f"{model}_{shots}shot{'_distractors' if distractors else ''}"
+
+
+def write_weight_record(model, run, name, *, source, shots, distractors, examples_per_class, label_ratio,
+                        test_episodes, accuracy, interval, command, training):
+    """``MODEL.TAG`` (``name``) weights and a manifest-ready record in the run directory ``run``
+    (``tools/zoo/publish.py`` adds the golden outputs); the architecture is ``name``'s part before the tag.
+
+    Args:
+        source, examples_per_class, label_ratio: the episode source it was trained on.
+        shots, distractors, test_episodes, accuracy, interval: the test setting and its result.
+        command: the command line of the run; training: its recipe (steps, lr, seed, seconds, ...).
+    """
+    from zoo.training import records
+
+    records.write_weight_record(
+        model, run, name, architecture=name.split(".")[0], builder_kwargs={}, dataset=source,
+        split={"train": f"{source} train classes, {examples_per_class} renderings each, {label_ratio:.0%} labeled",
+               "test": f"{test_episodes} episodes of the test classes, M = 20 unlabeled per class"},
+        preprocessing={"input_dtype": "uint8", "input_shape": [28, 28, 1], "scale": 1 / 255,
+                       "inputs": "episode dict: support, support_labels, query, unlabeled"},
+        metrics={f"5way_{shots}shot{'_distractors' if distractors else ''}_accuracy": round(accuracy, 4),
+                 "interval_95": round(interval, 4), "test_episodes": test_episodes},
+        command=command, training=training)

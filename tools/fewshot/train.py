@@ -1,11 +1,11 @@
 """Episodic training of one semi-supervised few-shot model on Glyphs (or another source), then its test score.
 
-    python tools/fewshot_train.py --model=masked-soft-kmeans-conv4 --shots=1 --distractors
-    python tools/fewshot_train.py --model=protonet-conv4 --shots=5 --steps=3000 --publish_as=glyphs
+    python tools/fewshot/train.py --model=masked-soft-kmeans-conv4 --shots=1 --distractors
+    python tools/fewshot/train.py --model=protonet-conv4 --shots=5 --steps=3000 --publish_as=glyphs
 
 Training episodes: 5-way, K-shot, 5 queries and M = 5 unlabeled images per class (+ 5 distractor classes with
 --distractors); test: 600 episodes of the test classes with M = 20, as in the paper. Resumable: checkpoints in
-OUTPUT/RUN/. The run's result goes to OUTPUT/RUN/result.json, which tools/fewshot_eval.py --table reads.
+OUTPUT/RUN/. The run's result goes to OUTPUT/RUN/result.json, which tools/fewshot/table.py --table reads.
 """
 import json
 import pathlib
@@ -16,7 +16,6 @@ from absl import app, flags
 
 import zoo
 from zoo.fewshot import sources, training
-from zoo.training import records
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", "protonet-conv4", "registered few-shot model")
@@ -32,12 +31,7 @@ flags.DEFINE_integer("test_episodes", 600, "test episodes (95% intervals over th
 flags.DEFINE_integer("seed", 0, "data split, episode stream and initialisation")
 flags.DEFINE_string("output", "runs/fewshot", "directory of the runs")
 flags.DEFINE_string("publish_as", "", "also write a manifest-ready weight record MODEL.TAG (then run "
-                    "tools/publish_weights.py --record=...)")
-
-
-def run_name(model, shots, distractors):
-    """Directory name of one run."""
-    return f"{model}_{shots}shot{'_distractors' if distractors else ''}"
+                    "tools/zoo/publish.py --record=...)")
 
 
 def main(argv):
@@ -45,7 +39,7 @@ def main(argv):
     import keras
 
     keras.utils.set_random_seed(FLAGS.seed)
-    run = pathlib.Path(FLAGS.output) / run_name(FLAGS.model, FLAGS.shots, FLAGS.distractors)
+    run = pathlib.Path(FLAGS.output) / training.run_name(FLAGS.model, FLAGS.shots, FLAGS.distractors)
     run.mkdir(parents=True, exist_ok=True)
     train_sampler, test_sampler = sources.paper_samplers(FLAGS.source, FLAGS.shots, FLAGS.distractors,
                                                          FLAGS.examples_per_class, FLAGS.label_ratio, FLAGS.seed)
@@ -62,26 +56,13 @@ def main(argv):
     (run / "result.json").write_text(json.dumps(result, indent=2))
     print(f"{run.name}: {100 * accuracy:.2f} ± {100 * interval:.2f}% over {FLAGS.test_episodes} test episodes")
     if FLAGS.publish_as:
-        publish_record(model, run, accuracy, interval, command, seconds)
-
-
-def publish_record(model, run, accuracy, interval, command, seconds):
-    """``MODEL.TAG`` weights and a manifest-ready record (tools/publish_weights.py adds the golden outputs)."""
-    name = f"{FLAGS.model}.{FLAGS.publish_as}"
-    records.write_weight_record(
-            model, run, name, architecture=FLAGS.model, builder_kwargs={},
-            dataset=FLAGS.source,
-            split={"train": f"{FLAGS.source} train classes, {FLAGS.examples_per_class} renderings each, "
-                            f"{FLAGS.label_ratio:.0%} labeled",
-                   "test": f"{FLAGS.test_episodes} episodes of the test classes, M = 20 unlabeled per class"},
-            preprocessing={"input_dtype": "uint8", "input_shape": [28, 28, 1], "scale": 1 / 255,
-                           "inputs": "episode dict: support, support_labels, query, unlabeled"},
-            metrics={f"5way_{FLAGS.shots}shot{'_distractors' if FLAGS.distractors else ''}_accuracy":
-                     round(accuracy, 4), "interval_95": round(interval, 4), "test_episodes": FLAGS.test_episodes},
-            command=command, training={"steps": FLAGS.steps, "lr": FLAGS.lr, "optimizer": "adam",
-                                       "weight_decay": FLAGS.weight_decay, "seed": FLAGS.seed,
-                                       "seconds": round(seconds), "label_ratio": FLAGS.label_ratio,
-                                       "examples_per_class": FLAGS.examples_per_class})
+        training.write_weight_record(
+            model, run, f"{FLAGS.model}.{FLAGS.publish_as}", source=FLAGS.source, shots=FLAGS.shots,
+            distractors=FLAGS.distractors, examples_per_class=FLAGS.examples_per_class, label_ratio=FLAGS.label_ratio,
+            test_episodes=FLAGS.test_episodes, accuracy=accuracy, interval=interval, command=command,
+            training={"steps": FLAGS.steps, "lr": FLAGS.lr, "optimizer": "adam", "weight_decay": FLAGS.weight_decay,
+                      "seed": FLAGS.seed, "seconds": round(seconds), "label_ratio": FLAGS.label_ratio,
+                      "examples_per_class": FLAGS.examples_per_class})
 
 
 if __name__ == "__main__":
