@@ -1,8 +1,11 @@
 """Pictures of the instance segmenter's predictions: each instance's mask tinted and its box outlined over the user's
-image, enlarged so the small scenes are visible (numpy in, uint8 RGB / PNG out)."""
+image, or each step's attention window (numpy in, uint8 RGB / PNG out), enlarged so the small scenes are visible;
+and the figure of the segmenter at work, step by step (``tools/recattend/viz.py``)."""
 import pathlib
 
 import numpy as np
+
+from zoo import benchmark
 
 INSTANCE_COLOURS = (
     ("red", (230, 25, 75)),
@@ -67,3 +70,66 @@ def save_overlay(path, image, masks, boxes=None, scale=4):
     path = pathlib.Path(path)
     matplotlib.image.imsave(path, instance_overlay(image, masks, boxes, scale), format="png")
     return path
+
+
+def attention_boxes(attention):
+    """The windows ``(K, 4)`` ``(y0, x0, y1, x1)`` in pixels (ends exclusive) that attention vectors ``(K, 6)`` read
+    (:func:`zoo.recattend.model.attention_box`: centre ± half the size)."""
+    from zoo.recattend.model import attention_box
+
+    attention = np.asarray(attention, np.float32)
+    if attention.ndim != 2 or attention.shape[1] < 4:
+        raise ValueError(f"attention must be (K, 6) vectors (centre y, x, size h, w, ...), got shape {attention.shape}")
+    return np.asarray(attention_box(attention))
+
+
+def attention_overlay(image, attention, masks=None, scale=4, alpha=0.6):
+    """``image`` in grey, enlarged ``scale`` times, with step ``k``'s attention window outlined (and its mask tinted,
+    if ``masks`` ``(K, H, W)`` are given) in :func:`instance_colour` ``(k)``.
+
+    Args:
+        image: uint8 ``(H, W, 3)`` (or ``(H, W)`` grey).
+        attention: ``(K, 6)`` attention vectors, e.g. the model's ``outputs["attention"][i]``.
+        masks: optional boolean ``(K, H, W)`` (e.g. each step's mask above 0.5).
+
+    Returns:
+        uint8 ``(scale·H, scale·W, 3)``.
+    """
+    boxes = attention_boxes(attention)
+    if masks is None:
+        masks = np.zeros((len(boxes), *np.asarray(image).shape[:2]), bool)
+    return instance_overlay(image, masks, boxes, scale, alpha)
+
+
+def steps_figure(arrays, outputs, score_threshold=0.5):
+    """For each scene of ``arrays`` (:func:`zoo.recattend.training.scene_arrays`): the input, the ground truth, and
+    every step's segment with the window it attended to and its score, steps after the first score below
+    ``score_threshold`` greyed out. ``outputs``: the model's outputs on ``arrays["images"]``. Returns the figure."""
+    plt = benchmark.pyplot()
+    scenes, steps = np.asarray(outputs["scores"]).shape
+    figure, axes = plt.subplots(scenes, steps + 2, figsize=(1.7 * (steps + 2), 1.8 * scenes), squeeze=False)
+    palette = np.array([rgb for _, rgb in INSTANCE_COLOURS]) / 255.0
+    for row in range(scenes):
+        image = arrays["images"][row] / 255.0
+        truth = np.zeros_like(image)
+        for k in range(arrays["num_objects"][row]):
+            truth[arrays["masks"][row, k]] = palette[k % len(palette)]
+        axes[row, 0].imshow(image)
+        axes[row, 1].imshow(truth)
+        scores = np.asarray(outputs["scores"][row])
+        below = np.flatnonzero(scores < score_threshold)
+        stop = int(below[0]) if len(below) else steps
+        boxes = attention_boxes(outputs["attention"][row])
+        for t, (y0, x0, y1, x1) in enumerate(boxes):
+            ax = axes[row, t + 2]
+            mask = np.asarray(outputs["masks"][row, t])
+            ax.imshow(0.35 * image + 0.65 * mask[..., None] * palette[t % len(palette)], alpha=1 if t < stop else 0.35)
+            ax.add_patch(plt.Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, color="white", lw=0.8))
+            ax.set_title(f"t={t + 1} s={scores[t]:.2f}", fontsize=7, color="black" if t < stop else "grey")
+    axes[0, 0].set_title("input", fontsize=7)
+    axes[0, 1].set_title("ground truth", fontsize=7)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    figure.tight_layout()
+    return figure

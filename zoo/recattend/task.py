@@ -20,7 +20,7 @@ SAMPLE_SEED = 1
 SAMPLE_SCENES = 64
 """Scenes in the embedded sample."""
 TEST_SEED = 1
-"""Seed of the recorded test scenes (``tools/recattend_train.py`` tests on its seed + 1)."""
+"""Seed of the recorded test scenes (``tools/recattend/train.py`` tests on its seed + 1)."""
 SAMPLE_DATA = (f"{SAMPLE_SCENES} 64×64 scenes (seed {SAMPLE_SEED}, 1–4 articles) built from the 2,000 Fashion-MNIST "
                "test images embedded in the package (zoo/data/samples)")
 GOLDEN_SCENES = 2

@@ -211,3 +211,23 @@ def evaluate(model, arrays, batch_size=32, progress=None, **segment_kwargs):
     result["ap50"] = metrics.average_precision(predictions, truths, threshold=0.5)
     result["scenes"] = len(truths)
     return result
+
+
+def write_weight_record(model, run, name, *, builder_kwargs, config, train_scenes, test_scenes, result, seconds,
+                        command):
+    """``name`` (``recattend.TAG``) weights and a manifest-ready record in the run directory ``run`` (publish them
+    with ``tools/zoo/publish.py``): trained by ``config`` on ``train_scenes`` scenes of seed ``config.seed``,
+    :func:`evaluate`'s ``result`` on ``test_scenes`` scenes of seed ``config.seed + 1``; ``seconds`` may be None."""
+    from zoo.training import records
+
+    records.write_weight_record(
+        model, run, name, architecture="recattend", builder_kwargs=builder_kwargs, dataset="fashion_mnist_scenes",
+        split={"train": f"{train_scenes} 64×64 scenes of 1–4 train-split articles (seed {config.seed})",
+               "test": f"{test_scenes} scenes of test-split articles (seed {config.seed + 1})"},
+        preprocessing={"input_dtype": "uint8", "input_shape": [64, 64, 3], "scale": 1 / 255,
+                       "scenes": "zoo.recattend.training.SCENES"},
+        metrics={k: round(v, 4) for k, v in result.items() if k != "scenes"} | {"test_scenes": result["scenes"]},
+        command=command,
+        training={"steps": config.box_steps + config.full_steps, "box_steps": config.box_steps,
+                  "batch_size": config.batch_size, "lr": config.lr, "optimizer": "adam", "seed": config.seed,
+                  **({"seconds": round(seconds)} if seconds else {})})

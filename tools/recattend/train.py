@@ -1,10 +1,10 @@
 """Train the recurrent attention segmenter on Fashion-MNIST scenes with the paper's curriculum (box-network
 pre-training, then the full model with scheduled sampling) and score it on held-out test scenes.
 
-    python tools/recattend_train.py                                   # -> runs/recattend/full
-    python tools/recattend_train.py --nobox_network --run=no_box      # ablation: no box network
-    python tools/recattend_train.py --glimpses=1 --run=glimpse1       # ablation: 1 glimpse instead of 5
-    python tools/recattend_train.py --publish_as=recattend.fmnist_scenes
+    python tools/recattend/train.py                                   # -> runs/recattend/full
+    python tools/recattend/train.py --nobox_network --run=no_box      # ablation: no box network
+    python tools/recattend/train.py --glimpses=1 --run=glimpse1       # ablation: 1 glimpse instead of 5
+    python tools/recattend/train.py --publish_as=recattend.fmnist_scenes
 
 Resumable (checkpoints every 100 steps in runs/recattend/RUN). Test scenes hold articles of the Fashion-MNIST
 test split only. RUN/summary.json gets the metrics.
@@ -18,7 +18,6 @@ from absl import app, flags
 
 from zoo import registry
 from zoo.recattend import training
-from zoo.training import records
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("box_steps", 1000, "box-network pre-training steps")
@@ -70,18 +69,9 @@ def main(argv):
     (run / "history.json").write_text(json.dumps(history))
     print(json.dumps(result, indent=1))
     if FLAGS.publish_as:
-        records.write_weight_record(
-            model, run, FLAGS.publish_as, architecture="recattend", builder_kwargs=builder_kwargs,
-            dataset="fashion_mnist_scenes",
-            split={"train": f"{FLAGS.train_scenes} 64×64 scenes of 1–4 train-split articles (seed {FLAGS.seed})",
-                   "test": f"{FLAGS.test_scenes} scenes of test-split articles (seed {FLAGS.seed + 1})"},
-            preprocessing={"input_dtype": "uint8", "input_shape": [64, 64, 3], "scale": 1 / 255,
-                           "scenes": "zoo.recattend.training.SCENES"},
-            metrics={k: round(v, 4) for k, v in result.items() if k != "scenes"} | {"test_scenes": result["scenes"]},
-            command=summary["command"],
-            training={"steps": config.box_steps + config.full_steps, "box_steps": config.box_steps,
-                      "batch_size": config.batch_size, "lr": config.lr, "optimizer": "adam", "seed": config.seed,
-                      **({"seconds": round(summary["seconds"])} if summary["seconds"] else {})})
+        training.write_weight_record(model, run, FLAGS.publish_as, builder_kwargs=builder_kwargs, config=config,
+                                     train_scenes=FLAGS.train_scenes, test_scenes=FLAGS.test_scenes, result=result,
+                                     seconds=summary["seconds"], command=summary["command"])
 
 
 if __name__ == "__main__":
