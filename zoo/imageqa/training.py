@@ -1,0 +1,184 @@
+"""Training the image-QA models the way ``tools/imageqa/train.py`` does: the COCO-QA-style data set, the frozen
+image encoder and its scene features, each model with early stopping, FULL from its trained members, GUESS, and the
+manifest-ready weight records. Every stage is cached in one directory, so a rerun continues where it stopped."""
+import dataclasses
+import json
+import time
+
+import keras
+import numpy as np
+
+from zoo import registry
+from zoo.imageqa import data, encoder as encoder_lib, evaluation, networks
+from zoo.training import records
+
+TAG = "fmnist_qa"
+"""Weight tag of the shipped image-QA weights."""
+
+MEMBERS = ("vis-lstm", "2vis-blstm", "img-bow")
+"""The models FULL averages."""
+
+RECURRENT = ("lstm", "vis-lstm", "2vis-blstm", "full")
+"""Models with an LSTM (they take ``hidden``)."""
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """The data set's size and seed, the encoder's epochs, and every model's recipe (Adam, early stopping on 10% of
+    the training questions held out, the best epoch kept)."""
+
+    train_scenes: int = data.TRAIN_SCENES
+    test_scenes: int = data.TEST_SCENES
+    encoder_epochs: int = 10
+    epochs: int = 40
+    patience: int = 5
+    batch_size: int = 100
+    lr: float = 1e-3
+    embedding_dim: int = 200
+    hidden: int = 150
+    seed: int = 0
+
+
+def load_dataset(out, config):
+    """``(dataset, vocabulary)`` (:func:`zoo.imageqa.data.build`) from ``out``, built and saved there first."""
+    if not (out / "dataset.npz").exists():
+        print(f"generating questions from {config.train_scenes} + {config.test_scenes} scenes", flush=True)
+        data.save(out, *data.build(config.train_scenes, config.test_scenes, config.seed))
+    return data.load(out)
+
+
+def load_encoder(out, dataset, config):
+    """``(encoder, tinted test accuracy, {split: scene features})``: the encoder in ``out``, trained on tinted
+    Fashion-MNIST and its feature statistics set on the training scenes first."""
+    path = out / "encoder.weights.h5"
+    encoder = encoder_lib.build_encoder()
+    if path.exists():
+        encoder.load_weights(path)
+        accuracy = json.loads((out / "encoder.json").read_text())["tinted_test_accuracy"]
+    else:
+        print("training the image encoder on tinted Fashion-MNIST", flush=True)
+        started = time.time()
+        encoder, accuracy = encoder_lib.train_encoder(config.encoder_epochs, config.seed)
+        encoder_lib.set_feature_statistics(encoder, dataset["train"]["images"])
+        encoder.save_weights(path)
+        (out / "encoder.json").write_text(json.dumps({"tinted_test_accuracy": accuracy,
+                                                      "epochs": config.encoder_epochs,
+                                                      "seconds": time.time() - started}))
+    print(f"encoder: {accuracy:.4f} test accuracy on tinted Fashion-MNIST", flush=True)
+    features = {split: encoder_lib.scene_features(encoder, arrays["images"]) for split, arrays in dataset.items()}
+    return encoder, accuracy, features
+
+
+def model_inputs(arrays, features):
+    """A model's inputs for a split's ``arrays``: each question with its scene's features."""
+    return {"image": features[arrays["scene"]], "question": arrays["questions"]}
+
+
+def builder_kwargs(name, vocabulary, features, max_len, config):
+    """The registry arguments of ``imageqa-NAME`` for this data set and ``config``."""
+    kwargs = {"vocab_size": len(vocabulary.words), "num_answers": len(vocabulary.answers),
+              "image_dim": int(features["train"].shape[1]), "max_len": int(max_len),
+              "embedding_dim": config.embedding_dim}
+    return kwargs | ({"hidden": config.hidden} if name in RECURRENT else {})
+
+
+def load_model(name, kwargs, dataset, features, out, config, verbose=2):
+    """``(model, record)`` of ``imageqa-NAME`` from ``out``, trained there first (Adam, batch ``config.batch_size``,
+    early stopping with patience ``config.patience`` on 10% of the training questions, the best epoch kept); the
+    record holds the epochs run, the best epoch, its validation accuracy, the seconds and the history."""
+    path = out / f"{name}.weights.h5"
+    model = registry.build(f"imageqa-{name}", **kwargs)
+    if path.exists():
+        model.load_weights(path)
+        return model, json.loads((out / f"{name}.json").read_text())
+    keras.utils.set_random_seed(config.seed)
+    train = dataset["train"]
+    held_out = np.random.default_rng(config.seed).permutation(len(train["answers"])) < len(train["answers"]) // 10
+    x = model_inputs(train, features["train"])
+    model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=config.patience, restore_best_weights=True)
+    started = time.time()
+    print(f"training {name}", flush=True)
+    history = model.fit({k: v[~held_out] for k, v in x.items()}, train["answers"][~held_out],
+                        validation_data=({k: v[held_out] for k, v in x.items()}, train["answers"][held_out]),
+                        batch_size=config.batch_size, epochs=config.epochs, callbacks=[stop], verbose=verbose)
+    best = int(np.argmax(history.history["val_accuracy"]))
+    record = {"epochs_run": len(history.history["loss"]), "best_epoch": best + 1,
+              "val_accuracy": float(history.history["val_accuracy"][best]), "seconds": time.time() - started,
+              "history": {k: [float(v) for v in vs] for k, vs in history.history.items()}}
+    model.save_weights(path)
+    (out / f"{name}.json").write_text(json.dumps(record))
+    return model, record
+
+
+def train_all(out, names, config, verbose=2):
+    """Train (or load) every model of ``names`` and, when all its members exist, FULL; save each one's test answer
+    probabilities (``NAME.probs.npy``) and GUESS's answers (``guess.answers.npy``) for evaluation.
+
+    Returns:
+        ``{"dataset", "vocabulary", "encoder", "encoder_accuracy", "kwargs": {name: builder kwargs},
+        "trained": {name: (model, record)}}``.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    dataset, vocabulary = load_dataset(out, config)
+    encoder, encoder_accuracy, features = load_encoder(out, dataset, config)
+    max_len = dataset["train"]["questions"].shape[1]
+    kwargs = {name: builder_kwargs(name, vocabulary, features, max_len, config)
+              for name in [*names, *MEMBERS, "full"]}
+    test_inputs = model_inputs(dataset["test"], features["test"])
+    trained = {}
+    for name in names:
+        trained[name] = load_model(name, kwargs[name], dataset, features, out, config, verbose)
+        np.save(out / f"{name}.probs.npy", trained[name][0].predict(test_inputs, batch_size=500, verbose=0))
+    if all((out / f"{m}.weights.h5").exists() for m in MEMBERS):
+        members = [trained[m][0] if m in trained else load_model(m, kwargs[m], dataset, features, out, config)[0]
+                   for m in MEMBERS]
+        trained["full"] = (networks.full_from_members(*members), {})
+        np.save(out / "full.probs.npy", trained["full"][0].predict(test_inputs, batch_size=500, verbose=0))
+    guess = networks.GuessBaseline().fit(dataset["train"]["types"], dataset["train"]["answers"])
+    np.save(out / "guess.answers.npy", guess.predict(dataset["test"]["types"]))
+    return {"dataset": dataset, "vocabulary": vocabulary, "encoder": encoder, "encoder_accuracy": encoder_accuracy,
+            "kwargs": kwargs, "trained": trained}
+
+
+def write_records(out, state, config, command):
+    """Manifest-ready weight records of the encoder and of every trained model in ``state`` (:func:`train_all`),
+    with their test scores, in ``out`` (publish them with ``tools/zoo/publish.py``)."""
+    dataset, vocabulary = state["dataset"], state["vocabulary"]
+    encoder_record = json.loads((out / "encoder.json").read_text())
+    _record(out, f"imageqa-encoder.{TAG}", state["encoder"], "imageqa-encoder", {},
+            {"tinted_test_accuracy": round(state["encoder_accuracy"], 4)},
+            {"epochs": encoder_record["epochs"], "steps": encoder_record["epochs"] * 469, "batch_size": 128,
+             "optimizer": "adam", "lr": 1e-3, "seed": config.seed}
+            | ({"seconds": round(encoder_record["seconds"])} if "seconds" in encoder_record else {}),
+            {"input_dtype": "uint8", "input_shape": [64, 64, 3], "scenes": "zoo.imageqa.data.SCENES"}, config, command)
+    members_seconds = round(sum(json.loads((out / f"{m}.json").read_text())["seconds"] for m in MEMBERS
+                                if (out / f"{m}.json").exists()))
+    questions = len(dataset["train"]["answers"])
+    steps_per_epoch = -(-(questions - questions // 10) // config.batch_size)
+    for name, (model, record) in state["trained"].items():
+        result = evaluation.evaluate(np.argmax(np.load(out / f"{name}.probs.npy"), axis=1), dataset["test"],
+                                     vocabulary)
+        training = ({"members": [f"imageqa-{m}.{TAG}" for m in MEMBERS], "seconds": members_seconds}
+                    if name == "full" else
+                    {"optimizer": "adam", "lr": config.lr, "batch_size": config.batch_size, "seed": config.seed,
+                     "epochs": record.get("epochs_run"), "best_epoch": record.get("best_epoch"),
+                     "steps": (record.get("epochs_run") or 0) * steps_per_epoch,
+                     "seconds": round(record.get("seconds", 0))})
+        _record(out, f"imageqa-{name}.{TAG}", model, f"imageqa-{name}", state["kwargs"][name],
+                {k: round(v, 4) for k, v in result["overall"].items()}, training,
+                {"image_features": f"imageqa-encoder.{TAG}", "vocabulary": json.loads(vocabulary.to_json()),
+                 "question": "lower-case words, zoo.imageqa.data.Vocabulary.encode, padded with 0 at the end"},
+                config, command)
+
+
+def _record(out, name, model, architecture, kwargs, metrics, training, preprocessing, config, command):
+    clean = registry.build(architecture, **kwargs)  # a model never compiled: its file holds no optimizer state
+    clean.set_weights(model.get_weights())
+    records.write_weight_record(
+        clean, out, name, architecture=architecture, builder_kwargs=kwargs, dataset="fashion_mnist_scenes_qa",
+        split={"train": f"questions generated from {config.train_scenes} 64×64 scenes of train-split articles "
+                        f"(seed {config.seed}), 10% held out for early stopping",
+               "test": f"questions from {config.test_scenes} scenes of test-split articles (seed {config.seed + 1})"},
+        preprocessing=preprocessing, metrics=metrics, command=command, training=training)
