@@ -8,7 +8,7 @@ import sys
 import time
 
 from zoo import reporting
-from zoo.reporting import markdown_table  # noqa: F401  (zoo.publish still calls benchmark.markdown_table)
+from zoo.reporting import markdown_table  # noqa: F401  (zoo.publish and the GHN tools still call it here)
 
 DOCS = "docs"
 """The docs directory, relative to the checkout (tools run from its root); recorded figure paths are relative to it."""
@@ -97,7 +97,8 @@ def save_figure(figure, path, dpi=120):
 
 
 def write_section(path, title, body, command):
-    """Replace (or append) the ``## title`` section of the markdown file at ``path`` (tools not yet recording data)."""
+    """Replace (or append) the ``## title`` section of the markdown file at ``path``: the GHN tools' way of
+    recording until they record data through :func:`record` like the others (then this goes)."""
     import datetime
     import pathlib
 

@@ -7,7 +7,8 @@ from zoo.divnorm import plots, table3
 def finish(output, variant, seed, accuracy):
     path = table3.record_path(output, variant, seed)
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({f"{table3.model_name(variant)}.fashion_mnist": {"metrics": {"top1_accuracy": accuracy}}}))
+    record = {"metrics": {"top1_accuracy": accuracy}}
+    path.write_text(json.dumps({f"{table3.model_name(variant)}.fashion_mnist": record}))
 
 
 def test_summary_table_and_claims_from_finished_runs(tmp_path):
@@ -15,7 +16,8 @@ def test_summary_table_and_claims_from_finished_runs(tmp_path):
         finish(tmp_path, variant, seed, accuracy)
     summary = table3.summarize(tmp_path, ["", "bn", "bn-s", "ln", "dn"], ["0", "1"])
     assert list(summary) == ["", "bn", "ln", "dn"]  # bn-s has no finished run
-    assert summary[""]["seeds"] == 2 and abs(summary[""]["mean"] - 0.81) < 1e-9 and abs(summary[""]["std"] - 0.01) < 1e-9
+    assert summary[""]["seeds"] == 2
+    assert abs(summary[""]["mean"] - 0.81) < 1e-9 and abs(summary[""]["std"] - 0.01) < 1e-9
     assert table3.table(summary).rows[0] == ["Baseline", "`cifar-quick`", "81.00 ± 1.00", "2", "75.65"]
     sentence = table3.claims(summary)
     assert "BN > Baseline" in sentence and "DN > LN" in sentence and "that do not: none" in sentence

@@ -1,18 +1,10 @@
 """The short-horizon experiments on tiny problems: the NQM schedules, offline and online meta-optimisation with a
 tiny float64 model, their tables, settings and figures."""
-import keras
 import numpy as np
 import pytest
 
+from tests.metaopt.test_hypergrad import tiny_trainer
 from zoo.metaopt import experiments, hypergrad, plots
-
-
-def tiny_trainer(schedule):
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((4,), dtype="float64"),
-                              keras.layers.Dense(5, activation="tanh", dtype="float64"),
-                              keras.layers.Dense(3, dtype="float64")])
-    return hypergrad.UnrolledTraining(model, schedule)
 
 
 def separable_data(count, seed):

@@ -4,10 +4,10 @@ from zoo.sbnet import plots, results
 STAGES = [dict(name="conv-2", size=[40, 70], conv_channels=24, res_channels=96, units=3, block_sizes=[15, 23]),
           dict(name="tiny", size=[8, 8], conv_channels=4, res_channels=8, units=1, block_sizes=[3, 5])]
 SPEED = {"densities": [0.1, 1.0], "stages": STAGES, "fallback": 0.75,
-         "conv": {"conv-2": {"speedup": [4.0, 0.7], "block": [47, 31], "fallback_speedup": 1.0, "paper_10_percent": 3.39},
-                  "tiny": {"speedup": [2.0, 0.5], "block": [3, 5], "fallback_speedup": 0.9, "paper_10_percent": None}},
-         "res": {"conv-2": {"speedup": [7.0, 0.8], "block": [47, 47], "fallback_speedup": 1.0, "paper_10_percent": 8.22},
-                 "tiny": {"speedup": [3.0, 0.6], "block": [3, 3], "fallback_speedup": 1.0, "paper_10_percent": None}},
+         "conv": {"conv-2": dict(speedup=[4.0, 0.7], block=[47, 31], fallback_speedup=1.0, paper_10_percent=3.39),
+                  "tiny": dict(speedup=[2.0, 0.5], block=[3, 5], fallback_speedup=0.9, paper_10_percent=None)},
+         "res": {"conv-2": dict(speedup=[7.0, 0.8], block=[47, 47], fallback_speedup=1.0, paper_10_percent=8.22),
+                 "tiny": dict(speedup=[3.0, 0.6], block=[3, 3], fallback_speedup=1.0, paper_10_percent=None)},
          "ops_ms": {"gather": {"native": 1.0, "tf": 2.5}, "scatter": {"native": 2.0, "tf": 3.0}}}
 
 

@@ -4,13 +4,11 @@ import json
 
 import numpy as np
 
+from tests.sbnet.test_evaluation import TINY
 from zoo.data import samples
 from zoo.data.scenes import SceneConfig
 from zoo.sbnet import segmenter, training
 
-TINY = dict(input_shape=(32, 32, 3), stem_width=8, mask_widths=(4, 4, 4),
-            stages=(dict(width=8, units=1, block_size=5),
-                    dict(width=16, units=2, block_size=5, stride=2, strided_block_size=7)))
 SCENES = SceneConfig(height=32, width=32, min_objects=1, max_objects=2, min_scale=0.6, max_scale=0.8)
 
 

@@ -25,7 +25,8 @@ def main(argv):
     for name in MODELS.value:
         seconds = training_benchmark.step_seconds(name, BATCH_SIZE.value, STEPS.value, REPEATS.value)
         baseline = baseline or seconds
-        rows.append([name, f"{1000 * seconds:.0f}", f"{seconds * steps_per_epoch / 60:.1f}", f"{seconds / baseline:.2f}"])
+        rows.append([name, f"{1000 * seconds:.0f}", f"{seconds * steps_per_epoch / 60:.1f}",
+                     f"{seconds / baseline:.2f}"])
         print(rows[-1], flush=True)
     table = reporting.Table(
         ["model", "ms / step", f"epoch minutes ({steps_per_epoch} steps)", f"ratio to {MODELS.value[0]}"], rows)

@@ -60,4 +60,5 @@ def cost_table(seconds):
     """The :class:`zoo.reporting.Table` of :func:`time_normalizers`' medians: ms per step and the ratio to
     :data:`BASELINE`."""
     return reporting.Table(["Layer", "ms / step", "vs LayerNormalization"],
-                           [[label, f"{1000 * s:.1f}", f"{s / seconds[BASELINE]:.2f}×"] for label, s in seconds.items()])
+                           [[label, f"{1000 * s:.1f}", f"{s / seconds[BASELINE]:.2f}×"]
+                            for label, s in seconds.items()])

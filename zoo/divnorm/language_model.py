@@ -118,6 +118,6 @@ PAPER_PTB = {"lstm": "115.72", "ln": "102.49 (LN-s)", "dn": "103.71 (DN)"}
 
 def perplexity_table(results):
     """The comparison's :class:`zoo.reporting.Table` from ``{cell: train_language_model(...)}``."""
-    return reporting.Table(["Model", "Parameters", "Valid perplexity", "Test perplexity", "PTB test perplexity (paper)"],
-                           [[LABELS[cell], f"{r['parameters']:,}", f"{r['valid_perplexity']:.1f}",
-                             f"{r['test_perplexity']:.1f}", PAPER_PTB[cell]] for cell, r in results.items()])
+    header = ["Model", "Parameters", "Valid perplexity", "Test perplexity", "PTB test perplexity (paper)"]
+    return reporting.Table(header, [[LABELS[cell], f"{r['parameters']:,}", f"{r['valid_perplexity']:.1f}",
+                                     f"{r['test_perplexity']:.1f}", PAPER_PTB[cell]] for cell, r in results.items()])

@@ -63,7 +63,8 @@ def tables(scores, dataset, vocabulary, texts):
     for t, name in enumerate(qgen.QUESTION_TYPES):
         found = np.flatnonzero(dataset["test"]["types"] == t)
         if len(found):
-            examples.append([name, f"“{texts[found[0]]}?” → {vocabulary.answers[dataset['test']['answers'][found[0]]]}"])
+            answer = vocabulary.answers[dataset["test"]["answers"][found[0]]]
+            examples.append([name, f"“{texts[found[0]]}?” → {answer}"])
     present = [t for t in qgen.QUESTION_TYPES if any(t in r["per_type"] for r in scores.values())]
     return [
         statistics,

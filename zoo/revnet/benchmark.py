@@ -182,7 +182,8 @@ def run(configs, log=print, **kwargs):
 
 
 def paper_table(results, pairs):
-    """A :class:`zoo.reporting.Table` comparing each ResNet with its RevNet and with the RevNet without reconstruction."""
+    """A :class:`zoo.reporting.Table` comparing each ResNet with its RevNet and with the RevNet without
+    reconstruction."""
     rows = []
     for resnet, revnet in pairs:
         base = results[resnet]

@@ -18,7 +18,8 @@ def segmentation_table(results):
         m = results[name]
         rows.append([label, *(f"{100 * m[key]:.2f}" for key in ("pixel_accuracy", "mean_iou", "foreground_iou",
                                                                  "foreground_pixel_accuracy")),
-                     f"{100 * m['mask_density']:.1f}% / {100 * m['block_density']:.1f}%" if name == "sparse" else "100%",
+                     f"{100 * m['mask_density']:.1f}% / {100 * m['block_density']:.1f}%" if name == "sparse"
+                     else "100%",
                      f"{results['speedup']:.2f}×" if name == "sparse" else "1.00×"])
     return reporting.Table(["model", "pixel acc. %", "mIoU %", "foreground IoU %", "foreground pixel acc. %",
                             "mask / first-stage blocks", "speed-up"], rows)
@@ -50,7 +51,8 @@ def speedup_table(data, kind):
     rows = []
     for stage in data["stages"]:
         cell = data[kind][stage["name"]]
-        channels = str(stage["conv_channels"]) if kind == "conv" else f"{stage['res_channels']} × {stage['units']} units"
+        channels = (str(stage["conv_channels"]) if kind == "conv" else
+                    f"{stage['res_channels']} × {stage['units']} units")
         paper = cell["paper_10_percent"]
         rows.append([stage["name"], "×".join(map(str, stage["size"])), channels,
                      *(f"{s:.2f}× (b{b})" for s, b in zip(cell["speedup"], cell["block"])),
