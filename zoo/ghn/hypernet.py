@@ -225,10 +225,12 @@ class GraphHyperNetwork(keras.Model):
     def _blocks(self, schedule, *inputs):
         h = self._propagate(schedule, *inputs)
         blocks = self.decoder(tf.reshape(h, (-1, self.hidden)))
-        return tf.reshape(blocks, tuple(h.shape[:2]) + self.max_shape)
+        # the predicted parameters are float32 under any dtype policy: the networks they fill run in float32
+        return tf.cast(tf.reshape(blocks, tuple(h.shape[:2]) + self.max_shape), tf.float32)
 
     def _propagate(self, schedule, types, mask, adjacency, distance, in_channels, out_channels):
-        handoff = tf.zeros([1, self.hidden])
+        mask, adjacency, distance = (tf.cast(x, self.compute_dtype) for x in (mask, adjacency, distance))
+        handoff = tf.zeros([1, self.hidden], self.compute_dtype)
         embeddings = []
         for m, module_schedule in enumerate(schedule):
             module_mask = mask[m][:, None]

@@ -1,6 +1,8 @@
 """The recurrent attention instance segmenter: one object per step from an external memory of what is already
 segmented, a box network with glimpses, a Gaussian-attention read, a segmentation network, its re-projection, and a
 stop score (Ren & Zemel, CVPR 2017, arXiv:1605.09410)."""
+import math
+
 import keras
 import tensorflow as tf
 from keras import layers
@@ -113,30 +115,32 @@ class RecurrentAttentionSegmenter(keras.Model):
         memory_channels = 1 if memory == "canvas" else 9
         inputs = image_channels + memory_channels
 
-        self.attend = GaussianAttention(self.patch_size, name="attention")
-        self.memory_cell = ConvLSTMMemory(memory_channels, name="memory") if memory == "convlstm" else None
+        policy = self.dtype_policy  # sublayers compute in the model's dtype (mixed precision reaches them)
+        self.attend = GaussianAttention(self.patch_size, name="attention", dtype=policy)
+        self.memory_cell = (ConvLSTMMemory(memory_channels, name="memory", dtype=policy) if memory == "convlstm"
+                            else None)
         self.box_cnn = keras.Sequential(name="box_cnn")
         for i, width in enumerate(self.box_filters):
-            self.box_cnn.add(layers.Conv2D(width, 3, padding="same", activation="relu"))
+            self.box_cnn.add(layers.Conv2D(width, 3, padding="same", activation="relu", dtype=policy))
             if i % 2:
-                self.box_cnn.add(layers.MaxPooling2D(2))
-        self.box_lstm = layers.LSTMCell(lstm_units, name="box_lstm")
-        self.glimpse_hidden = layers.Dense(lstm_units, activation="relu", name="glimpse_hidden")
-        self.glimpse_logit = layers.Dense(1, name="glimpse_logit")
+                self.box_cnn.add(layers.MaxPooling2D(2, dtype=policy))
+        self.box_lstm = layers.LSTMCell(lstm_units, name="box_lstm", dtype=policy)
+        self.glimpse_hidden = layers.Dense(lstm_units, activation="relu", name="glimpse_hidden", dtype=policy)
+        self.glimpse_logit = layers.Dense(1, name="glimpse_logit", dtype=policy)
         # centre (tanh), size (sigmoid of the image: a clipped exp(min(raw, 0)) loses its gradient once a box
         # reaches the image size and stays there), log of σ relative to the filter spacing, log γ. Every box
         # starts at the image centre, half the image in size (the articles span a third to 0.6 of it).
-        self.box_head = layers.Dense(6, name="box_head", kernel_initializer="zeros")
-        self.encoder = [keras.Sequential([layers.Conv2D(f, 3, padding="same", activation="relu"),
-                                          layers.Conv2D(f, 3, padding="same", activation="relu")], name=f"enc{i}")
-                        for i, f in enumerate(self.segmentation_filters)]
-        self.decoder = [keras.Sequential([layers.Conv2D(f, 3, padding="same", activation="relu"),
-                                          layers.Conv2D(f, 3, padding="same", activation="relu")], name=f"dec{i}")
-                        for i, f in enumerate(self.segmentation_filters[:-1])]
-        self.segment_logits = layers.Conv2D(1, 1, name="segment_logits")
-        self.score_mlp = keras.Sequential([layers.Dense(score_hidden, activation="relu"),
-                                           layers.Dense(1, bias_initializer=keras.initializers.Constant(2.0))],
-                                          name="score_mlp")
+        self.box_head = layers.Dense(6, name="box_head", kernel_initializer="zeros", dtype=policy)
+        def conv_pair(filters, name):
+            return keras.Sequential([layers.Conv2D(filters, 3, padding="same", activation="relu", dtype=policy)
+                                     for _ in range(2)], name=name)
+
+        self.encoder = [conv_pair(f, f"enc{i}") for i, f in enumerate(self.segmentation_filters)]
+        self.decoder = [conv_pair(f, f"dec{i}") for i, f in enumerate(self.segmentation_filters[:-1])]
+        self.segment_logits = layers.Conv2D(1, 1, name="segment_logits", dtype=policy)
+        self.score_mlp = keras.Sequential([layers.Dense(score_hidden, activation="relu", dtype=policy),
+                                           layers.Dense(1, bias_initializer=keras.initializers.Constant(2.0),
+                                                        dtype=policy)], name="score_mlp")
         self._build_layers(inputs)
 
     def _build_layers(self, inputs):
@@ -202,9 +206,9 @@ class RecurrentAttentionSegmenter(keras.Model):
             logits, core = self._segment(patch)
             neutral = tf.concat([attention[:, :5], tf.zeros_like(attention[:, 5:])], axis=-1)  # γ = 1
             projected = self.attend.write(logits, neutral, (h, w))[..., 0]
-            mask = tf.sigmoid(tf.exp(LOG_GAMMA_Y) * projected - SEGMENT_BETA)
+            mask = tf.sigmoid(math.exp(LOG_GAMMA_Y) * projected - SEGMENT_BETA)
             box = self.attend.write(tf.ones_like(logits), neutral, (h, w))[..., 0]
-            box_mask = tf.sigmoid(tf.exp(LOG_GAMMA_Y) * box - SEGMENT_BETA)
+            box_mask = tf.sigmoid(math.exp(LOG_GAMMA_Y) * box - SEGMENT_BETA)
             score = tf.sigmoid(self.score_mlp(tf.concat([box_state, tf.reshape(core, [batch, -1])], axis=-1)))[:, 0]
             remembered = mask
             if teacher is not None:
@@ -229,7 +233,7 @@ class RecurrentAttentionSegmenter(keras.Model):
         features = self.box_cnn(scene)
         features = tf.reshape(features, [batch, self.feature_positions, features.shape[-1]])
         state = [tf.zeros([batch, self.lstm_units], scene.dtype)] * 2
-        weights = tf.fill([batch, self.feature_positions], 1.0 / self.feature_positions)
+        weights = tf.ones([batch, self.feature_positions], features.dtype) / self.feature_positions
         for k in range(self.glimpses):
             if k:
                 hidden = tf.repeat(state[0][:, None, :], self.feature_positions, axis=1)

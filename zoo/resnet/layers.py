@@ -50,7 +50,8 @@ class PreActResidualUnit(layers.Layer):
         if self.normalization is None:
             return batch_norm(name, self.dtype_policy)
         config = copy.deepcopy(self.normalization)
-        config["config"].update(name=name, dtype=keras.saving.serialize_keras_object(self.dtype_policy))
+        config["config"]["name"] = name
+        config["config"]["dtype"] = keras.saving.serialize_keras_object(self.dtype_policy)
         return keras.saving.deserialize_keras_object(config)
 
     def build(self, input_shape):

@@ -231,10 +231,10 @@ class SceneSegmenter(keras.Model):
 
 def _fuse(stage_logits, image_hw):
     """Sum of the stages' logits, bilinearly upsampled to the finest stage, then to ``image_hw``."""
-    finest = stage_logits[0].shape[1:3]
-    fused = tf.add_n([logits if logits.shape[1:3] == finest else tf.image.resize(logits, finest)
+    finest, dtype = stage_logits[0].shape[1:3], stage_logits[0].dtype
+    fused = tf.add_n([logits if logits.shape[1:3] == finest else tf.cast(tf.image.resize(logits, finest), dtype)
                       for logits in stage_logits])
-    return tf.image.resize(fused, image_hw)
+    return tf.cast(tf.image.resize(fused, image_hw), dtype)  # resize computes in float32
 
 
 def _check_arguments(num_classes, stem_width, stages, mask_widths, mask_threshold, mask_dilation, impl):
@@ -285,14 +285,16 @@ def segmentation_losses(outputs, labels):
     """The training losses of a :class:`SceneSegmenter`'s ``outputs`` for per-pixel ``labels`` ``(N, H, W)``.
 
     Returns a dict: ``pixel``, the mean per-pixel softmax cross-entropy, and in sparse mode ``mask``, the mean
-    sigmoid cross-entropy of ``mask_logits`` against "the cell holds a foreground pixel".
+    sigmoid cross-entropy of ``mask_logits`` against "the cell holds a foreground pixel". Losses are computed in
+    float32 whatever the model's compute dtype (mixed precision).
     """
     labels = tf.convert_to_tensor(labels)
     losses = {"pixel": tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(
-        labels, outputs["logits"], from_logits=True))}
+        labels, tf.cast(outputs["logits"], tf.float32), from_logits=True))}
     if "mask_logits" in outputs:
         stride = labels.shape[1] // outputs["mask_logits"].shape[1]
         foreground = tf.cast(labels > 0, tf.float32)[..., None]
         target = tf.nn.max_pool2d(foreground, stride, stride, "VALID")
-        losses["mask"] = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(target, outputs["mask_logits"]))
+        losses["mask"] = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+            target, tf.cast(outputs["mask_logits"], tf.float32)))
     return losses
