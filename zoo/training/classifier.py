@@ -86,7 +86,7 @@ def train_classifier(config: TrainConfig) -> dict:
     """Train ``config.model`` on ``config.dataset``, evaluate on the test split, save weights and record.
 
     Writes ``OUTPUT/MODEL.TAG.weights.h5``, ``OUTPUT/MODEL.TAG.json`` (the record for
-    ``pretrained/manifest.json``, without golden outputs, which ``tools/publish_weights.py`` adds),
+    ``pretrained/manifest.json``, without golden outputs, which ``tools/zoo/publish.py`` adds),
     ``OUTPUT/history.json``, TensorBoard logs in ``OUTPUT/logs`` and resumable checkpoints in
     ``OUTPUT/backup``. Under ``multi_worker`` only the chief writes to ``OUTPUT``; worker ``i`` writes its
     weights to ``OUTPUT/worker-i``.

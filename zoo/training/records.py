@@ -1,4 +1,4 @@
-"""Manifest-ready weight records (the JSON ``tools/publish_weights.py`` publishes)."""
+"""Manifest-ready weight records (the JSON ``tools/zoo/publish.py`` publishes)."""
 import hashlib
 import json
 import os
