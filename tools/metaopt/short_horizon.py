@@ -29,6 +29,7 @@ flags.DEFINE_list("meta_steps", [str(s) for s in _DEFAULTS.meta_steps], "offline
 flags.DEFINE_float("offline_meta_lr", _DEFAULTS.offline_meta_lr, "Adam step size of the offline meta-optimisation")
 flags.DEFINE_float("offline_initial_lr", _DEFAULTS.offline_initial_lr, "α₀ where offline meta-optimisation starts")
 flags.DEFINE_float("offline_initial_decay", _DEFAULTS.offline_initial_decay, "β where it starts")
+flags.DEFINE_integer("meta_batch_size", _DEFAULTS.meta_batch_size, "training images of the offline meta-objective")
 flags.DEFINE_integer("full_run_steps", _DEFAULTS.full_run_steps, "steps of a full training run (grid and evaluation)")
 flags.DEFINE_list("grid_lrs", [str(x) for x in _DEFAULTS.grid_lrs], "α₀ of the grid search")
 flags.DEFINE_list("grid_decays", [str(x) for x in _DEFAULTS.grid_decays], "β of the grid search")
