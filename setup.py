@@ -16,8 +16,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 SBNET_DIR = os.path.join("custom_ops", "sbnet")
-CPU_SOURCES = [os.path.join(SBNET_DIR, "sbnet_ops.cc")]
-GPU_HOST_SOURCES = [os.path.join(SBNET_DIR, "sbnet_ops_gpu.cc")]
+SOURCES = [os.path.join(SBNET_DIR, "sbnet_ops.cc")]  # the op kernels of both devices (GPU ones with GOOGLE_CUDA)
 CUDA_SOURCES = sorted(glob.glob(os.path.join(SBNET_DIR, "*.cu.cc")))
 CUDA_ARCHS = ("75", "80", "90")  # CUDA 13 dropped sm_60/sm_70; sm_90 also ships PTX for newer GPUs
 WARNINGS_OFF = ["-Wno-deprecated-declarations", "-Wno-interference-size", "-Wno-unused-result"]
@@ -89,11 +88,9 @@ class BuildTensorFlowOps(build_ext):
             # of its own CUDA version, which would otherwise bind first (TF_FEASIBILITY §4).
             cuda_link = [os.path.join(cuda_home, "lib64", "libcudart_static.a"), "-Wl,--exclude-libs,ALL",
                          "-ldl", "-lrt", "-lpthread"]
-            sources = CPU_SOURCES + GPU_HOST_SOURCES
         else:
             _log(f"CUDA kernels skipped ({reason or 'no *.cu.cc sources'}); building the CPU kernels only")
-            sources = CPU_SOURCES
-        _run(["g++", "-std=c++17", "-shared", "-fPIC", "-O3", "-DNDEBUG", *WARNINGS_OFF, *defines, *sources,
+        _run(["g++", "-std=c++17", "-shared", "-fPIC", "-O3", "-DNDEBUG", *WARNINGS_OFF, *defines, *SOURCES,
               *objects, "-o", output, *compile_flags, *cuda_link, *link_flags])
 
     def _nvcc_compile(self, source, build_dir, compile_flags):
@@ -106,7 +103,7 @@ class BuildTensorFlowOps(build_ext):
 
 
 setup(
-    ext_modules=[Extension("zoo.ops._sbnet_ops", sources=CPU_SOURCES + GPU_HOST_SOURCES + CUDA_SOURCES,
+    ext_modules=[Extension("zoo.ops._sbnet_ops", sources=SOURCES + CUDA_SOURCES,
                            depends=glob.glob(os.path.join(SBNET_DIR, "*.h")))],
     cmdclass={"build_ext": BuildTensorFlowOps},
 )

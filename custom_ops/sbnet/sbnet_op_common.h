@@ -1,5 +1,5 @@
-// Attribute parsing, input validation and index compaction shared by the CPU (sbnet_ops.cc) and GPU
-// (sbnet_ops_gpu.cc) kernels of the SBNet ops, so both devices accept and reject exactly the same inputs.
+// Attribute parsing, input validation and index compaction of the SBNet ops (sbnet_ops.cc). The op kernels are
+// one template over the device, so the CPU and GPU kernels accept and reject exactly the same inputs.
 #ifndef ZOO_SBNET_OP_COMMON_H_
 #define ZOO_SBNET_OP_COMMON_H_
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "sbnet_kernels.h"
+#include "sbnet_block.h"
 #include "tensorflow/core/framework/op_kernel.h"
 
 namespace zoo_sbnet {
@@ -269,7 +269,6 @@ inline Status AllocateHostFlags(OpKernelContext* ctx, int64_t total, Tensor* fla
 // blocks' (n, row, column) in that order, and their number. `active` holds `total` host-memory flags.
 inline Status EmitActiveIndices(OpKernelContext* ctx, const uint8_t* active, int64_t total,
                                 const std::array<int, 2>& count) {
-  const int64_t per_image = int64_t{count[0]} * count[1];
   const int64_t num_active = std::count(active, active + total, 1);
   Tensor* indices = nullptr;
   TF_RETURN_IF_ERROR(ctx->allocate_output(0, TensorShape({num_active, 3}), &indices));
@@ -277,9 +276,10 @@ inline Status EmitActiveIndices(OpKernelContext* ctx, const uint8_t* active, int
   int64_t k = 0;
   for (int64_t b = 0; b < total; ++b) {
     if (!active[b]) continue;
-    out(k, 0) = static_cast<int32_t>(b / per_image);
-    out(k, 1) = static_cast<int32_t>((b % per_image) / count[1]);
-    out(k, 2) = static_cast<int32_t>(b % count[1]);
+    const BlockIndex block = CandidateBlock(b, count[0], count[1]);
+    out(k, 0) = static_cast<int32_t>(block.n);
+    out(k, 1) = static_cast<int32_t>(block.bi);
+    out(k, 2) = static_cast<int32_t>(block.bj);
     ++k;
   }
   Tensor* num = nullptr;

@@ -1,34 +1,19 @@
-// TensorFlow registration and CPU kernels of SBNet's three ops (arXiv:1801.02108, official code
-// uber-research/sbnet): ZooSbnetReduceMask, ZooSbnetSparseGather, ZooSbnetSparseScatter.
-// The per-block work lives in sbnet_kernels.h; this file validates every input and shards the blocks over
-// TensorFlow's intra-op thread pool. Gradients are registered in Python (zoo/sbnet/ops.py).
-#include <algorithm>
-#include <cstring>
-#include <functional>
-#include <vector>
-
+// TensorFlow registration and kernels of SBNet's ops (arXiv:1801.02108, official code uber-research/sbnet):
+// ZooSbnetReduceMask, ZooSbnetSparseGather, ZooSbnetSparseScatter and ZooSbnetSparseScatterZeros.
+// Each op has ONE kernel body, a template over the device: it validates every input (sbnet_op_common.h),
+// allocates the outputs and hands the work to Launcher<Device> (sbnet_launch.h), which runs it as CPU loops or,
+// in a build with GOOGLE_CUDA, as CUDA kernels. Gradients are registered in Python (zoo/sbnet/ops.py).
+#include "sbnet_launch.h"  // first: it selects the Eigen devices
 #include "sbnet_op_common.h"
 #include "tensorflow/core/framework/op.h"
 #include "tensorflow/core/framework/shape_inference.h"
-#include "tensorflow/core/util/work_sharder.h"
 
 namespace zoo_sbnet {
 
-using ::tensorflow::DEVICE_CPU;
 using ::tensorflow::OpKernel;
 using ::tensorflow::shape_inference::DimensionHandle;
 using ::tensorflow::shape_inference::InferenceContext;
 using ::tensorflow::shape_inference::ShapeHandle;
-
-namespace {
-
-void ParallelFor(OpKernelContext* ctx, int64_t total, int64_t cost_per_unit,
-                 const std::function<void(int64_t, int64_t)>& work) {
-  const auto& workers = *ctx->device()->tensorflow_cpu_worker_threads();
-  ::tensorflow::Shard(workers.num_threads, workers.workers, total, std::max<int64_t>(cost_per_unit, 1), work);
-}
-
-}  // namespace
 
 REGISTER_OP("ZooSbnetReduceMask")
     .Input("mask: float")
@@ -52,6 +37,7 @@ Indices (n, block row, block column) of the blocks whose max- or average-pooled 
 row-major order. mask is [N, H, W] or [N, H, W, 1]. An all-zero mask gives no blocks (count 0).
 )doc");
 
+template <typename Device>
 class ReduceMaskOp : public OpKernel {
  public:
   explicit ReduceMaskOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
@@ -66,26 +52,13 @@ class ReduceMaskOp : public OpKernel {
     Tensor flags;
     OP_REQUIRES_OK(ctx, AllocateHostFlags(ctx, total, &flags));
     uint8_t* active = flags.flat<uint8_t>().data();
-    const auto& count = attrs_.count;
-    const int64_t per_image = int64_t{count[0]} * count[1];
-    const float* data = mask.flat<float>().data();
-    // A block reads at most its window clipped to the image.
-    const int64_t cost =
-        std::min<int64_t>(attrs_.geometry.size_h, shape.h) * std::min<int64_t>(attrs_.geometry.size_w, shape.w);
-    ParallelFor(ctx, total, cost, [&](int64_t begin, int64_t end) {
-      for (int64_t b = begin; b < end; ++b) {
-        active[b] = BlockIsActive(data, shape, attrs_.geometry, b / per_image, (b % per_image) / count[1],
-                                  b % count[1], attrs_.tol, attrs_.avgpool);
-      }
-    });
-    OP_REQUIRES_OK(ctx, EmitActiveIndices(ctx, active, total, count));
+    OP_REQUIRES_OK(ctx, Launcher<Device>::ActiveBlockFlags(ctx, mask, shape, attrs_, total, active));
+    OP_REQUIRES_OK(ctx, EmitActiveIndices(ctx, active, total, attrs_.count));
   }
 
  private:
   ReduceMaskAttrs attrs_;
 };
-
-REGISTER_KERNEL_BUILDER(Name("ZooSbnetReduceMask").Device(DEVICE_CPU), ReduceMaskOp);
 
 REGISTER_OP("ZooSbnetSparseGather")
     .Input("x: T")
@@ -114,7 +87,7 @@ Stacks the [bsize] windows of x (NHWC) at the given block indices: [K, bh, bw, C
 transpose. Window origin = boffset + bstride * (block row, block column); pixels outside x read as zero.
 )doc");
 
-template <typename T>
+template <typename Device, typename T>
 class SparseGatherOp : public OpKernel {
  public:
   explicit SparseGatherOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
@@ -123,21 +96,11 @@ class SparseGatherOp : public OpKernel {
   }
 
   void Compute(OpKernelContext* ctx) override {
-    const Tensor& x = ctx->input(0);
-    const Tensor& indices = ctx->input(1);
     ImageShape shape;
     Tensor* blocks = nullptr;
     OP_REQUIRES_OK(ctx, PrepareGather(ctx, geometry_, transpose_, &shape, &blocks));
-    const int64_t num_blocks = indices.dim_size(0);
-    const int64_t block_elements = int64_t{geometry_.size_h} * geometry_.size_w * shape.c;
-    const T* src = x.flat<T>().data();
-    const int32_t* idx = indices.flat<int32_t>().data();
-    T* dst = blocks->flat<T>().data();
-    ParallelFor(ctx, num_blocks, block_elements, [&](int64_t begin, int64_t end) {
-      for (int64_t k = begin; k < end; ++k) {
-        GatherBlock(src, shape, geometry_, idx + 3 * k, dst + k * block_elements, transpose_);
-      }
-    });
+    OP_REQUIRES_OK(ctx, Launcher<Device>::template Gather<T>(ctx, ctx->input(0), ctx->input(1), shape, geometry_,
+                                                             transpose_, blocks));
   }
 
  private:
@@ -171,32 +134,7 @@ with transpose) at origin boffset + bstride * (block row, block column) of image
 base are skipped. Writing (add = false) needs non-overlapping, distinct blocks.
 )doc");
 
-// Writes (or adds) the validated blocks into dst, which holds the base image: one block per work item when
-// blocks are disjoint; otherwise each thread owns a channel range, so no two threads touch one value.
-template <typename T>
-void ScatterInto(OpKernelContext* ctx, const Tensor& blocks, const Tensor& indices, const ScatterPlan& plan,
-                 bool add, bool transpose, T* dst) {
-  const ImageShape& shape = plan.shape;
-  const BlockGeometry& g = plan.geometry;
-  const int64_t num_blocks = indices.dim_size(0), block_elements = int64_t{g.size_h} * g.size_w * shape.c;
-  const T* src = blocks.flat<T>().data();
-  const int32_t* idx = indices.flat<int32_t>().data();
-  if (!plan.collide) {
-    ParallelFor(ctx, num_blocks, block_elements, [&](int64_t begin, int64_t end) {
-      for (int64_t k = begin; k < end; ++k) {
-        ScatterBlock(src + k * block_elements, shape, g, idx + 3 * k, dst, add, transpose, 0, shape.c);
-      }
-    });
-  } else {
-    ParallelFor(ctx, shape.c, num_blocks * g.size_h * g.size_w, [&](int64_t begin, int64_t end) {
-      for (int64_t k = 0; k < num_blocks; ++k) {
-        ScatterBlock(src + k * block_elements, shape, g, idx + 3 * k, dst, true, transpose, begin, end);
-      }
-    });
-  }
-}
-
-template <typename T>
+template <typename Device, typename T>
 class SparseScatterOp : public OpKernel {
  public:
   explicit SparseScatterOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
@@ -206,17 +144,15 @@ class SparseScatterOp : public OpKernel {
   }
 
   void Compute(OpKernelContext* ctx) override {
-    const Tensor& base = ctx->input(2);
     ScatterPlan plan;
     Tensor* y = nullptr;
     bool copy_base = false;
     OP_REQUIRES_OK(ctx, PrepareScatter(ctx, geometry_, add_, transpose_, &plan, &y, &copy_base));
     if (copy_base) {
-      const T* from = base.flat<T>().data();
-      T* to = y->flat<T>().data();
-      ParallelFor(ctx, base.NumElements(), 1, [&](int64_t b, int64_t e) { std::copy(from + b, from + e, to + b); });
+      OP_REQUIRES_OK(ctx, Launcher<Device>::template Copy<T>(ctx, ctx->input(2), y));
     }
-    ScatterInto(ctx, ctx->input(0), ctx->input(1), plan, add_, transpose_, y->flat<T>().data());
+    OP_REQUIRES_OK(ctx, Launcher<Device>::template Scatter<T>(ctx, ctx->input(0), ctx->input(1), plan, add_,
+                                                              transpose_, y));
   }
 
  private:
@@ -253,7 +189,7 @@ ZooSbnetSparseScatter (add = false) onto zeros of size output_size = (N, H, W) a
 without reading a base image: the sparse convolution's output.
 )doc");
 
-template <typename T>
+template <typename Device, typename T>
 class SparseScatterZerosOp : public OpKernel {
  public:
   explicit SparseScatterZerosOp(OpKernelConstruction* ctx) : OpKernel(ctx) {
@@ -270,10 +206,8 @@ class SparseScatterZerosOp : public OpKernel {
     OP_REQUIRES_OK(ctx, PlanScatter(blocks, indices, shape, geometry_, false, transpose_, &plan));
     Tensor* y = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({shape.n, shape.h, shape.w, shape.c}), &y));
-    T* dst = y->flat<T>().data();
-    // All-zero bytes are +0 in every supported float type.
-    ParallelFor(ctx, y->NumElements(), 1, [&](int64_t b, int64_t e) { std::memset(dst + b, 0, (e - b) * sizeof(T)); });
-    ScatterInto(ctx, blocks, indices, plan, false, transpose_, dst);
+    OP_REQUIRES_OK(ctx, Launcher<Device>::template Zero<T>(ctx, y));
+    OP_REQUIRES_OK(ctx, Launcher<Device>::template Scatter<T>(ctx, blocks, indices, plan, false, transpose_, y));
   }
 
  private:
@@ -281,18 +215,37 @@ class SparseScatterZerosOp : public OpKernel {
   bool transpose_ = false;
 };
 
-#define ZOO_SBNET_REGISTER_CPU(T)                                                                     \
-  REGISTER_KERNEL_BUILDER(Name("ZooSbnetSparseGather").Device(DEVICE_CPU).TypeConstraint<T>("T"), \
-                          SparseGatherOp<T>);                                                         \
-  REGISTER_KERNEL_BUILDER(Name("ZooSbnetSparseScatter").Device(DEVICE_CPU).TypeConstraint<T>("T"), \
-                          SparseScatterOp<T>);                                                        \
-  REGISTER_KERNEL_BUILDER(Name("ZooSbnetSparseScatterZeros").Device(DEVICE_CPU).TypeConstraint<T>("T"), \
-                          SparseScatterZerosOp<T>);
+// The kernels of one device. Block indices, reduce_mask's outputs and output_size live in host memory on every
+// device: the ops check them on the host (a no-op annotation on the CPU).
+#define ZOO_SBNET_REGISTER_REDUCE_MASK(NAME, DEVICE)                                                      \
+  REGISTER_KERNEL_BUILDER(                                                                                \
+      Name("ZooSbnetReduceMask").Device(NAME).HostMemory("active_block_indices").HostMemory("bin_count"), \
+      ReduceMaskOp<DEVICE>);
+#define ZOO_SBNET_REGISTER_BLOCK_OPS(NAME, DEVICE, T)                                                       \
+  REGISTER_KERNEL_BUILDER(Name("ZooSbnetSparseGather").Device(NAME).TypeConstraint<T>("T").HostMemory("indices"), \
+                          SparseGatherOp<DEVICE, T>);                                                       \
+  REGISTER_KERNEL_BUILDER(Name("ZooSbnetSparseScatter").Device(NAME).TypeConstraint<T>("T").HostMemory("indices"), \
+                          SparseScatterOp<DEVICE, T>);                                                      \
+  REGISTER_KERNEL_BUILDER(Name("ZooSbnetSparseScatterZeros")                                                \
+                              .Device(NAME)                                                                 \
+                              .TypeConstraint<T>("T")                                                       \
+                              .HostMemory("indices")                                                        \
+                              .HostMemory("output_size"),                                                   \
+                          SparseScatterZerosOp<DEVICE, T>);
 
-ZOO_SBNET_REGISTER_CPU(Eigen::half)
-ZOO_SBNET_REGISTER_CPU(Eigen::bfloat16)
-ZOO_SBNET_REGISTER_CPU(float)
-ZOO_SBNET_REGISTER_CPU(double)
-#undef ZOO_SBNET_REGISTER_CPU
+ZOO_SBNET_REGISTER_REDUCE_MASK(::tensorflow::DEVICE_CPU, CPUDevice)
+ZOO_SBNET_REGISTER_BLOCK_OPS(::tensorflow::DEVICE_CPU, CPUDevice, Eigen::half)
+ZOO_SBNET_REGISTER_BLOCK_OPS(::tensorflow::DEVICE_CPU, CPUDevice, Eigen::bfloat16)
+ZOO_SBNET_REGISTER_BLOCK_OPS(::tensorflow::DEVICE_CPU, CPUDevice, float)
+ZOO_SBNET_REGISTER_BLOCK_OPS(::tensorflow::DEVICE_CPU, CPUDevice, double)
+#if GOOGLE_CUDA
+ZOO_SBNET_REGISTER_REDUCE_MASK(::tensorflow::DEVICE_GPU, GPUDevice)
+// The CUDA kernels are built for half, float and double.
+ZOO_SBNET_REGISTER_BLOCK_OPS(::tensorflow::DEVICE_GPU, GPUDevice, Eigen::half)
+ZOO_SBNET_REGISTER_BLOCK_OPS(::tensorflow::DEVICE_GPU, GPUDevice, float)
+ZOO_SBNET_REGISTER_BLOCK_OPS(::tensorflow::DEVICE_GPU, GPUDevice, double)
+#endif  // GOOGLE_CUDA
+#undef ZOO_SBNET_REGISTER_BLOCK_OPS
+#undef ZOO_SBNET_REGISTER_REDUCE_MASK
 
 }  // namespace zoo_sbnet

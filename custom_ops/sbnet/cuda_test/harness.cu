@@ -1,8 +1,9 @@
-// Standalone check of SBNet's CUDA kernels (sbnet_kernels.cu.cc) against the CPU kernels (sbnet_kernels.h),
-// without TensorFlow. Random cases cover batch, image and block sizes, overlapping strides, negative offsets,
-// mask densities from 0 to 100 %, both layouts, write/add/atomic add, and float, double and half. Prints one
-// PASS/FAIL line per case, a summary and (for information) the timing of a 1x400x704x24 image at 10 %
-// density; exits non-zero on any failure. Built and run by run.sh; arguments: [cases] [seed].
+// Standalone check of SBNet's CUDA kernels (sbnet_kernels_gpu.cu.cc) against the CPU kernels (sbnet_kernels_cpu.h),
+// without TensorFlow; reduce_mask's BlockIsActive (sbnet_block.h) is one function that both devices run. Random
+// cases cover batch, image and block sizes, overlapping strides, negative offsets, mask densities from 0 to 100 %,
+// both layouts, write/add/atomic add, and float, double and half. Prints one PASS/FAIL line per case, a summary
+// and (for information) the timing of a 1x400x704x24 image at 10 % density; exits non-zero on any failure. Built
+// and run by run.sh; arguments: [cases] [seed].
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -14,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "sbnet_kernels.h"
+#include "sbnet_kernels_cpu.h"
 #include "sbnet_kernels_gpu.h"
 
 using namespace zoo_sbnet;
@@ -90,12 +91,11 @@ std::vector<float> RandomMask(const Case& c, std::mt19937& rng) {
 // Row-major (n, block row, block column) of the flagged blocks, as the TensorFlow ops compact them.
 std::vector<int32_t> Compact(const std::vector<uint8_t>& flags, const Case& c) {
   std::vector<int32_t> indices;
-  const int64_t per_image = int64_t{c.count_h} * c.count_w;
   for (int64_t b = 0; b < static_cast<int64_t>(flags.size()); ++b) {
     if (!flags[b]) continue;
-    indices.insert(indices.end(), {static_cast<int32_t>(b / per_image),
-                                   static_cast<int32_t>(b % per_image / c.count_w),
-                                   static_cast<int32_t>(b % c.count_w)});
+    const BlockIndex block = CandidateBlock(b, c.count_h, c.count_w);
+    indices.insert(indices.end(), {static_cast<int32_t>(block.n), static_cast<int32_t>(block.bi),
+                                   static_cast<int32_t>(block.bj)});
   }
   return indices;
 }
@@ -103,9 +103,7 @@ std::vector<int32_t> Compact(const std::vector<uint8_t>& flags, const Case& c) {
 std::vector<int32_t> ReduceMaskCpu(const std::vector<float>& mask, const Case& c) {
   std::vector<uint8_t> flags(c.shape.n * c.count_h * c.count_w);
   for (size_t b = 0; b < flags.size(); ++b) {
-    const int64_t per_image = int64_t{c.count_h} * c.count_w;
-    flags[b] = BlockIsActive(mask.data(), c.shape, c.g, b / per_image, b % per_image / c.count_w, b % c.count_w,
-                             c.tol, c.avgpool);
+    flags[b] = BlockIsActive(mask.data(), c.shape, c.g, CandidateBlock(b, c.count_h, c.count_w), c.tol, c.avgpool);
   }
   return Compact(flags, c);
 }
@@ -175,7 +173,7 @@ void CheckBlocks(const Case& c, const std::vector<int32_t>& indices, const std::
     const std::vector<T> x = RandomValues<T>(image_size, rng, false);
     std::vector<T> want(k * block_size);
     for (int64_t i = 0; i < k; ++i) {
-      GatherBlock(x.data(), c.shape, c.g, &indices[3 * i], &want[i * block_size], transpose);
+      GatherBlock(x.data(), c.shape, c.g, IndexRow(indices.data(), i), &want[i * block_size], transpose);
     }
     DeviceBuffer<T> d_x(x), d_blocks(std::vector<T>(want.size()));
     DeviceBuffer<int32_t> d_indices(indices);
@@ -192,8 +190,8 @@ void CheckBlocks(const Case& c, const std::vector<int32_t>& indices, const std::
       DeviceBuffer<T> d_src(blocks), d_y(y);
       DeviceBuffer<int32_t> d_list(list);
       for (int64_t i = 0; i < num; ++i) {
-        ScatterBlock(&blocks[i * block_size], c.shape, c.g, &list[3 * i], y.data(), mode != ScatterMode::kWrite,
-                     transpose, 0, c.shape.c);
+        ScatterBlock(&blocks[i * block_size], c.shape, c.g, IndexRow(list.data(), i), y.data(),
+                     mode != ScatterMode::kWrite, transpose, 0, c.shape.c);
       }
       Check(ScatterBlocksGpu(d_src.get(), c.shape, c.g, d_list.get(), num, d_y.get(), mode, transpose, nullptr),
             "ScatterBlocksGpu");

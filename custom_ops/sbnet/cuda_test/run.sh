@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the standalone CUDA harness (harness.cu + ../sbnet_kernels.cu.cc, no TensorFlow) and runs it on this
+# Builds the standalone CUDA harness (harness.cu + ../sbnet_kernels_gpu.cu.cc, no TensorFlow) and runs it on this
 # machine's GPU, comparing the GPU kernels with the CPU ones.
 #   bash custom_ops/sbnet/cuda_test/run.sh [--compile-only] [cases] [seed]
 # --compile-only builds for sm_90 (no GPU needed) and stops. NVCC and ZOO_CUDA_ARCH override the compiler and
@@ -16,7 +16,7 @@ if [[ "${1:-}" == "--compile-only" ]]; then
 fi
 arch="${ZOO_CUDA_ARCH:-$([[ $compile_only == 1 ]] && echo sm_90 || echo native)}"
 
-"${NVCC:-nvcc}" -std=c++17 -O3 -arch="$arch" -x cu -I "$sbnet" "$here/harness.cu" "$sbnet/sbnet_kernels.cu.cc" \
+"${NVCC:-nvcc}" -std=c++17 -O3 -arch="$arch" -x cu -I "$sbnet" "$here/harness.cu" "$sbnet/sbnet_kernels_gpu.cu.cc" \
   -o "$binary"
 echo "built $binary for $arch"
 if [[ $compile_only == 1 ]]; then

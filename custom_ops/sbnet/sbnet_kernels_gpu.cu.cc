@@ -1,5 +1,5 @@
-// CUDA kernels of SBNet's three ops and their host launchers (declared in sbnet_kernels_gpu.h). No TensorFlow
-// here: setup.py compiles this file with nvcc alone, and cuda_test/harness.cu checks it against the CPU kernels.
+// CUDA kernels of SBNet's ops and their host launchers (declared in sbnet_kernels_gpu.h). No TensorFlow here:
+// setup.py compiles this file with nvcc alone, and cuda_test/harness.cu checks it against the CPU kernels.
 #include <algorithm>
 #include <climits>
 
@@ -10,35 +10,12 @@ namespace {
 
 constexpr int kMaxThreads = 256;
 
-// BlockIsActive (sbnet_kernels.h) on the device, step for step, so that the flags match the CPU bit for bit:
-// the same summation order in double for avgpool, and "some pixel > tol" for max pooling.
-__device__ bool BlockIsActiveDevice(const float* mask, const ImageShape& shape, const BlockGeometry& g, int64_t n,
-                                    int64_t bi, int64_t bj, float tol, bool avgpool) {
-  const int64_t y0 = g.offset_h + bi * g.stride_h, x0 = g.offset_w + bj * g.stride_w;
-  const int64_t ya = max(y0, int64_t{0}), yb = min(y0 + g.size_h, shape.h);
-  const int64_t xa = max(x0, int64_t{0}), xb = min(x0 + g.size_w, shape.w);
-  const float* image = mask + n * shape.h * shape.w;
-  if (avgpool) {
-    double sum = 0.0;
-    for (int64_t y = ya; y < yb; ++y)
-      for (int64_t x = xa; x < xb; ++x) sum += image[y * shape.w + x];
-    return sum / (static_cast<double>(g.size_h) * g.size_w) > tol;
-  }
-  const bool clipped = ya > y0 || xa > x0 || yb < y0 + g.size_h || xb < x0 + g.size_w;
-  if (clipped && 0.0f > tol) return true;
-  for (int64_t y = ya; y < yb; ++y)
-    for (int64_t x = xa; x < xb; ++x)
-      if (image[y * shape.w + x] > tol) return true;
-  return false;
-}
-
+// One thread per candidate block; BlockIsActive is the CPU's own function (sbnet_block.h), so the flags match.
 __global__ void ActiveBlockFlagsKernel(const float* mask, ImageShape shape, BlockGeometry g, int count_h,
                                        int count_w, float tol, bool avgpool, int64_t total, uint8_t* flags) {
   const int64_t b = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
   if (b >= total) return;
-  const int64_t per_image = int64_t{count_h} * count_w;
-  flags[b] =
-      BlockIsActiveDevice(mask, shape, g, b / per_image, (b % per_image) / count_w, b % count_w, tol, avgpool);
+  flags[b] = BlockIsActive(mask, shape, g, CandidateBlock(b, count_h, count_w), tol, avgpool);
 }
 
 // Where element e of a block ([size_h, size_w, c], or [c, size_h, size_w] when transpose) lands in the image.
@@ -47,7 +24,7 @@ struct BlockElement {
   int ch;
 };
 
-__device__ BlockElement Locate(int e, int c, const BlockGeometry& g, int64_t y0, int64_t x0, bool transpose) {
+__device__ BlockElement Locate(int e, int c, const BlockGeometry& g, const Window& w, bool transpose) {
   int ch, at;
   if (transpose) {
     const int plane = g.size_h * g.size_w;
@@ -58,7 +35,7 @@ __device__ BlockElement Locate(int e, int c, const BlockGeometry& g, int64_t y0,
     ch = e - at * c;
   }
   const int dy = at / g.size_w;
-  return {y0 + dy, x0 + (at - dy * g.size_w), ch};
+  return {w.y0 + dy, w.x0 + (at - dy * g.size_w), ch};
 }
 
 // One CUDA block per sparse block; its threads walk the block's elements in memory order, so the channel-
@@ -66,28 +43,24 @@ __device__ BlockElement Locate(int e, int c, const BlockGeometry& g, int64_t y0,
 template <typename T>
 __global__ void GatherKernel(const T* x, ImageShape shape, BlockGeometry g, const int32_t* indices, int elements,
                              bool transpose, T* blocks) {
-  const int32_t* index = indices + 3 * int64_t{blockIdx.x};
-  const int64_t n = index[0], y0 = g.offset_h + int64_t{index[1]} * g.stride_h;
-  const int64_t x0 = g.offset_w + int64_t{index[2]} * g.stride_w;
+  const Window w = BlockWindow(shape, g, IndexRow(indices, blockIdx.x));
   T* out = blocks + int64_t{blockIdx.x} * elements;
   for (int e = threadIdx.x; e < elements; e += blockDim.x) {
-    const BlockElement p = Locate(e, static_cast<int>(shape.c), g, y0, x0, transpose);
-    const bool inside = p.y >= 0 && p.y < shape.h && p.x >= 0 && p.x < shape.w;
-    out[e] = inside ? x[((n * shape.h + p.y) * shape.w + p.x) * shape.c + p.ch] : T(0.0f);
+    const BlockElement p = Locate(e, static_cast<int>(shape.c), g, w, transpose);
+    const bool inside = p.y >= w.ya && p.y < w.yb && p.x >= w.xa && p.x < w.xb;
+    out[e] = inside ? x[((w.n * shape.h + p.y) * shape.w + p.x) * shape.c + p.ch] : T(0.0f);
   }
 }
 
 template <typename T>
 __global__ void ScatterKernel(const T* blocks, ImageShape shape, BlockGeometry g, const int32_t* indices,
                               int elements, ScatterMode mode, bool transpose, T* y) {
-  const int32_t* index = indices + 3 * int64_t{blockIdx.x};
-  const int64_t n = index[0], y0 = g.offset_h + int64_t{index[1]} * g.stride_h;
-  const int64_t x0 = g.offset_w + int64_t{index[2]} * g.stride_w;
+  const Window w = BlockWindow(shape, g, IndexRow(indices, blockIdx.x));
   const T* in = blocks + int64_t{blockIdx.x} * elements;
   for (int e = threadIdx.x; e < elements; e += blockDim.x) {
-    const BlockElement p = Locate(e, static_cast<int>(shape.c), g, y0, x0, transpose);
-    if (p.y < 0 || p.y >= shape.h || p.x < 0 || p.x >= shape.w) continue;
-    T* dst = y + ((n * shape.h + p.y) * shape.w + p.x) * shape.c + p.ch;
+    const BlockElement p = Locate(e, static_cast<int>(shape.c), g, w, transpose);
+    if (p.y < w.ya || p.y >= w.yb || p.x < w.xa || p.x >= w.xb) continue;
+    T* dst = y + ((w.n * shape.h + p.y) * shape.w + p.x) * shape.c + p.ch;
     if (mode == ScatterMode::kWrite) {
       *dst = in[e];
     } else if (mode == ScatterMode::kAdd) {
