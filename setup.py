@@ -1,10 +1,10 @@
-"""Builds zoo's compiled TensorFlow ops (custom_ops/) into ``zoo/ops/_sbnet_ops*.so``.
+"""Builds SBNet's compiled TensorFlow ops (custom_ops/sbnet/) into ``zoo/sbnet/_sbnet_ops*.so``, which
+:mod:`zoo.sbnet.native` loads.
 
 Install TensorFlow first, then ``pip install -e . --no-build-isolation`` (as ``make install`` does, taking the
-TensorFlow pin from pyproject.toml): the ops
-are compiled against the installed TensorFlow's headers and ABI flags (``tf.sysconfig``), never hard-coded
-ones. CUDA kernels join the same library when ``nvcc`` is found and TensorFlow was built with CUDA; set
-``ZOO_BUILD_CUDA=0`` to build the CPU kernels only.
+TensorFlow pin from pyproject.toml): the ops are compiled against the installed TensorFlow's headers and ABI flags
+(``tf.sysconfig``), never hard-coded ones. CUDA kernels join the same library when ``nvcc`` is found and
+TensorFlow was built with CUDA; set ``ZOO_BUILD_CUDA=0`` to build the CPU kernels only.
 """
 import glob
 import os
@@ -103,7 +103,7 @@ class BuildTensorFlowOps(build_ext):
 
 
 setup(
-    ext_modules=[Extension("zoo.ops._sbnet_ops", sources=SOURCES + CUDA_SOURCES,
+    ext_modules=[Extension("zoo.sbnet._sbnet_ops", sources=SOURCES + CUDA_SOURCES,
                            depends=glob.glob(os.path.join(SBNET_DIR, "*.h")))],
     cmdclass={"build_ext": BuildTensorFlowOps},
 )

@@ -3,8 +3,7 @@ compute the dense result on a full mask."""
 import numpy as np
 import pytest
 
-from zoo import ops as compiled
-from zoo.sbnet import benchmark
+from zoo.sbnet import benchmark, native
 
 TINY = benchmark.Stage("tiny", (24, 40), 8, 16, 2, (5, 9))
 
@@ -26,12 +25,12 @@ def test_conv_and_res_functions_run_and_agree_with_dense_on_a_full_mask():
     assert block in (5, 9) and speedup == dense_seconds / sparse_seconds > 0
 
 
-@pytest.mark.skipif(compiled.sbnet is None, reason="the native library is not built")
+@pytest.mark.skipif(native.library is None, reason="the native library is not built")
 def test_op_functions_time_both_implementations():
     assert set(benchmark.op_functions(TINY, 0.5)) == {"gather/native", "scatter/native", "gather/tf", "scatter/tf"}
 
 
-@pytest.mark.skipif(compiled.sbnet is None, reason="the native library is not built")
+@pytest.mark.skipif(native.library is None, reason="the native library is not built")
 def test_speed_benchmark_records_every_stage_density_and_op():
     data = benchmark.speed_benchmark([TINY], [0.5, 1.0], repeats=1, log=lambda line: None)
     assert data["densities"] == [0.5, 1.0] and data["stages"][0]["name"] == "tiny"

@@ -5,11 +5,10 @@ import pytest
 import keras
 import tensorflow as tf
 
-from zoo import ops as compiled
 from zoo.layers import SparseConv2D, SparseResBlock
-from zoo.sbnet import ops
+from zoo.sbnet import native, ops
 
-IMPLS = ["native", "tf"] if compiled.sbnet is not None else ["tf"]
+IMPLS = ["native", "tf"] if native.library is not None else ["tf"]
 
 
 def block_coverage(indices, params, out_hw, batch):
@@ -115,8 +114,8 @@ def test_gradients_reach_weights_and_inputs(impl):
 
 
 def test_native_and_tf_layers_give_the_same_training_gradients():
-    if compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if native.library is None:
+        pytest.skip(native.load_error)
     rng = np.random.default_rng(3)
     x = tf.constant(rng.standard_normal((2, 14, 11, 8)).astype(np.float32))
     mask = (rng.random((2, 14, 11)) < 0.3).astype(np.float32)

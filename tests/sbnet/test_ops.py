@@ -7,14 +7,13 @@ import pytest
 import tensorflow as tf
 
 from tests.sbnet.test_ops_fuzz import run_in_child
-from zoo import ops as compiled
-from zoo.sbnet import ops
+from zoo.sbnet import native, ops
 from zoo.sbnet.geometry import BlockParams, calc_block_params
 
 HEADER = Path(__file__).resolve().parents[2] / "custom_ops" / "sbnet" / "sbnet_op_common.h"
 
 IMPLS = ["native", "tf"]
-native = pytest.mark.skipif(compiled.sbnet is None, reason=f"SBNet library not built: {compiled.load_error}")
+needs_native = pytest.mark.skipif(native.library is None, reason=f"SBNet library not built: {native.load_error}")
 
 
 def numpy_reduce_mask(mask, params, tol, avgpool):
@@ -58,7 +57,7 @@ def random_case(seed, density, channels=5, dtype=np.float32):
     return params, mask, x
 
 
-@native
+@needs_native
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("avgpool", [False, True])
 def test_reduce_mask_native_tf_and_numpy_agree(seed, avgpool):
@@ -82,7 +81,7 @@ def test_reduce_mask_of_an_all_zero_mask_is_empty_and_of_an_all_ones_mask_is_eve
         assert int(full.count) == 2 * params.bcount[0] * params.bcount[1]
 
 
-@native
+@needs_native
 @pytest.mark.parametrize("seed", range(10))
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, tf.bfloat16.as_numpy_dtype])
 def test_gather_and_scatter_native_equal_tf_exactly(seed, dtype):
@@ -112,7 +111,7 @@ def test_gather_and_scatter_native_equal_tf_exactly(seed, dtype):
                                                                       params.bsize_out).numpy())
 
 
-@native
+@needs_native
 @pytest.mark.parametrize("seed", range(4))
 def test_overlapping_scatter_add_sums_every_window(seed):
     params, mask, x = random_case(seed, 0.4, dtype=np.float64)
@@ -134,8 +133,8 @@ def test_overlapping_scatter_add_sums_every_window(seed):
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("transpose", [False, True])
 def test_gradients_match_finite_differences(impl, transpose):
-    if impl == "native" and compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if impl == "native" and native.library is None:
+        pytest.skip(native.load_error)
     rng = np.random.default_rng(1)
     x = rng.standard_normal((2, 7, 9, 3))
     params = calc_block_params((7, 9), 5, 3)  # overlapping input windows: the gather gradient accumulates
@@ -169,7 +168,7 @@ def test_gradients_match_finite_differences(impl, transpose):
         np.testing.assert_allclose(a, n, atol=1e-7)
 
 
-@native
+@needs_native
 def test_native_and_tf_gradients_agree_in_float32():
     rng = np.random.default_rng(2)
     params, mask, x = random_case(3, 0.3)
@@ -218,8 +217,8 @@ OUT_OF_RANGE = {
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("case", sorted(BAD_CALLS))
 def test_bad_arguments_raise_value_error(impl, case):
-    if impl == "native" and compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if impl == "native" and native.library is None:
+        pytest.skip(native.load_error)
     with pytest.raises(ValueError):
         BAD_CALLS[case](impl)
 
@@ -227,8 +226,8 @@ def test_bad_arguments_raise_value_error(impl, case):
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("case", sorted(OUT_OF_RANGE))
 def test_indices_out_of_range_raise_invalid_argument(impl, case):
-    if impl == "native" and compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if impl == "native" and native.library is None:
+        pytest.skip(native.load_error)
     indices, shape = OUT_OF_RANGE[case]
     x = np.ones(shape, np.float32)
     with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
@@ -241,8 +240,8 @@ def test_indices_out_of_range_raise_invalid_argument(impl, case):
 
 @pytest.mark.parametrize("impl", IMPLS)
 def test_writing_repeated_blocks_raises_invalid_argument(impl):
-    if impl == "native" and compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if impl == "native" and native.library is None:
+        pytest.skip(native.load_error)
     with pytest.raises(tf.errors.InvalidArgumentError, match="distinct"):
         ops.sparse_scatter(np.ones((2, 2, 2, 1), np.float32), [[0, 1, 0], [0, 1, 0]], np.ones((1, 4, 4, 1), "f4"), 2,
                            impl=impl)
@@ -250,8 +249,8 @@ def test_writing_repeated_blocks_raises_invalid_argument(impl):
 
 @pytest.mark.parametrize("impl", IMPLS)
 def test_mismatched_blocks_and_base_raise_invalid_argument(impl):
-    if impl == "native" and compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if impl == "native" and native.library is None:
+        pytest.skip(native.load_error)
     base = np.ones((2, 4, 4, 3), np.float32)
     with pytest.raises(tf.errors.InvalidArgumentError):  # two blocks, one index
         ops.sparse_scatter(np.ones((2, 2, 2, 3), np.float32), [[0, 0, 0]], base, 2, impl=impl)
@@ -259,11 +258,11 @@ def test_mismatched_blocks_and_base_raise_invalid_argument(impl):
         ops.sparse_scatter(np.ones((1, 2, 2, 5), np.float32), [[0, 0, 0]], base, 2, impl=impl)
 
 
-@native
+@needs_native
 def test_fuzzed_raw_op_calls_either_run_or_raise_invalid_argument():
     """Drive the compiled ops directly (no Python checks) with random shapes, attributes and indices."""
     rng = np.random.default_rng(0)
-    lib = compiled.sbnet
+    lib = native.library
     outcomes = {"ok": 0, "error": 0}
 
     def attempt(call):
@@ -298,8 +297,8 @@ def test_unknown_impl_and_missing_native_library_are_clear_errors(monkeypatch):
     params = calc_block_params((4, 4), 3, 3)
     with pytest.raises(ValueError, match="impl must be one of"):
         ops.reduce_mask(np.ones((1, 4, 4)), params, impl="cuda")
-    monkeypatch.setattr(compiled, "sbnet", None)
-    monkeypatch.setattr(compiled, "load_error", "not built in this test")
+    monkeypatch.setattr(native, "library", None)
+    monkeypatch.setattr(native, "load_error", "not built in this test")
     with pytest.raises(RuntimeError, match="not built in this test"):
         ops.reduce_mask(np.ones((1, 4, 4)), params, impl="native")
     assert int(ops.reduce_mask(np.ones((1, 4, 4)), params, impl="auto").count) == 16  # falls back to pure TF
@@ -351,7 +350,7 @@ def killer_outcomes():
     for name, calls in KILLERS.items():
         for how in ("native", "tf", "raw"):
             try:
-                calls["wrapper"](how) if how != "raw" else calls["raw"](compiled.sbnet)
+                calls["wrapper"](how) if how != "raw" else calls["raw"](native.library)
                 outcomes[f"{name} / {how}"] = "no error"
             except Exception as error:  # noqa: BLE001 - the test checks the type
                 outcomes[f"{name} / {how}"] = f"{type(error).__name__}: {error}"
@@ -363,7 +362,7 @@ def killers_in_a_child():
     return run_in_child("killer_outcomes", module=__name__)
 
 
-@native
+@needs_native
 @pytest.mark.parametrize("how", ["native", "tf", "raw"])
 @pytest.mark.parametrize("case", sorted(KILLERS))
 def test_sizes_that_used_to_kill_the_process_raise_invalid_argument(killers_in_a_child, case, how):
@@ -378,8 +377,8 @@ def test_sizes_that_used_to_kill_the_process_raise_invalid_argument(killers_in_a
 def test_writing_distinct_blocks_far_apart_is_not_mistaken_for_a_repeat(impl):
     """The pure-TF path packed (n, row, column) into one int64 with 21 bits per field: column 2**21 of row 0
     collided with column 0 of row 1, and a valid write raised "needs distinct indices"."""
-    if impl == "native" and compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if impl == "native" and native.library is None:
+        pytest.skip(native.load_error)
     x = np.zeros((1, 2, 2**21 + 1, 1), np.float32)
     blocks = np.array([1.0, 2.0], np.float32).reshape(2, 1, 1, 1)
     y = ops.sparse_scatter(blocks, [[0, 0, 2**21], [0, 1, 0]], x, 1, impl=impl).numpy()
@@ -388,8 +387,8 @@ def test_writing_distinct_blocks_far_apart_is_not_mistaken_for_a_repeat(impl):
 
 @pytest.mark.parametrize("impl", IMPLS)
 def test_int64_indices_and_sizes_beyond_int32_raise_instead_of_wrapping(impl):
-    if impl == "native" and compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if impl == "native" and native.library is None:
+        pytest.skip(native.load_error)
     x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
     blocks = np.ones((1, 2, 2, 1), np.float32)
     for bad in ([0, 2**32, 0], [2**32, 0, 0], [0, 0, -2**32], [0, 2**31, 0]):  # 2**32 used to read row 0
@@ -415,8 +414,8 @@ def test_int64_indices_and_sizes_beyond_int32_raise_instead_of_wrapping(impl):
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("bcount", [(0, 3), (-2, 3), (3, -1), (2**31, 1)])
 def test_block_counts_outside_one_to_int32_are_rejected_by_both_implementations(impl, bcount):
-    if impl == "native" and compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if impl == "native" and native.library is None:
+        pytest.skip(native.load_error)
     params = BlockParams(bsize=(3, 3), bsize_out=(1, 1), boffset=(0, 0), bcount=bcount, bstrides=(3, 3))
     with pytest.raises(ValueError, match="bcount must be positive"):  # a negative count acted like a slice
         ops.reduce_mask(np.ones((1, 8, 8)), params, impl=impl)
@@ -424,8 +423,8 @@ def test_block_counts_outside_one_to_int32_are_rejected_by_both_implementations(
 
 @pytest.mark.parametrize("impl", IMPLS)
 def test_block_origins_are_computed_in_64_bits(impl):
-    if impl == "native" and compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if impl == "native" and native.library is None:
+        pytest.skip(native.load_error)
     x = np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)
     # origin = 2**20 * 2**12 = 2**32 rows down: it wrapped to row 0 in the pure-TF path's int32 arithmetic
     with pytest.raises(tf.errors.InvalidArgumentError, match="out of range"):
@@ -438,8 +437,8 @@ def test_block_origins_are_computed_in_64_bits(impl):
 def test_reduce_mask_with_windows_and_strides_far_beyond_the_mask(impl):
     """Valid geometries whose padded extent is huge: the pure-TF path padded to it (out of memory, or an abort
     for sizes past int32); it now clips each window to the image like the kernels."""
-    if impl == "native" and compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if impl == "native" and native.library is None:
+        pytest.skip(native.load_error)
     mask = np.zeros((2, 4, 5), np.float32)
     mask[1, 3, 4] = 1.0
     huge_window = BlockParams((10**6, 10**6), (1, 1), (-500_000, -500_000), (2, 2), (1, 1))  # every window covers
@@ -456,8 +455,8 @@ def test_reduce_mask_with_windows_and_strides_far_beyond_the_mask(impl):
 def test_average_pooling_compares_like_the_kernels_at_the_threshold(impl):
     """The pure-TF path averaged in float32 (7 of 10 pixels at tol 0.7 was inactive, nine 0.1s at tol 0.1 active);
     it now sums in float64 and divides by the block area, as the kernels do in double."""
-    if impl == "native" and compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if impl == "native" and native.library is None:
+        pytest.skip(native.load_error)
     seven = np.zeros((1, 1, 10), np.float32)
     seven[0, 0, :7] = 1.0
     row = BlockParams((1, 10), (1, 1), (0, 0), (1, 1), (1, 10))

@@ -26,8 +26,7 @@ import tensorflow as tf
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from zoo import ops as compiled
-from zoo.sbnet import ops
+from zoo.sbnet import native, ops
 from zoo.sbnet.geometry import BlockParams
 
 VALID_EXAMPLES = 60
@@ -43,7 +42,7 @@ RESULT_MARKER = "ZOO_SBNET_FUZZ_RESULT "
 CASE_MARKER = "ZOO_SBNET_FUZZ_CASE "
 _announce_cases = False  # set in the child: print each invalid case before trying it, to name a crash's cause
 
-native = pytest.mark.skipif(compiled.sbnet is None, reason=f"SBNet library not built: {compiled.load_error}")
+needs_native = pytest.mark.skipif(native.library is None, reason=f"SBNet library not built: {native.load_error}")
 
 
 def hypothesis_test(strategy, function, examples, derandomize=True, random_seed=None):
@@ -203,7 +202,7 @@ VALID_PROPERTIES = {"reduce_mask": (reduce_mask_cases(), check_reduce_mask),
                     "sparse_scatter_zeros": (scatter_cases(zeros=True), check_scatter_zeros)}
 
 
-@native
+@needs_native
 @pytest.mark.parametrize("op", sorted(VALID_PROPERTIES))
 def test_native_and_pure_tf_agree_on_random_valid_geometries(op):
     strategy, check = VALID_PROPERTIES[op]
@@ -426,7 +425,7 @@ def call_raw(case):
     op, i, a = case["op"], case["inputs"], dict(case["attrs"])
     if any(np.asarray(v).dtype == np.int64 for v in i.values()):
         return None
-    lib = compiled.sbnet
+    lib = native.library
     return {"reduce_mask": lambda: lib.zoo_sbnet_reduce_mask(i["mask"], **a),
             "sparse_gather": lambda: lib.zoo_sbnet_sparse_gather(i["x"], i["indices"], **a),
             "sparse_scatter": lambda: lib.zoo_sbnet_sparse_scatter(i["blocks"], i["indices"], i["base"], **a),
@@ -502,7 +501,7 @@ def _warm_up():
     """Loads every kernel once (both implementations), so the address-space limit applies to the cases alone."""
     x = np.ones((1, 4, 4, 1), np.float32)
     params = BlockParams((2, 2), (1, 1), (0, 0), (2, 2), (2, 2))
-    for impl in ("native", "tf") if compiled.sbnet is not None else ("tf",):
+    for impl in ("native", "tf") if native.library is not None else ("tf",):
         indices = ops.reduce_mask(x[..., 0], params, impl=impl).indices
         blocks = ops.sparse_gather(x, indices, 2, 2, impl=impl)
         ops.sparse_scatter(blocks, indices, x, 2, impl=impl)
@@ -557,7 +556,7 @@ def run_in_child(function, *args, module=__name__, headroom=ADDRESS_SPACE_HEADRO
     return report
 
 
-@native
+@needs_native
 def test_invalid_arguments_raise_clear_errors_and_never_kill_the_process():
     child = run_in_child("run_invalid", INVALID_EXAMPLES)
     assert child["signal"] is None, \

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo import ops as compiled
+from zoo.sbnet import native
 from zoo.layers import SparseConv2D, SparseResBlock
 
 SERVE_SCRIPT = textwrap.dedent("""
@@ -68,8 +68,8 @@ def export(impl, tmp_path):
 
 @pytest.mark.slow
 def test_native_export_reloads_after_importing_zoo(tmp_path):
-    if compiled.sbnet is None:
-        pytest.skip(compiled.load_error)
+    if native.library is None:
+        pytest.skip(native.load_error)
     directory, x, mask, expected = export("native", tmp_path)
     result, served = serve_in_fresh_process(directory, x, mask, tmp_path, import_zoo=True)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -2,9 +2,11 @@
 
 ``sparse_scatter_zeros`` is the scatter onto a zero image that a sparse convolution needs, without a base
 tensor to copy. Each op has two implementations with identical semantics: the compiled kernels
-(``impl="native"``, from ``custom_ops/sbnet`` through :mod:`zoo.ops`) and pure TensorFlow (``impl="tf"``),
-which needs no library and so gives SavedModels that load in stock TensorFlow. ``impl="auto"`` (the default)
-uses the native kernels when the library is loaded and pure TensorFlow otherwise.
+(``impl="native"``, built from ``custom_ops/sbnet`` and loaded by :mod:`zoo.sbnet.native`) and pure TensorFlow
+(``impl="tf"``), which needs no library and so gives SavedModels that load in stock TensorFlow. ``impl="auto"``
+(the default) uses the native kernels when the library is loaded and pure TensorFlow otherwise. Importing this
+module loads the library: a process serving a SavedModel exported with the native kernels runs
+``import zoo.sbnet.ops`` before ``tf.saved_model.load``.
 
 Geometry: block ``(n, i, j)`` covers rows ``boffset[0] + i·bstride[0] …`` (``bsize[0]`` of them) and the
 matching columns of image ``n``. Gathering reads zeros outside the image; scattering skips pixels outside it.
@@ -19,7 +21,7 @@ import numbers
 import numpy as np
 import tensorflow as tf
 
-from zoo import ops as compiled
+from zoo.sbnet import native
 
 IMPLS = ("auto", "native", "tf")
 
@@ -55,7 +57,7 @@ def reduce_mask(mask, block_params, tol=0.0, avgpool=False, impl="auto"):
     bcount = _check_pair("bcount", block_params.bcount, positive=True)
     tol = float(np.float32(tol))  # the native op's attribute is a float32; compare against the same number
     if _use_native(impl):
-        indices, count = compiled.sbnet.zoo_sbnet_reduce_mask(mask, bcount=bcount, tol=tol, avgpool=bool(avgpool),
+        indices, count = native.library.zoo_sbnet_reduce_mask(mask, bcount=bcount, tol=tol, avgpool=bool(avgpool),
                                                               **geometry)
         return ReducedMask(indices, count)
     return _reduce_mask_tf(mask, geometry, bcount, tol, bool(avgpool))
@@ -68,7 +70,7 @@ def sparse_gather(x, indices, bsize, bstride, boffset=(0, 0), transpose=False, i
     x, indices = _as_image(x, "x"), _as_indices(indices)
     geometry = _check_geometry(bsize, bstride, boffset)
     if _use_native(impl):
-        return compiled.sbnet.zoo_sbnet_sparse_gather(x, indices, transpose=bool(transpose), **geometry)
+        return native.library.zoo_sbnet_sparse_gather(x, indices, transpose=bool(transpose), **geometry)
     checks = _check_elements("sparse_gather's output (blocks x bsize x channels)",
                              [_dim(indices, 0), *geometry["bsize"], _dim(x, 3)])
     checks.append(_assert_indices_in_range(indices, tf.shape(x, out_type=tf.int64), geometry))
@@ -95,7 +97,7 @@ def sparse_scatter(blocks, indices, base, bstride, boffset=(0, 0), add=False, tr
                          f"blocks of {bsize}")
     del geometry["bsize"]
     if _use_native(impl):
-        return compiled.sbnet.zoo_sbnet_sparse_scatter(blocks, indices, base, add=bool(add),
+        return native.library.zoo_sbnet_sparse_scatter(blocks, indices, base, add=bool(add),
                                                        transpose=bool(transpose), **geometry)
     return _scatter_tf(blocks, indices, base, dict(geometry, bsize=list(bsize)), bool(add), bool(transpose))
 
@@ -117,7 +119,7 @@ def sparse_scatter_zeros(blocks, indices, output_size, bstride, boffset=(0, 0), 
     geometry = _check_geometry(1, bstride, boffset)
     del geometry["bsize"]
     if _use_native(impl):
-        return compiled.sbnet.zoo_sbnet_sparse_scatter_zeros(blocks, indices, output_size, transpose=bool(transpose),
+        return native.library.zoo_sbnet_sparse_scatter_zeros(blocks, indices, output_size, transpose=bool(transpose),
                                                              **geometry)
     channels = _dim(blocks, 1 if transpose else 3)
     checks = [tf.debugging.assert_positive(output_size, message="output_size must be positive (the output must "
@@ -130,16 +132,16 @@ def sparse_scatter_zeros(blocks, indices, output_size, bstride, boffset=(0, 0), 
 
 
 def native_available():
-    """Whether the compiled SBNet kernels are loaded (see :mod:`zoo.ops` for why they might not be)."""
-    return compiled.sbnet is not None
+    """Whether the compiled SBNet kernels are loaded (:data:`zoo.sbnet.native.load_error` says why not)."""
+    return native.library is not None
 
 
 def _use_native(impl):
     if impl not in IMPLS:
         raise ValueError(f"impl must be one of {IMPLS}, got {impl!r}")
-    if impl == "native" and compiled.sbnet is None:
-        raise RuntimeError(f"impl='native' but the SBNet library is not loaded: {compiled.load_error}")
-    return impl != "tf" and compiled.sbnet is not None
+    if impl == "native" and native.library is None:
+        raise RuntimeError(f"impl='native' but the SBNet library is not loaded: {native.load_error}")
+    return impl != "tf" and native.library is not None
 
 
 def _check_pair(name, value, positive):
@@ -345,7 +347,7 @@ def _static_pair(op, name):
 def _sparse_gather_grad(op, grad):
     """Scatter-add of the incoming block gradients over the (possibly overlapping) windows."""
     x, indices = op.inputs
-    dx = compiled.sbnet.zoo_sbnet_sparse_scatter(grad, indices, tf.zeros_like(x), bstride=_static_pair(op, "bstride"),
+    dx = native.library.zoo_sbnet_sparse_scatter(grad, indices, tf.zeros_like(x), bstride=_static_pair(op, "bstride"),
                                                  boffset=_static_pair(op, "boffset"), add=True,
                                                  transpose=op.get_attr("transpose"))
     return dx, None
@@ -358,8 +360,8 @@ def _sparse_scatter_grad(op, grad):
     transpose, add = op.get_attr("transpose"), op.get_attr("add")
     geometry = dict(bstride=_static_pair(op, "bstride"), boffset=_static_pair(op, "boffset"))
     bsize = [int(d) for d in (blocks.shape[2:4] if transpose else blocks.shape[1:3])]
-    dblocks = compiled.sbnet.zoo_sbnet_sparse_gather(grad, indices, bsize=bsize, transpose=transpose, **geometry)
-    dbase = grad if add else compiled.sbnet.zoo_sbnet_sparse_scatter(tf.zeros_like(blocks), indices, grad,
+    dblocks = native.library.zoo_sbnet_sparse_gather(grad, indices, bsize=bsize, transpose=transpose, **geometry)
+    dbase = grad if add else native.library.zoo_sbnet_sparse_scatter(tf.zeros_like(blocks), indices, grad,
                                                                      add=False, transpose=transpose, **geometry)
     return dblocks, None, dbase
 
@@ -370,7 +372,7 @@ def _sparse_scatter_zeros_grad(op, grad):
     blocks, indices, _ = op.inputs
     transpose = op.get_attr("transpose")
     bsize = [int(d) for d in (blocks.shape[2:4] if transpose else blocks.shape[1:3])]
-    dblocks = compiled.sbnet.zoo_sbnet_sparse_gather(grad, indices, bsize=bsize, transpose=transpose,
+    dblocks = native.library.zoo_sbnet_sparse_gather(grad, indices, bsize=bsize, transpose=transpose,
                                                      bstride=_static_pair(op, "bstride"),
                                                      boffset=_static_pair(op, "boffset"))
     return dblocks, None, None

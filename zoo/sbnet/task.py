@@ -4,8 +4,9 @@ a class per pixel (background + 10 Fashion-MNIST classes) out, judged by mean Io
 The export serves the pure-TensorFlow ops by default, so the SavedModel runs in a process with only TensorFlow:
 :meth:`SceneSegmentationTask.serving` rebuilds the model with ``impl="tf"`` and copies the weights (``impl`` does
 not change them). With ``native=True`` the sparse model's graph holds the compiled ``ZooSbnet*`` ops, and a server
-must first ``tf.load_op_library`` the library ``zoo/ops/_sbnet_ops*.so`` built with zoo (its path on the exporting
-machine is in the signature's ``checks``, :func:`native_library`).
+must first ``import zoo.sbnet.ops`` (which loads them) or, without zoo, ``tf.load_op_library`` the library
+``zoo/sbnet/_sbnet_ops*.so`` built with zoo (its path on the exporting machine is in the signature's ``checks``,
+:func:`native_library`).
 """
 import dataclasses
 import pathlib
@@ -18,6 +19,7 @@ from zoo.data import images as images_lib
 from zoo.data.fashion_mnist import CLASS_NAMES
 from zoo.export import checked
 from zoo.sbnet import evaluation, ops, plots, segmenter
+from zoo.sbnet import native as native_lib
 
 SEGMENT_CLASSES = ("background", *CLASS_NAMES)
 """Names of the per-pixel classes: 0 is background, ``c + 1`` is Fashion-MNIST class ``c``."""
@@ -29,12 +31,9 @@ GOLDEN_PIXELS = 8
 
 
 def native_library():
-    """The path of the compiled SBNet op library (``zoo/ops/_sbnet_ops*.so``) a server of a ``native=True`` export
-    must ``tf.load_op_library`` first, or None when it is not built."""
-    from zoo import ops as compiled
-
-    candidates = sorted(pathlib.Path(compiled.__file__).parent.glob("_sbnet_ops*.so"))
-    return str(candidates[0]) if candidates else None
+    """The path of the compiled SBNet op library (``zoo/sbnet/_sbnet_ops*.so``) that a server of a ``native=True``
+    export without zoo must ``tf.load_op_library`` first, or None when it is not built."""
+    return native_lib.library_path()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,9 +157,9 @@ class SceneSegmentationTask(tasks.Task):
         if _is_sparse(weight):
             outputs["mask"] = ("float32", (None, height, width))
             native = (f"an export made with native=True holds the compiled ZooSbnet* ops: the server must first "
-                      f"call tf.load_op_library({library!r}) (zoo/ops/_sbnet_ops*.so, built with zoo for this "
-                      "TensorFlow)" if library else
-                      "native=True needs the compiled zoo/ops/_sbnet_ops*.so, which is not built here")
+                      f"import zoo.sbnet.ops or, without zoo, call tf.load_op_library({library!r}) "
+                      "(zoo/sbnet/_sbnet_ops*.so, built with zoo for this TensorFlow)" if library else
+                      "native=True needs the compiled zoo/sbnet/_sbnet_ops*.so, which is not built here")
         else:
             native = "the dense twin uses no SBNet op, with or without native=True"
         return tasks.Signature(
@@ -205,9 +204,7 @@ def with_impl(model, impl, input_shape=(segmenter.SCENES.height, segmenter.SCENE
     if model.impl == impl:
         return model
     if impl == "native" and not ops.native_available():
-        from zoo import ops as compiled
-
-        raise ValueError(f"native=True needs the compiled SBNet ops, which are not loaded: {compiled.load_error}")
+        raise ValueError(f"native=True needs the compiled SBNet ops, which are not loaded: {native_lib.load_error}")
     copy = segmenter.SceneSegmenter.from_config({**model.get_config(), "impl": impl})
     copy.build((None, *input_shape))
     copy.set_weights(model.get_weights())
