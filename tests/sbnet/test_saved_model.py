@@ -1,6 +1,8 @@
-"""SavedModels of sparse models: native-op exports reload after ``import zoo``; pure-TF exports with stock
-TensorFlow alone."""
+"""SavedModels of sparse models: native-op exports reload in a process that ran ``import zoo.sbnet.ops`` (the documented
+way: it loads the compiled library) or loaded the library file itself, and fail with an error naming the op in one
+that did neither; pure-TF exports reload with stock TensorFlow alone."""
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -17,8 +19,13 @@ SERVE_SCRIPT = textwrap.dedent("""
     import sys
     import numpy as np
     import tensorflow as tf
-    if sys.argv[4] == "import_zoo":
-        import zoo  # noqa: F401  (registers the ZooSbnet* ops)
+    how = sys.argv[4]
+    if how == "import zoo.sbnet.ops":
+        import zoo.sbnet.ops  # noqa: F401  (loads the compiled library, registering the ZooSbnet* ops)
+    elif how == "import zoo":
+        import zoo  # noqa: F401  (lazy: loads no op)
+    elif how.startswith("tf.load_op_library "):
+        tf.load_op_library(how.split(" ", 1)[1])
     data = np.load(sys.argv[2])
     loaded = tf.saved_model.load(sys.argv[1])  # keep a reference: the function needs its variables alive
     served = loaded.serve(data["x"], data["mask"])
@@ -46,12 +53,14 @@ def sparse_model(impl):
     return keras.Model([image, mask], y)
 
 
-def serve_in_fresh_process(directory, x, mask, tmp_path, import_zoo):
+def serve_in_fresh_process(directory, x, mask, tmp_path, how):
+    """Serves the export in a new Python process that first does ``how`` ("import zoo.sbnet.ops", "import zoo",
+    "tf.load_op_library PATH" or nothing); returns the finished process and its outputs (None if it failed)."""
     inputs, outputs = tmp_path / "inputs.npz", tmp_path / "outputs.npy"
     np.savez(inputs, x=x, mask=mask)
-    result = subprocess.run([sys.executable, "-c", SERVE_SCRIPT, str(directory), str(inputs), str(outputs),
-                             "import_zoo" if import_zoo else "tf_only"], capture_output=True, text=True,
-                            timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, cwd=tmp_path)
+    result = subprocess.run([sys.executable, "-c", SERVE_SCRIPT, str(directory), str(inputs), str(outputs), how],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, cwd=tmp_path)
     return result, (np.load(outputs) if result.returncode == 0 else None)
 
 
@@ -67,21 +76,36 @@ def export(impl, tmp_path):
 
 
 @pytest.mark.slow
-def test_native_export_reloads_after_importing_zoo(tmp_path):
+def test_native_export_reloads_after_importing_zoo_sbnet_ops(tmp_path):
     if native.library is None:
         pytest.skip(native.load_error)
     directory, x, mask, expected = export("native", tmp_path)
-    result, served = serve_in_fresh_process(directory, x, mask, tmp_path, import_zoo=True)
+    result, served = serve_in_fresh_process(directory, x, mask, tmp_path, "import zoo.sbnet.ops")
     assert result.returncode == 0, result.stderr[-3000:]
     np.testing.assert_allclose(served, expected, atol=1e-5)
-    result, _ = serve_in_fresh_process(directory, x, mask, tmp_path, import_zoo=False)
-    assert result.returncode != 0 and "ZooSbnet" in result.stderr
+    # `import zoo` alone is lazy and loads no op: the reload fails, naming the op that is missing
+    result, _ = serve_in_fresh_process(directory, x, mask, tmp_path, "import zoo")
+    assert result.returncode != 0
+    assert re.search(r"Op type not registered 'ZooSbnet\w+'", result.stderr), result.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_native_export_reloads_with_only_the_library_file(tmp_path):
+    """A server without zoo loads the file that the SBNet task's export signature names (native_library())."""
+    if native.library is None:
+        pytest.skip(native.load_error)
+    directory, x, mask, expected = export("native", tmp_path)
+    result, served = serve_in_fresh_process(directory, x, mask, tmp_path,
+                                            f"tf.load_op_library {native.library_path()}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "[]"  # zoo was never imported
+    np.testing.assert_allclose(served, expected, atol=1e-5)
 
 
 @pytest.mark.slow
 def test_pure_tf_export_reloads_with_stock_tensorflow(tmp_path):
     directory, x, mask, expected = export("tf", tmp_path)
-    result, served = serve_in_fresh_process(directory, x, mask, tmp_path, import_zoo=False)
+    result, served = serve_in_fresh_process(directory, x, mask, tmp_path, "nothing")
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"  # zoo was never imported
     np.testing.assert_allclose(served, expected, atol=1e-5)
