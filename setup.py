@@ -5,6 +5,8 @@ Install TensorFlow first, then ``pip install -e . --no-build-isolation`` (as ``m
 TensorFlow pin from pyproject.toml): the ops are compiled against the installed TensorFlow's headers and ABI flags
 (``tf.sysconfig``), never hard-coded ones. CUDA kernels join the same library when ``nvcc`` is found and
 TensorFlow was built with CUDA; set ``ZOO_BUILD_CUDA=0`` to build the CPU kernels only.
+``custom_ops/sbnet/check_build.sh`` compiles the same sources with the same flags (:func:`nvcc_command`) without
+linking, also on machines whose TensorFlow has no CUDA.
 """
 import glob
 import os
@@ -20,6 +22,15 @@ SOURCES = [os.path.join(SBNET_DIR, "sbnet_ops.cc")]  # the op kernels of both de
 CUDA_SOURCES = sorted(glob.glob(os.path.join(SBNET_DIR, "*.cu.cc")))
 CUDA_ARCHS = ("75", "80", "90")  # CUDA 13 dropped sm_60/sm_70; sm_90 also ships PTX for newer GPUs
 WARNINGS_OFF = ["-Wno-deprecated-declarations", "-Wno-interference-size", "-Wno-unused-result"]
+
+
+def nvcc_command(source, output, compile_flags):
+    """The nvcc command compiling the CUDA ``source`` to the object file ``output``: SASS for each of CUDA_ARCHS
+    plus PTX of the newest (for later GPUs), with TensorFlow's ``compile_flags`` (its include path and ABI)."""
+    arch_flags = [f"-gencode=arch=compute_{a},code=sm_{a}" for a in CUDA_ARCHS]
+    arch_flags.append(f"-gencode=arch=compute_{CUDA_ARCHS[-1]},code=compute_{CUDA_ARCHS[-1]}")
+    return [_nvcc() or "nvcc", "-std=c++17", "-c", "-x", "cu", "-O3", "-DNDEBUG", "-Xcompiler", "-fPIC",
+            *arch_flags, "-I", SBNET_DIR, *compile_flags, source, "-o", output]
 
 
 def _log(message):
@@ -95,15 +106,13 @@ class BuildTensorFlowOps(build_ext):
 
     def _nvcc_compile(self, source, build_dir, compile_flags):
         obj = os.path.join(build_dir, os.path.basename(source) + ".o")
-        arch_flags = [f"-gencode=arch=compute_{a},code=sm_{a}" for a in CUDA_ARCHS]
-        arch_flags.append(f"-gencode=arch=compute_{CUDA_ARCHS[-1]},code=compute_{CUDA_ARCHS[-1]}")
-        _run([_nvcc(), "-std=c++17", "-c", "-x", "cu", "-O3", "-DNDEBUG", "-Xcompiler", "-fPIC",
-              "--expt-relaxed-constexpr", *arch_flags, "-I", SBNET_DIR, source, "-o", obj])
+        _run(nvcc_command(source, obj, compile_flags))
         return obj
 
 
-setup(
-    ext_modules=[Extension("zoo.sbnet._sbnet_ops", sources=SOURCES + CUDA_SOURCES,
-                           depends=glob.glob(os.path.join(SBNET_DIR, "*.h")))],
-    cmdclass={"build_ext": BuildTensorFlowOps},
-)
+if __name__ == "__main__":  # pip runs setup.py as __main__; check_build.sh imports it for nvcc_command()
+    setup(
+        ext_modules=[Extension("zoo.sbnet._sbnet_ops", sources=SOURCES + CUDA_SOURCES,
+                               depends=glob.glob(os.path.join(SBNET_DIR, "*.h")))],
+        cmdclass={"build_ext": BuildTensorFlowOps},
+    )
