@@ -83,6 +83,7 @@ def test_layer_passes_the_keras_layer_contract(name):
 
 
 def test_every_serializable_zoo_layer_is_covered():
+    zoo_layers.register_all()
     registered = {name.split(">")[1] for name, obj in keras.saving.get_custom_objects().items()
                   if name.startswith("zoo>") and issubclass(obj, keras.layers.Layer)
                   and not issubclass(obj, keras.Model)}

@@ -58,7 +58,7 @@ def test_include_preprocessing_takes_raw_images_and_survives_a_keras_round_trip(
     images = load_sample()[0][:4, ..., None]
     expected = zoo.load("resnet-32.tiny")(preprocessing.preprocess(images, tiny_zoo.preprocessing))
     np.testing.assert_allclose(raw_model(images), expected, rtol=1e-5, atol=1e-5)
-    importlib.import_module("zoo.layers")  # registers the zoo's layers for .keras loading
+    zoo.layers.register_all()  # the zoo's classes, for .keras loading
     raw_model.save(tmp_path / "raw.keras")
     reloaded = keras.saving.load_model(tmp_path / "raw.keras")
     np.testing.assert_allclose(reloaded(images), expected, rtol=1e-5, atol=1e-5)

@@ -1,22 +1,33 @@
-"""Every drop-in Keras layer of the zoo, importable as ``zoo.layers.NAME``.
+"""Every drop-in Keras layer of the zoo, as ``zoo.layers.NAME`` (each imported on first use), and the building
+blocks several families share (:mod:`zoo.layers.blocks`).
 
-Importing this module also registers every serializable class of the zoo (layers and the families' model classes)
-with Keras, so ``keras.saving.load_model`` reads any ``.keras`` file the zoo wrote: ``import zoo.layers`` first.
+Keras finds a class of a ``.keras`` file once its module is imported: before ``keras.saving.load_model`` on a file
+the zoo wrote, call :func:`register_all`.
 """
 import importlib
 
-from zoo.data.preprocessing import RawImagePreprocessing
-from zoo.divnorm.layers import ActivationL1, DivisiveNormalization
-from zoo.divnorm.rnn import DNLSTMCell, DNSimpleRNNCell
-from zoo.recattend.layers import GaussianAttention
-from zoo.resnet.layers import PreActResidualUnit
-from zoo.revnet.layers import RevBlock, RevStack
-from zoo.sbnet.layers import SparseConv2D, SparseResBlock
+from zoo.lazy import lazy_exports
 
-__all__ = ["ActivationL1", "DivisiveNormalization", "DNLSTMCell", "DNSimpleRNNCell", "GaussianAttention",
-           "PreActResidualUnit", "RawImagePreprocessing", "RevBlock", "RevStack", "SparseConv2D", "SparseResBlock"]
+_LAYERS = {
+    "ActivationL1": "zoo.divnorm.layers", "DivisiveNormalization": "zoo.divnorm.layers",
+    "DNLSTMCell": "zoo.divnorm.rnn", "DNSimpleRNNCell": "zoo.divnorm.rnn",
+    "GaussianAttention": "zoo.recattend.layers",
+    "PreActResidualUnit": "zoo.resnet.layers",
+    "RawImagePreprocessing": "zoo.data.preprocessing",
+    "RevBlock": "zoo.revnet.layers", "RevStack": "zoo.revnet.layers",
+    "SparseConv2D": "zoo.sbnet.layers", "SparseResBlock": "zoo.sbnet.layers",
+}
+# Lazy: the families' layer modules import zoo.layers.blocks, which imports this package first.
+__getattr__, _exported = lazy_exports(__name__, _LAYERS)
+__all__ = [*_exported, "register_all"]
 
-# The model classes register themselves when their modules load.
-for _module in ("zoo.fewshot.classifier", "zoo.ghn.hypernet", "zoo.ghn.network", "zoo.imageqa.encoder",
-                "zoo.imageqa.networks", "zoo.recattend.model", "zoo.reweight.model", "zoo.sbnet.segmenter"):
-    importlib.import_module(_module)
+_SERIALIZABLE_MODULES = (*sorted(set(_LAYERS.values())), "zoo.fewshot.classifier", "zoo.ghn.hypernet",
+                         "zoo.ghn.network", "zoo.imageqa.encoder", "zoo.imageqa.networks", "zoo.recattend.model",
+                         "zoo.reweight.model", "zoo.revnet.layers", "zoo.sbnet.segmenter")
+
+
+def register_all():
+    """Import every module that defines a serializable zoo class (layers and the families' model classes), so
+    ``keras.saving.load_model`` reads any ``.keras`` file the zoo wrote."""
+    for module in _SERIALIZABLE_MODULES:
+        importlib.import_module(module)

@@ -112,15 +112,15 @@ def _block_gradients(block, y1, y2, dy1, dy2, variables):
         ``(x1, x2, dx1, dx2, grads)`` with ``grads`` aligned with ``variables`` (None where unused).
     """
     with keras.StatelessScope():
-        with tf.GradientTape() as tape:
+        with tf.GradientTape() as tape:  # G and F compute in the compute dtype; the halves keep theirs
             tape.watch(y1)
-            g_y1 = block.g(y1, training=True)
+            g_y1 = tf.cast(block.g(y1, training=True), y1.dtype)
         dz1_g, *g_grads = tape.gradient(g_y1, [y1, *variables], output_gradients=dy2)
         dz1 = dy1 + dz1_g
         x2 = y2 - g_y1
         with tf.GradientTape() as tape:
             tape.watch(x2)
-            f_x2 = block.f(x2, training=True)
+            f_x2 = tf.cast(block.f(x2, training=True), x2.dtype)
         dx2_f, *f_grads = tape.gradient(f_x2, [x2, *variables], output_gradients=dz1)
         x1 = y1 - f_x2
     grads = [_add(g, f) for g, f in zip(g_grads, f_grads)]
