@@ -26,7 +26,7 @@ SAMPLE_NODES = 7
 GOLDEN_PARAMETERS = 4
 GOLDEN_VALUES_PER_PARAMETER = 8
 NETWORK_FILE = "network.keras"
-RELOAD_HINT = "import zoo.ghn.network; keras.saving.load_model(PATH)"
+RELOAD_HINT = "zoo.layers.register_all(); keras.saving.load_model(PATH)"
 """How a saved generated network reloads: importing zoo.ghn.network registers its GraphNetwork class."""
 
 
