@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from zoo.sbnet import native
 from zoo.layers import SparseConv2D, SparseResBlock
+from zoo.sbnet import native
 
 SERVE_SCRIPT = textwrap.dedent("""
     import sys
