@@ -1,7 +1,8 @@
 # make demo  - set up .venv (TensorFlow first, then the package), load every pretrained weight and measure it
 # make test  - same set-up, then the whole test suite (installs the Debian data packages it needs, as root)
 # make docs  - build the documentation site into site/ (strict: a broken link or reference fails)
-# make bench - import/load/epoch-time, RevNet memory, DN cost and SBNet speed-up benchmarks into docs/BENCHMARKS.md
+# make bench - the benchmarks (load and epoch time, RevNet memory, DN cost, reweighting and SBNet speed, GHN cost),
+#              recorded in docs/data/results and shown on the docs site's benchmarks page
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -53,11 +54,14 @@ docs: $(DOCS_STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
 
 bench: $(STAMP)
-	$(PY) tools/bench_load.py
-	$(PY) tools/bench_epoch.py
-	$(PY) tools/bench_revnet.py
-	$(PY) tools/bench_divnorm.py
-	$(PY) tools/bench_sbnet.py
+	$(PY) tools/zoo/bench_load.py
+	$(PY) tools/zoo/bench_epoch.py
+	$(PY) tools/revnet/bench.py
+	$(PY) tools/revnet/reconstruction.py
+	$(PY) tools/divnorm/bench.py
+	$(PY) tools/reweight/bench.py
+	$(PY) tools/sbnet/bench.py
+	$(PY) tools/ghn/bench.py
 
 clean:
 	rm -rf $(VENV) build site *.egg-info

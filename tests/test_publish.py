@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo import classification, publish, tasks, weights
+from zoo import classification, publish, reporting, tasks, weights
 from zoo.data import load_sample
 
 
@@ -44,6 +44,7 @@ def test_publishing_a_tampered_run_fails(tiny_run, tmp_path):
 
 
 def test_weights_table_lists_each_weight_with_its_headline_and_command(tiny_zoo):
-    table = publish.weights_table({tiny_zoo.name: tiny_zoo})
+    weights_table = publish.weights_table({tiny_zoo.name: tiny_zoo})
+    table = reporting.markdown_table(weights_table.header, weights_table.rows)
     assert "`resnet-32.tiny`" in table and "`tiny test run`" in table
     assert f"top-1 accuracy {100 * tiny_zoo.metrics['top1_accuracy']:.2f}%" in table and "1 epochs × 2 steps" in table

@@ -8,7 +8,7 @@ import sys
 import time
 
 from zoo import reporting
-from zoo.reporting import markdown_table  # noqa: F401  (zoo.publish and the GHN tools still call it here)
+from zoo.reporting import markdown_table
 
 DOCS = "docs"
 """The docs directory, relative to the checkout (tools run from its root); recorded figure paths are relative to it."""
@@ -94,23 +94,3 @@ def save_figure(figure, path, dpi=120):
     figure.savefig(path, dpi=dpi)
     plt.close(figure)
     return path
-
-
-def write_section(path, title, body, command):
-    """Replace (or append) the ``## title`` section of the markdown file at ``path``: the GHN tools' way of
-    recording until they record data through :func:`record` like the others (then this goes)."""
-    import datetime
-    import pathlib
-
-    path = pathlib.Path(path)
-    text = path.read_text() if path.exists() else f"# {path.stem.title()}\n"
-    stamp = (f"Command: `{command}`  \nMachine: {reporting.machine_description()}  \n"
-             f"Date: {datetime.date.today().isoformat()}\n\n")
-    section = f"## {title}\n\n{stamp}{body.rstrip()}\n"
-    start = text.find(f"## {title}\n")
-    if start < 0:
-        text = text.rstrip() + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end < 0 else text[end:])
-    path.write_text(text if text.endswith("\n") else text + "\n")

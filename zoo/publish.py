@@ -6,7 +6,7 @@ import json
 import pathlib
 import shutil
 
-from zoo import benchmark, registry, tasks, weights
+from zoo import registry, reporting, tasks, weights
 
 
 def publish(record_path, mirror, manifest_path=None):
@@ -62,15 +62,16 @@ def refresh(names, mirror, manifest_path=None):
 
 
 def weights_table(manifest):
-    """A markdown table of every weight in ``manifest``: data, scale of the run, its headline and command."""
+    """A :class:`zoo.reporting.Table` of every weight in ``manifest``: data, scale of the run, its headline and
+    command."""
     rows = []
     for name, spec in sorted(manifest.items()):
         headline = tasks.Headline.of(spec)
         rows.append((f"`{name}`", registry.get_model_spec(name).paper, f"{spec.dataset} {spec.split.get('train')}",
                      f"{headline.name} {headline.format(headline.full)}", _run_scale(spec.training),
                      f"`{spec.command}`"))
-    return benchmark.markdown_table(("weight", "paper", "trained on", "result (full test data)", "run", "command"),
-                                    rows)
+    return reporting.Table(["weight", "paper", "trained on", "result (full test data)", "run", "command"],
+                           [list(row) for row in rows])
 
 
 def _run_scale(training):

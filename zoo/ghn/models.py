@@ -1,5 +1,5 @@
 """Registered GHN builders: ``ghn`` (the paper's GHN-1 settings) and ``ghn2`` (with GHN-2's parameter
-normalization and embedding layer norm), and loading a GHN from a ``tools/ghn_train.py`` run."""
+normalization and embedding layer norm), and loading a GHN from a ``tools/ghn/train.py`` run."""
 import json
 import pathlib
 
@@ -25,7 +25,7 @@ def ghn2(hidden=32, sweeps=5, **kwargs):
 
 
 def load_run(run):
-    """The GHN a ``tools/ghn_train.py`` run directory holds (``summary.json`` + ``ghn.weights.h5``), and its summary."""
+    """The GHN a ``tools/ghn/train.py`` run directory holds (``summary.json`` + ``ghn.weights.h5``), and its summary."""
     run = pathlib.Path(run)
     summary = json.loads((run / "summary.json").read_text())
     ghn = build(summary["model"], **summary["builder_kwargs"])

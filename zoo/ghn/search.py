@@ -14,7 +14,7 @@ SEARCH_SEED = 1810
 """Seed stream of the architectures a search samples."""
 
 GROUND_TRUTH = "docs/data/ghn/ground_truth"
-"""Where ``tools/ghn_ground_truth.py`` keeps one JSON per trained evaluation architecture. It is tracked in git:
+"""Where ``tools/ghn/ground_truth.py`` keeps one JSON per trained evaluation architecture. It is tracked in git:
 the 100 SGD runs take hours on 2 cores, and the correlation and search tools read them from a clean checkout."""
 
 NETWORK = {"stages": (1, 1, 1), "channels": 8}

@@ -88,7 +88,7 @@ class GraphHyperNetworkTask(tasks.Task):
 
     def evaluate(self, model, weight, full=False, progress=None):
         """The mean test accuracy of the GHN-predicted weights of unseen evaluation architectures, batch
-        normalization with the statistics of each 250 images (as ``tools/ghn_train.py`` scores them): on the
+        normalization with the statistics of each 250 images (as ``tools/ghn/train.py`` scores them): on the
         embedded sample the first :data:`SAMPLE_ARCHITECTURES` with 7-node cells, with ``full`` the recorded number
         of 17-node ones on the full test split."""
         skeleton = _skeleton(weight)

@@ -1,19 +1,18 @@
 """GHN-guided random search ("Top-Best"): rank K random architectures by the validation accuracy (or loss) of
 their GHN-predicted weights, briefly train the top 10, fully train the best, and compare it with the random
-architectures of tools/ghn_ground_truth.py trained with the same budget.
+architectures of tools/ghn/ground_truth.py trained with the same budget.
 
-    python tools/ghn_search.py --run=ghn --architectures=200 [--rank_by=loss] [--report_only]
+    python tools/ghn/search.py --run=ghn --architectures=200 [--rank_by=loss] [--report_only]
 
-Writes runs/ghn/search.json (search_loss.json when ranked by loss) and that search's section of docs/RESULTS.md.
+Writes runs/ghn/search.json (search_loss.json when ranked by loss) and records result ghn_search (ghn_search_loss).
 """
 import json
 import pathlib
-import sys
 
 import numpy as np
 from absl import app, flags
 
-from zoo import benchmark
+from zoo import benchmark, reporting
 from zoo.ghn import models, search, training
 
 FLAGS = flags.FLAGS
@@ -26,8 +25,8 @@ flags.DEFINE_integer("full_steps", 1500, "SGD steps of the full training (the gr
 flags.DEFINE_bool("report_only", False, "rewrite the results section from the saved search (e.g. after more ground "
                   "truth was trained) instead of searching again")
 flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
-flags.DEFINE_string("ground_truth", search.GROUND_TRUTH, "tools/ghn_ground_truth.py results")
-flags.DEFINE_string("results", "docs/RESULTS.md", "markdown file to update")
+flags.DEFINE_string("ground_truth", search.GROUND_TRUTH, "tools/ghn/ground_truth.py results")
+flags.DEFINE_string("results", str(reporting.RESULTS_DIR), "directory of recorded results ('' to only print)")
 
 
 def main(argv):
@@ -40,28 +39,26 @@ def main(argv):
     random = [r for r in random if r["config"]["steps"] == FLAGS.full_steps]
     accuracies = np.array([r["test_accuracy"] for r in random])
     best = result["best"]
-    rows = [(t["index"], f"{100 * t['ghn_accuracy']:.1f}", f"{result['ghn_loss'][t['index']]:.3f}",
-             f"{100 * t['brief_accuracy']:.1f}",
-             "**best**" if t["index"] == best["index"] else "") for t in result["top"]]
+    top = reporting.Table(["architecture", "GHN-weight val. accuracy %", "GHN-weight val. loss",
+                           f"after {FLAGS.brief_steps} steps, val. %", ""],
+                          [[t["index"], f"{100 * t['ghn_accuracy']:.1f}", f"{result['ghn_loss'][t['index']]:.3f}",
+                            f"{100 * t['brief_accuracy']:.1f}", "**best**" if t["index"] == best["index"] else ""]
+                           for t in result["top"]])
     cell_ops = ", ".join(best["graph"]["cell"]["ops"][1:-1])
-    body = (f"`{FLAGS.run}` ranks {FLAGS.architectures} random 17-node architectures "
-            f"(`zoo.ghn.search.search_architecture(i)`) by validation {FLAGS.rank_by} with its predicted weights "
-            f"({result['ranking_seconds']:.0f} s in all); the top {FLAGS.top} get {FLAGS.brief_steps} SGD steps "
-            f"({sum(t['brief_seconds'] for t in result['top']):.0f} s), the best of those the full "
-            f"{FLAGS.full_steps} steps of the ground-truth recipe.\n\n"
-            + benchmark.markdown_table(("architecture", "GHN-weight val. accuracy %", "GHN-weight val. loss",
-                                        f"after {FLAGS.brief_steps} steps, val. %", ""), rows)
-            + f"\n\n| | test accuracy % ({FLAGS.full_steps} SGD steps) |\n|---|---|\n"
-            f"| GHN Top-Best (architecture {best['index']}: {cell_ops}) | **{100 * best['test_accuracy']:.2f}** |\n"
-            f"| {len(random)} random architectures: median | {100 * np.median(accuracies):.2f} |\n"
-            f"| random: mean ± std | {100 * accuracies.mean():.2f} ± {100 * accuracies.std():.2f} |\n"
-            f"| random: best | {100 * accuracies.max():.2f} |\n"
-            f"| GHN Top-Best beats | {100 * np.mean(accuracies < best['test_accuracy']):.0f}% of the random ones |\n"
-            "\nPaper (CIFAR-10, Table 1/2): GHN Top 95.7 ± 0.1 vs random 94.6 ± 0.3; Top-Best 1K 97.16 ± 0.07 with "
-            "Cutout.\n")
-    title = "Graph HyperNetworks: GHN-guided search (Top-Best" + (", ranked by validation loss)" if by_loss else ")")
-    benchmark.write_section(FLAGS.results, title, body,
-                            " ".join(["python"] + sys.argv))
+    summary = reporting.Table(["", f"test accuracy % ({FLAGS.full_steps} SGD steps)"], [
+        [f"GHN Top-Best (architecture {best['index']}: {cell_ops})", f"**{100 * best['test_accuracy']:.2f}**"],
+        [f"{len(random)} random architectures: median", f"{100 * np.median(accuracies):.2f}"],
+        ["random: mean ± std", f"{100 * accuracies.mean():.2f} ± {100 * accuracies.std():.2f}"],
+        ["random: best", f"{100 * accuracies.max():.2f}"],
+        ["GHN Top-Best beats", f"{100 * np.mean(accuracies < best['test_accuracy']):.0f}% of the random ones"]])
+    notes = [f"`{FLAGS.run}` ranks {FLAGS.architectures} random 17-node architectures "
+             f"(`zoo.ghn.search.search_architecture(i)`) by validation {FLAGS.rank_by} with its predicted weights "
+             f"({result['ranking_seconds']:.0f} s in all); the top {FLAGS.top} get {FLAGS.brief_steps} SGD steps "
+             f"({sum(t['brief_seconds'] for t in result['top']):.0f} s), the best of those the full "
+             f"{FLAGS.full_steps} steps of the ground-truth recipe.",
+             "Paper (CIFAR-10, Table 1/2): GHN Top 95.7 ± 0.1 vs random 94.6 ± 0.3; Top-Best 1K 97.16 ± 0.07 with "
+             "Cutout."]
+    benchmark.record("ghn_search_loss" if by_loss else "ghn_search", FLAGS.results, [top, summary], notes=notes)
 
 
 def run_search():

@@ -1,9 +1,9 @@
 """Train a graph hypernetwork on Fashion-MNIST, a freshly sampled architecture (7-node cells) every step.
 
-    python tools/ghn_train.py                                  # the paper's GHN-1 settings -> runs/ghn/ghn
-    python tools/ghn_train.py --model=ghn --normalize --run=norm   # GHN-2 options one at a time
-    python tools/ghn_train.py --publish_as=ghn.fashion_mnist   # + a manifest-ready weight record
-    python tools/ghn_train.py --init_from=ghn --num_nodes=17 --lr=3e-4 --seed=1 --run=ft   # fine-tune a run
+    python tools/ghn/train.py                                  # the paper's GHN-1 settings -> runs/ghn/ghn
+    python tools/ghn/train.py --model=ghn --normalize --run=norm   # GHN-2 options one at a time
+    python tools/ghn/train.py --publish_as=ghn.fashion_mnist   # + a manifest-ready weight record
+    python tools/ghn/train.py --init_from=ghn --num_nodes=17 --lr=3e-4 --seed=1 --run=ft   # fine-tune a run
 
 Resumable (checkpoints every 50 steps in runs/ghn/RUN). At the end the GHN predicts the weights of the first
 ``--eval_architectures`` unseen 17-node evaluation architectures; their mean validation and test accuracy go in
@@ -39,7 +39,8 @@ flags.DEFINE_integer("cells_per_stage", 1, "cells in each of the 3 stages of the
 flags.DEFINE_integer("channels", search.NETWORK["channels"], "channels of the first stage of the networks it "
                      "trains and scores on (the paper: 32)")
 flags.DEFINE_enum("cell_output_norm", "none", list(ghn_graph.CELL_OUTPUT_NORMS), "how each cell's output "
-                  "combines its leaves: their sum (the paper), or the sum then batch norm (independent of the leaf count)")
+                  "combines its leaves: their sum (the paper), or the sum then batch norm (independent of the leaf "
+                  "count)")
 flags.DEFINE_integer("max_num_nodes", 0, "if set, each training cell has num_nodes … max_num_nodes nodes (uniform)")
 flags.DEFINE_integer("sweeps", 5, "forward-backward sweeps T (paper: 5)")
 flags.DEFINE_integer("hidden", 32, "node embedding / GRU size (paper: 32)")

@@ -1,13 +1,13 @@
 """Train random unseen architectures of the GHN search space with SGD: the ground truth of the paper's Table 4.
 
-    python tools/ghn_ground_truth.py --lane=0 --lanes=2 &  python tools/ghn_ground_truth.py --lane=1 --lanes=2
+    python tools/ghn/ground_truth.py --lane=0 --lanes=2 &  python tools/ghn/ground_truth.py --lane=1 --lanes=2
 
 Architecture i is ``zoo.ghn.search.evaluation_architecture(i)`` (17-node cells, its own seed stream, so never one
 the GHN trained on); ``--cells_per_stage=2`` trains the same cells in a deeper skeleton, ``--channels=32`` in a
 wider one, ``--seed=1`` from other initial weights and minibatches. Each result is written to
 OUTPUT/arch_{i:03d}.json as soon as it is done; a rerun skips finished ones, so the run resumes where it stopped.
-The default OUTPUT is tracked in git (``search.GROUND_TRUTH``); ``tools/ghn_correlation.py``,
-``tools/ghn_scoring.py`` and ``tools/ghn_search.py`` read it.
+The default OUTPUT is tracked in git (``search.GROUND_TRUTH``); ``tools/ghn/levers.py`` and ``tools/ghn/search.py``
+read it.
 """
 import json
 import pathlib
@@ -29,7 +29,8 @@ flags.DEFINE_integer("channels", search.NETWORK["channels"], "channels of the sk
 flags.DEFINE_integer("seed", 0, "seed of the initial weights and the minibatch order (a second seed measures the "
                      "ground truth's own noise)")
 flags.DEFINE_enum("cell_output_norm", "none", list(ghn_graph.CELL_OUTPUT_NORMS), "how each cell's output "
-                  "combines its leaves: their sum (the paper), or the sum then batch norm (independent of the leaf count)")
+                  "combines its leaves: their sum (the paper), or the sum then batch norm (independent of the leaf "
+                  "count)")
 flags.DEFINE_string("output", search.GROUND_TRUTH, "directory of the per-architecture results")
 
 

@@ -1,20 +1,19 @@
 """Per-architecture cost of scoring an architecture with GHN weights vs k SGD steps, measured in one process on
-the same architectures (the cost column of the paper's Table 4), written to docs/BENCHMARKS.md.
+the same architectures (the cost column of the paper's Table 4), recorded as result ghn_cost.
 
 Each method's cost is all it spends to score a new architecture: the GHN predicts the weights and runs the
 validation pass; SGD traces its training step for the new architecture, takes k steps and runs the same
 validation pass on the 2,000 images its ranking is read from.
 
-    python tools/bench_ghn.py --run=ln_mb4 --architectures=5
+    python tools/ghn/bench.py --run=ln_mb4 --architectures=5
 """
 import pathlib
 import statistics
-import sys
 import time
 
 from absl import app, flags
 
-from zoo import benchmark
+from zoo import benchmark, reporting
 from zoo.ghn import models, search, training
 
 FLAGS = flags.FLAGS
@@ -22,7 +21,7 @@ flags.DEFINE_string("run", "ghn", "GHN run under --output")
 flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
 flags.DEFINE_integer("architectures", 5, "evaluation architectures timed")
 flags.DEFINE_integer("repeats", 5, "GHN scoring passes timed per architecture (SGD is trained once per architecture)")
-flags.DEFINE_string("benchmarks", "docs/BENCHMARKS.md", "markdown file to update")
+flags.DEFINE_string("benchmarks", str(reporting.RESULTS_DIR), "directory of recorded results ('' to only print)")
 
 SGD_STEPS = (10, 100, 200, 1000)
 SGD_VALIDATION_EXAMPLES = training.SGDConfig().validation_examples
@@ -81,7 +80,7 @@ def main(argv):
     rows = [(method, f"{medians[method]['work']:.3f}", f"{medians[method]['tracing']:.3f}",
              f"{medians[method]['validation']:.3f}", f"{totals[method]:.3f}", f"{sgd_1000 / totals[method]:.0f}×")
             for method in order]
-    body = (f"Median wall seconds per architecture over {len(graphs)} unseen 17-node evaluation architectures "
+    note = (f"Median wall seconds per architecture over {len(graphs)} unseen 17-node evaluation architectures "
             f"({FLAGS.repeats} GHN passes each), every method timed on the same architectures in one process with "
             "nothing else running. A method's cost is all it spends to score a new architecture. The GHN "
             f"(`{FLAGS.run}`) predicts all weights (its propagation is traced once per network skeleton, not per "
@@ -93,12 +92,10 @@ def main(argv):
             "same scores with a pass per batch of 250. Once per process the GHN traces and optimises its graph for "
             f"the skeleton ({first_prediction_seconds:.1f} s, left out); seeding TensorFlow clears its kernel caches "
             f"and the next prediction optimises the graph again ({statistics.median(reoptimising_seconds):.1f} s "
-            "median after each SGD run, left out). The paper (GPU): GHN 0.08 s, SGD 1000 steps 90 s.\n\n"
-            + benchmark.markdown_table(("method", "steps / prediction", "tracing", "validation pass", "total",
-                                        f"SGD-{max(SGD_STEPS)} total / total"), rows))
-    benchmark.write_section(FLAGS.benchmarks, "GHN: per-architecture cost of ranking (Table 4)", body,
-                            " ".join(["python"] + sys.argv))
-    print(body)
+            "median after each SGD run, left out). The paper (GPU): GHN 0.08 s, SGD 1000 steps 90 s.")
+    table = reporting.Table(["method", "steps / prediction", "tracing", "validation pass", "total",
+                             f"SGD-{max(SGD_STEPS)} total / total"], [list(row) for row in rows])
+    benchmark.record("ghn_cost", FLAGS.benchmarks, [table], notes=[note])
 
 
 if __name__ == "__main__":
