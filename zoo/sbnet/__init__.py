@@ -3,6 +3,7 @@
 - :mod:`zoo.sbnet.geometry`: the overlapping block tiling of a conv or residual unit (``calc_block_params``).
 - :mod:`zoo.sbnet.ops`: ``reduce_mask``, ``sparse_gather``, ``sparse_scatter`` (+ ``sparse_scatter_zeros``),
   compiled kernels or pure TensorFlow, with gradients.
+- :mod:`zoo.sbnet.native`: loads the compiled kernels (built from ``custom_ops/sbnet/``) and says why not.
 - :mod:`zoo.sbnet.layers`: ``SparseConv2D`` and ``SparseResBlock`` (also in :mod:`zoo.layers`).
 - :mod:`zoo.sbnet.segmenter`: the scene segmenter on a predicted mask (registered as ``sbnet-segnet`` /
   ``sbnet-segnet-dense`` in :mod:`zoo.sbnet.models`).
