@@ -63,11 +63,7 @@ class ImageClassificationTask(tasks.Task):
         self.family = family
 
     def read_inputs(self, paths, weight, say=print):
-        if not paths:
-            raise ValueError("give at least one image file")
-        shape = weight.preprocessing["input_shape"]
-        return {"images": np.stack([images_lib.read_image(p, shape, say) for p in paths]),
-                "sources": [str(p) for p in paths]}
+        return images_lib.read_images(paths, weight.preprocessing["input_shape"], say)
 
     def predict(self, model, inputs, weight, top_k=3):
         serve = self.serving(model, weight).function

@@ -220,6 +220,16 @@ def check_golden(task, model, weight):
     return error
 
 
+def foreground_pixels(image, count=GOLDEN_VALUES):
+    """``(rows, cols)`` of ``count`` foreground pixels of ``image`` ``(H, W, C)`` for golden values: evenly spaced, in
+    raster order, among its nonzero pixels (a scene's background is black)."""
+    foreground = np.flatnonzero(np.asarray(image).max(axis=-1) > 0)
+    if len(foreground) == 0:
+        raise ValueError("a golden scene needs foreground pixels")
+    picked = foreground[np.linspace(0, len(foreground) - 1, count).round().astype(int)]
+    return np.unravel_index(picked, np.shape(image)[:2])
+
+
 def _check_golden_shape(outputs, family):
     if outputs.ndim != 2 or outputs.shape[1] < GOLDEN_VALUES or not np.all(np.isfinite(outputs)):
         raise ValueError(f"the {family} task's golden outputs must be finite, (inputs, >= {GOLDEN_VALUES}) values, "

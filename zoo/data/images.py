@@ -41,3 +41,11 @@ def read_image(path, shape, say=print):
         resized = tf.image.resize(image, (height, width), antialias=True)
         image = tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8).numpy()
     return image
+
+
+def read_images(paths, shape, say=print, what="image"):
+    """Every file of ``paths`` read as :func:`read_image` does: ``{"images": uint8 (N, *shape), "sources": paths}``.
+    ``what`` names the expected files in the error for an empty list (e.g. ``"scene image"``)."""
+    if not paths:
+        raise ValueError(f"give at least one {what} file")
+    return {"images": np.stack([read_image(p, shape, say) for p in paths]), "sources": [str(p) for p in paths]}

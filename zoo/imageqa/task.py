@@ -341,11 +341,7 @@ class EncoderTask(KindTask):
     full_data_hint = FASHION_MNIST_HINT
 
     def read_inputs(self, paths, weight, say=print):
-        if not paths:
-            raise ValueError("give at least one image file")
-        shape = weight.preprocessing["input_shape"]
-        return {"images": np.stack([images_lib.read_image(p, shape, say) for p in paths]),
-                "sources": [str(p) for p in paths]}
+        return images_lib.read_images(paths, weight.preprocessing["input_shape"], say)
 
     def predict(self, model, inputs, weight, top_k=3):
         outputs = self.serving(model, weight).function(images=tf.constant(inputs["images"]))

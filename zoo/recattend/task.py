@@ -97,11 +97,7 @@ class InstanceSegmentationTask(tasks.Task):
         model(np.zeros((1, *shape[1:]), np.uint8))
 
     def read_inputs(self, paths, weight, say=print):
-        if not paths:
-            raise ValueError("give at least one scene image file")
-        shape = weight.preprocessing["input_shape"]
-        return {"images": np.stack([images_lib.read_image(p, shape, say) for p in paths]),
-                "sources": [str(p) for p in paths]}
+        return images_lib.read_images(paths, weight.preprocessing["input_shape"], say, what="scene image")
 
     def predict(self, model, inputs, weight, top_k=3):
         """The instances of each image (:func:`zoo.recattend.training.segment` on the served outputs); ``top_k``
@@ -139,9 +135,7 @@ class InstanceSegmentationTask(tasks.Task):
         outputs = model(tf.constant(inputs))
         rows = []
         for n, image in enumerate(inputs):
-            foreground = np.flatnonzero(image.max(axis=-1) > 0)
-            picked = foreground[np.linspace(0, len(foreground) - 1, GOLDEN_PIXELS).round().astype(int)]
-            rows_, cols = np.unravel_index(picked, image.shape[:2])
+            rows_, cols = tasks.foreground_pixels(image, GOLDEN_PIXELS)
             rows.append(np.concatenate([np.asarray(outputs["scores"][n]), np.ravel(outputs["attention"][n]),
                                         np.asarray(outputs["masks"][n])[:, rows_, cols].ravel()]))
         return np.stack(rows)

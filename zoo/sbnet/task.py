@@ -106,11 +106,7 @@ class SceneSegmentationTask(tasks.Task):
         model(np.zeros((1, size, size, 3), np.uint8), training=False)
 
     def read_inputs(self, paths, weight, say=print):
-        if not paths:
-            raise ValueError("give at least one scene image file")
-        shape = weight.preprocessing["input_shape"]
-        return {"images": np.stack([images_lib.read_image(p, shape, say) for p in paths]),
-                "sources": [str(p) for p in paths]}
+        return images_lib.read_images(paths, weight.preprocessing["input_shape"], say, what="scene image")
 
     def predict(self, model, inputs, weight, top_k=3):
         """Classes, probabilities and (sparse model) computation mask of every pixel; ``top_k`` is unused (every
@@ -146,7 +142,7 @@ class SceneSegmentationTask(tasks.Task):
 
     def golden_outputs(self, model, inputs, weight):
         logits = np.asarray(model(tf.constant(inputs), training=False)["logits"])
-        return np.stack([logits[n][golden_pixels(image)].ravel() for n, image in enumerate(inputs)])
+        return np.stack([logits[n][tasks.foreground_pixels(image, GOLDEN_PIXELS)].ravel() for n, image in enumerate(inputs)])
 
     def signature(self, weight):
         height, width, channels = weight.preprocessing["input_shape"]
@@ -209,16 +205,6 @@ def with_impl(model, impl, input_shape=(segmenter.SCENES.height, segmenter.SCENE
     copy.build((None, *input_shape))
     copy.set_weights(model.get_weights())
     return copy
-
-
-def golden_pixels(image, count=GOLDEN_PIXELS):
-    """``(rows, cols)`` of ``count`` foreground pixels of ``image`` ``(H, W, 3)``: evenly spaced, in raster order,
-    among its nonzero pixels (the scenes' background is black)."""
-    foreground = np.flatnonzero(np.asarray(image).max(axis=-1) > 0)
-    if len(foreground) == 0:
-        raise ValueError("a golden scene needs foreground pixels")
-    picked = foreground[np.linspace(0, len(foreground) - 1, count).round().astype(int)]
-    return np.unravel_index(picked, image.shape[:2])
 
 
 def _is_sparse(weight):
