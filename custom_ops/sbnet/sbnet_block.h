@@ -33,6 +33,10 @@ struct BlockIndex {
   int64_t n, bi, bj;
 };
 
+// What a scatter's output holds outside its blocks: zeros (sparse_scatter_zeros), a copy of the base image
+// (sparse_scatter), or what it holds already (sparse_scatter into base's own buffer, forwarded by TensorFlow).
+enum class ScatterBase { kZeros, kCopy, kInPlace };
+
 // Candidate block b of reduce_mask, numbering [N, count_h, count_w] row-major: the order of the op's output.
 ZOO_SBNET_HOST_DEVICE inline BlockIndex CandidateBlock(int64_t b, int count_h, int count_w) {
   const int64_t per_image = int64_t{count_h} * count_w;

@@ -1,15 +1,15 @@
 // How each device runs the work of the SBNet ops. The op kernels (sbnet_ops.cc) are one template over the
 // device: they validate every input (sbnet_op_common.h), allocate the outputs and call Launcher<Device>, whose
-// specialisations differ only in how the work runs: loops over TensorFlow's intra-op thread pool
-// (sbnet_kernels_cpu.h) or CUDA kernels on the op's stream (sbnet_kernels_gpu.h, built when GOOGLE_CUDA).
+// specialisations differ only in how the work runs: the row kernels of sbnet_kernels_cpu.h over TensorFlow's
+// intra-op thread pool, or CUDA kernels on the op's stream (sbnet_kernels_gpu.h, built when GOOGLE_CUDA).
 //
 // Every specialisation provides, for inputs the op has already validated and outputs it has allocated:
 //   ActiveBlockFlags(ctx, mask, shape, attrs, total, host_flags): host_flags[b] = BlockIsActive(...) of each of the
 //       `total` candidate blocks (CandidateBlock(b, bcount)), in host memory when it returns.
 //   Gather<T>(ctx, x, indices, shape, g, transpose, blocks): GatherBlock of each row of the host tensor `indices`.
-//   Scatter<T>(ctx, blocks, indices, plan, add, transpose, y): ScatterBlock of each block into y, which holds the
-//       base image; blocks that collide (plan.collide, only with add) are added without races.
-//   Copy<T>(ctx, from, y) and Zero<T>(ctx, y): y = from, y = 0 (same shapes).
+//   Scatter<T>(ctx, blocks, indices, plan, base, base_tensor, add, transpose, y): ScatterBlock of each block into y,
+//       whose other values become zeros (base kZeros), a copy of *base_tensor (kCopy) or stay (kInPlace); blocks
+//       that collide (plan.collide, only with add) are added without races.
 // Include this header first: it selects the Eigen devices before TensorFlow includes Eigen.
 #ifndef ZOO_SBNET_LAUNCH_H_
 #define ZOO_SBNET_LAUNCH_H_
@@ -23,6 +23,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <new>
 #include <vector>
 
 #include "sbnet_kernels_cpu.h"
@@ -40,18 +41,37 @@ using CPUDevice = Eigen::ThreadPoolDevice;
 template <typename Device>
 struct Launcher;
 
+// TensorFlow's intra-op thread pool as the `parallel` argument of the CPU kernels.
+class ThreadPoolFor {
+ public:
+  explicit ThreadPoolFor(OpKernelContext* ctx) : workers_(*ctx->device()->tensorflow_cpu_worker_threads()) {}
+
+  void operator()(int64_t total, int64_t cost_per_item, const std::function<void(int64_t, int64_t)>& work) const {
+    ::tensorflow::Shard(workers_.num_threads, workers_.workers, total, std::max<int64_t>(cost_per_item, 1), work);
+  }
+
+ private:
+  const ::tensorflow::DeviceBase::CpuWorkerThreads& workers_;
+};
+
 template <>
 struct Launcher<CPUDevice> {
   static Status ActiveBlockFlags(OpKernelContext* ctx, const Tensor& mask, const ImageShape& shape,
                                  const ReduceMaskAttrs& attrs, int64_t total, uint8_t* host_flags) {
     const float* data = mask.flat<float>().data();
     const BlockGeometry& g = attrs.geometry;
-    // A block reads at most its window clipped to the image.
+    if (!attrs.avgpool) {
+      MaxPoolFlagsCpu(data, shape, g, attrs.count[0], attrs.count[1], attrs.tol, host_flags, ThreadPoolFor(ctx));
+      return Status();
+    }
+    // Average pooling sums each window on its own, in the order the GPU kernel sums it (double rounding depends on
+    // the order, and both devices must flag the same blocks). A block reads at most its window clipped to the image.
     const int64_t cost = std::min<int64_t>(g.size_h, shape.h) * std::min<int64_t>(g.size_w, shape.w);
-    ParallelFor(ctx, total, cost, [&](int64_t begin, int64_t end) {
+    const ThreadPoolFor parallel(ctx);
+    parallel(total, cost, [&](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; ++b) {
         host_flags[b] = BlockIsActive(data, shape, g, CandidateBlock(b, attrs.count[0], attrs.count[1]), attrs.tol,
-                                      attrs.avgpool);
+                                      true);
       }
     });
     return Status();
@@ -60,65 +80,22 @@ struct Launcher<CPUDevice> {
   template <typename T>
   static Status Gather(OpKernelContext* ctx, const Tensor& x, const Tensor& indices, const ImageShape& shape,
                        const BlockGeometry& g, bool transpose, Tensor* blocks) {
-    const int64_t block_elements = int64_t{g.size_h} * g.size_w * shape.c;
-    const T* src = x.flat<T>().data();
-    const int32_t* idx = indices.flat<int32_t>().data();
-    T* dst = blocks->flat<T>().data();
-    ParallelFor(ctx, indices.dim_size(0), block_elements, [&](int64_t begin, int64_t end) {
-      for (int64_t k = begin; k < end; ++k) {
-        GatherBlock(src, shape, g, IndexRow(idx, k), dst + k * block_elements, transpose);
-      }
-    });
+    GatherBlocksCpu(x.flat<T>().data(), shape, g, indices.flat<int32_t>().data(), indices.dim_size(0),
+                    blocks->flat<T>().data(), transpose, ThreadPoolFor(ctx));
     return Status();
   }
 
-  // One block per work item when blocks are disjoint; otherwise each thread owns a channel range, so no two
-  // threads touch one value.
   template <typename T>
   static Status Scatter(OpKernelContext* ctx, const Tensor& blocks, const Tensor& indices, const ScatterPlan& plan,
-                        bool add, bool transpose, Tensor* y) {
-    const ImageShape& shape = plan.shape;
-    const BlockGeometry& g = plan.geometry;
-    const int64_t num_blocks = indices.dim_size(0), block_elements = int64_t{g.size_h} * g.size_w * shape.c;
-    const T* src = blocks.flat<T>().data();
-    const int32_t* idx = indices.flat<int32_t>().data();
-    T* dst = y->flat<T>().data();
-    if (!plan.collide) {
-      ParallelFor(ctx, num_blocks, block_elements, [&](int64_t begin, int64_t end) {
-        for (int64_t k = begin; k < end; ++k) {
-          ScatterBlock(src + k * block_elements, shape, g, IndexRow(idx, k), dst, add, transpose, 0, shape.c);
-        }
-      });
-    } else {
-      ParallelFor(ctx, shape.c, num_blocks * g.size_h * g.size_w, [&](int64_t begin, int64_t end) {
-        for (int64_t k = 0; k < num_blocks; ++k) {
-          ScatterBlock(src + k * block_elements, shape, g, IndexRow(idx, k), dst, true, transpose, begin, end);
-        }
-      });
+                        ScatterBase base, const Tensor* base_tensor, bool add, bool transpose, Tensor* y) {
+    try {
+      ScatterBlocksCpu(blocks.flat<T>().data(), plan.shape, plan.geometry, indices.flat<int32_t>().data(),
+                       indices.dim_size(0), base, base == ScatterBase::kCopy ? base_tensor->flat<T>().data() : nullptr,
+                       add, plan.collide, transpose, y->flat<T>().data(), ThreadPoolFor(ctx));
+    } catch (const std::bad_alloc&) {  // the sorted block list
+      return ::tensorflow::errors::ResourceExhausted("no memory to sort ", indices.dim_size(0), " block indices");
     }
     return Status();
-  }
-
-  template <typename T>
-  static Status Copy(OpKernelContext* ctx, const Tensor& from, Tensor* y) {
-    const T* src = from.flat<T>().data();
-    T* dst = y->flat<T>().data();
-    ParallelFor(ctx, from.NumElements(), 1, [&](int64_t b, int64_t e) { std::copy(src + b, src + e, dst + b); });
-    return Status();
-  }
-
-  template <typename T>
-  static Status Zero(OpKernelContext* ctx, Tensor* y) {
-    T* dst = y->flat<T>().data();
-    ParallelFor(ctx, y->NumElements(), 1, [&](int64_t b, int64_t e) { std::fill(dst + b, dst + e, T(0)); });
-    return Status();
-  }
-
- private:
-  static void ParallelFor(OpKernelContext* ctx, int64_t total, int64_t cost_per_unit,
-                          const std::function<void(int64_t, int64_t)>& work) {
-    const auto& workers = *ctx->device()->tensorflow_cpu_worker_threads();
-    ::tensorflow::Shard(workers.num_threads, workers.workers, total, std::max<int64_t>(cost_per_unit, 1), work);
   }
 };
 
@@ -162,7 +139,15 @@ struct Launcher<GPUDevice> {
 
   template <typename T>
   static Status Scatter(OpKernelContext* ctx, const Tensor& blocks, const Tensor& indices, const ScatterPlan& plan,
-                        bool add, bool transpose, Tensor* y) {
+                        ScatterBase base, const Tensor* base_tensor, bool add, bool transpose, Tensor* y) {
+    if (base == ScatterBase::kZeros) {
+      TF_RETURN_IF_ERROR(CudaStatus(cudaMemsetAsync(y->flat<T>().data(), 0, y->TotalBytes(), Stream(ctx)),
+                                    "zeroing the output"));
+    } else if (base == ScatterBase::kCopy) {
+      TF_RETURN_IF_ERROR(CudaStatus(cudaMemcpyAsync(y->flat<T>().data(), base_tensor->flat<T>().data(),
+                                                    base_tensor->TotalBytes(), cudaMemcpyDeviceToDevice, Stream(ctx)),
+                                    "copying base"));
+    }
     Tensor device_indices;
     TF_RETURN_IF_ERROR(IndicesToDevice(ctx, indices, &device_indices));
     const ScatterMode mode = !add ? ScatterMode::kWrite : plan.collide ? ScatterMode::kAtomicAdd : ScatterMode::kAdd;
@@ -170,18 +155,6 @@ struct Launcher<GPUDevice> {
                                        device_indices.flat<int32_t>().data(), indices.dim_size(0), Data<T>(y), mode,
                                        transpose, Stream(ctx)),
                       "sparse_scatter");
-  }
-
-  template <typename T>
-  static Status Copy(OpKernelContext* ctx, const Tensor& from, Tensor* y) {
-    return CudaStatus(cudaMemcpyAsync(y->flat<T>().data(), from.flat<T>().data(), from.TotalBytes(),
-                                      cudaMemcpyDeviceToDevice, Stream(ctx)),
-                      "copying base");
-  }
-
-  template <typename T>
-  static Status Zero(OpKernelContext* ctx, Tensor* y) {
-    return CudaStatus(cudaMemsetAsync(y->flat<T>().data(), 0, y->TotalBytes(), Stream(ctx)), "zeroing the output");
   }
 
  private:

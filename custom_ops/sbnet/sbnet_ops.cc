@@ -148,11 +148,10 @@ class SparseScatterOp : public OpKernel {
     Tensor* y = nullptr;
     bool copy_base = false;
     OP_REQUIRES_OK(ctx, PrepareScatter(ctx, geometry_, add_, transpose_, &plan, &y, &copy_base));
-    if (copy_base) {
-      OP_REQUIRES_OK(ctx, Launcher<Device>::template Copy<T>(ctx, ctx->input(2), y));
-    }
-    OP_REQUIRES_OK(ctx, Launcher<Device>::template Scatter<T>(ctx, ctx->input(0), ctx->input(1), plan, add_,
-                                                              transpose_, y));
+    // One pass writes the copy of base and the blocks when base could not be forwarded into y.
+    const ScatterBase base = copy_base ? ScatterBase::kCopy : ScatterBase::kInPlace;
+    OP_REQUIRES_OK(ctx, Launcher<Device>::template Scatter<T>(ctx, ctx->input(0), ctx->input(1), plan, base,
+                                                              &ctx->input(2), add_, transpose_, y));
   }
 
  private:
@@ -206,8 +205,9 @@ class SparseScatterZerosOp : public OpKernel {
     OP_REQUIRES_OK(ctx, PlanScatter(blocks, indices, shape, geometry_, false, transpose_, &plan));
     Tensor* y = nullptr;
     OP_REQUIRES_OK(ctx, ctx->allocate_output(0, TensorShape({shape.n, shape.h, shape.w, shape.c}), &y));
-    OP_REQUIRES_OK(ctx, Launcher<Device>::template Zero<T>(ctx, y));
-    OP_REQUIRES_OK(ctx, Launcher<Device>::template Scatter<T>(ctx, blocks, indices, plan, false, transpose_, y));
+    // The zeros and the blocks in one pass over the output (sbnet_kernels_cpu.h) on the CPU.
+    OP_REQUIRES_OK(ctx, Launcher<Device>::template Scatter<T>(ctx, blocks, indices, plan, ScatterBase::kZeros,
+                                                              nullptr, false, transpose_, y));
   }
 
  private:
