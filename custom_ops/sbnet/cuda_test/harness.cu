@@ -1,5 +1,7 @@
 // Standalone check of SBNet's CUDA kernels (sbnet_kernels_gpu.cu.cc) against the CPU kernels (sbnet_kernels_cpu.h),
-// without TensorFlow; reduce_mask's BlockIsActive (sbnet_block.h) is one function that both devices run. Random
+// without TensorFlow; reduce_mask's BlockIsActive (sbnet_block.h) is one function that both devices run. The CPU's
+// row kernels (GatherBlocksCpu, ScatterBlocksCpu, MaxPoolFlagsCpu: what the TensorFlow op runs) are checked against
+// the same one-block-at-a-time references (GatherBlock, ScatterBlock, BlockIsActive) as the GPU kernels. Random
 // cases cover batch, image and block sizes, overlapping strides, negative offsets, mask densities from 0 to 100 %,
 // both layouts, write/add/atomic add, and float, double and half. Prints one PASS/FAIL line per case, a summary
 // and (for information) the timing of a 1x400x704x24 image at 10 % density; exits non-zero on any failure. Built
@@ -59,6 +61,14 @@ struct Case {
   bool avgpool;
 };
 
+// The CPU kernels' `parallel` argument, run serially.
+struct Serial {
+  template <typename Work>
+  void operator()(int64_t total, int64_t, Work&& work) const {
+    work(0, total);
+  }
+};
+
 int Uniform(std::mt19937& rng, int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
 
 // Candidate blocks cover the image (every one overlaps it), plus sometimes a row or column entirely outside.
@@ -105,6 +115,12 @@ std::vector<int32_t> ReduceMaskCpu(const std::vector<float>& mask, const Case& c
   for (size_t b = 0; b < flags.size(); ++b) {
     flags[b] = BlockIsActive(mask.data(), c.shape, c.g, CandidateBlock(b, c.count_h, c.count_w), c.tol, c.avgpool);
   }
+  return Compact(flags, c);
+}
+
+std::vector<int32_t> ReduceMaskRowKernelCpu(const std::vector<float>& mask, const Case& c) {
+  std::vector<uint8_t> flags(c.shape.n * c.count_h * c.count_w);
+  MaxPoolFlagsCpu(mask.data(), c.shape, c.g, c.count_h, c.count_w, c.tol, flags.data(), Serial());
   return Compact(flags, c);
 }
 
@@ -175,6 +191,9 @@ void CheckBlocks(const Case& c, const std::vector<int32_t>& indices, const std::
     for (int64_t i = 0; i < k; ++i) {
       GatherBlock(x.data(), c.shape, c.g, IndexRow(indices.data(), i), &want[i * block_size], transpose);
     }
+    std::vector<T> cpu(want.size());
+    GatherBlocksCpu(x.data(), c.shape, c.g, indices.data(), k, cpu.data(), transpose, Serial());
+    if (!BitwiseEqual(cpu, want)) fail("cpu_gather", transpose);
     DeviceBuffer<T> d_x(x), d_blocks(std::vector<T>(want.size()));
     DeviceBuffer<int32_t> d_indices(indices);
     Check(GatherBlocksGpu(d_x.get(), c.shape, c.g, d_indices.get(), k, d_blocks.get(), transpose, nullptr),
@@ -187,11 +206,29 @@ void CheckBlocks(const Case& c, const std::vector<int32_t>& indices, const std::
       const int64_t num = list.size() / 3;
       const std::vector<T> blocks = RandomValues<T>(num * block_size, rng, data_exact);
       std::vector<T> y = RandomValues<T>(image_size, rng, data_exact);
+      const std::vector<T> base = y;
       DeviceBuffer<T> d_src(blocks), d_y(y);
       DeviceBuffer<int32_t> d_list(list);
+      const bool add = mode != ScatterMode::kWrite, collide = mode == ScatterMode::kAtomicAdd;
       for (int64_t i = 0; i < num; ++i) {
-        ScatterBlock(&blocks[i * block_size], c.shape, c.g, IndexRow(list.data(), i), y.data(),
-                     mode != ScatterMode::kWrite, transpose, 0, c.shape.c);
+        ScatterBlock(&blocks[i * block_size], c.shape, c.g, IndexRow(list.data(), i), y.data(), add, transpose);
+      }
+      // The CPU kernel in place and onto a copy of the base (its order of additions is fixed, so exact data give
+      // the reference bit for bit; random floats within the tolerance).
+      for (ScatterBase how : {ScatterBase::kInPlace, ScatterBase::kCopy}) {
+        std::vector<T> cpu = how == ScatterBase::kInPlace ? base : std::vector<T>(image_size);
+        ScatterBlocksCpu(blocks.data(), c.shape, c.g, list.data(), num, how, base.data(), add, collide, transpose,
+                         cpu.data(), Serial());
+        if (tolerance == 0.0 ? !BitwiseEqual(cpu, y) : !Close(cpu, y, tolerance)) fail("cpu_scatter", transpose);
+      }
+      if (!add) {  // onto zeros
+        std::vector<T> zeros(image_size), cpu(image_size, FromFloat<T>(1.0f));
+        for (int64_t i = 0; i < num; ++i) {
+          ScatterBlock(&blocks[i * block_size], c.shape, c.g, IndexRow(list.data(), i), zeros.data(), false, transpose);
+        }
+        ScatterBlocksCpu(blocks.data(), c.shape, c.g, list.data(), num, ScatterBase::kZeros, base.data(), false, false,
+                         transpose, cpu.data(), Serial());
+        if (!BitwiseEqual(cpu, zeros)) fail("cpu_scatter_zeros", transpose);
       }
       Check(ScatterBlocksGpu(d_src.get(), c.shape, c.g, d_list.get(), num, d_y.get(), mode, transpose, nullptr),
             "ScatterBlocksGpu");
@@ -212,6 +249,7 @@ bool RunCase(int number, std::mt19937& rng) {
   const std::vector<int32_t> indices = ReduceMaskCpu(mask, c);
   std::string failures;
   if (ReduceMaskGpu(mask, c) != indices) failures += " reduce_mask";
+  if (!c.avgpool && ReduceMaskRowKernelCpu(mask, c) != indices) failures += " cpu_reduce_mask";
   // Every active block plus a random half of them again, so that atomic adds also meet repeated blocks.
   std::vector<int32_t> repeated = indices;
   for (size_t i = 0; i < indices.size(); i += 3) {
