@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo import export, registry, tasks
+from zoo import registry, tasks
 from zoo.fewshot import sources, training
 from zoo.fewshot.task import TASK
 
@@ -167,15 +167,6 @@ def test_signature_and_feature_extractor(models):
                                atol=1e-5)
 
 
-def test_exports_serve_in_a_tensorflow_only_process(models, tmp_path):
-    jobs, expected = [], []
-    for name in (PROTONET, CLUSTER):
-        directory, _ = export.export_weight(name, tmp_path / name)
-        example = TASK.serving_example(weight(name))
-        jobs.append((directory, example))
-        expected.append(TASK.serving(models[name], weight(name)).function(
-            **{key: tf.constant(value) for key, value in example.items()}))
-    models[MASKED].export(tmp_path / "keras_export", verbose=False)  # Keras's own export works too
-    for served, outputs in zip(export.serve_in_fresh_process(jobs), expected):
-        np.testing.assert_allclose(served["probabilities"], outputs["probabilities"], atol=1e-5)
-        np.testing.assert_array_equal(served["labels"], outputs["labels"])
+def test_a_loaded_model_exports_with_keras(models, tmp_path):
+    models[MASKED].export(tmp_path / "keras_export", verbose=False)  # the zoo's exports: tests/test_contract.py
+    assert (tmp_path / "keras_export" / "saved_model.pb").exists()

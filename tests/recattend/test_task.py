@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo import export, registry, tasks
+from zoo import registry, tasks
 from zoo.data import samples
 from zoo.data import scenes as scenes_lib
 from zoo.recattend import plots, training
@@ -150,18 +150,6 @@ def test_served_function_rejects_a_wrong_shape_naming_the_input(loaded, serve):
             serve(images=tf.constant(bad))
     with pytest.raises(ValueError, match="export options"):
         TASK.serving(model, weight, architecture="x")
-
-
-def test_export_serves_the_same_in_a_tensorflow_only_process(loaded, serve, tmp_path):
-    weight, _ = loaded
-    example = TASK.serving_example(weight)
-    expected = serve(**{k: tf.constant(v) for k, v in example.items()})
-    directory, signature = export.export_weight(NAME, tmp_path / "served")
-    assert set(signature.outputs) == set(expected) == {"masks", "scores", "instances"}
-    served, = export.serve_in_fresh_process([(directory, example)])
-    np.testing.assert_array_equal(served["instances"], expected["instances"])
-    for key in ("masks", "scores"):
-        np.testing.assert_allclose(served[key], expected[key], atol=1e-5)
 
 
 def test_instance_overlay_tints_masks_and_outlines_boxes():

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 import zoo
-from zoo import export, registry, tasks
+from zoo import registry, tasks
 from zoo.data import scenes as scenes_lib
 from zoo.sbnet import evaluation, ops
 from zoo.sbnet.task import TASK, SceneSegmentationTask, native_library, with_impl
@@ -141,19 +141,6 @@ def test_the_export_uses_pure_tensorflow_ops_and_native_needs_the_library(loaded
     monkeypatch.setattr(ops, "native_available", lambda: False)
     with pytest.raises(ValueError, match="native=True needs the compiled SBNet ops"):
         TASK.serving(model, weight, native=True)
-
-
-def test_export_serves_the_same_in_a_tensorflow_only_process(loaded, tmp_path):
-    weight, model = loaded[SPARSE]
-    example = TASK.serving_example(weight)
-    expected = TASK.serving(model, weight).function(**{k: tf.constant(v) for k, v in example.items()})
-    directory, signature = export.export_weight(SPARSE, tmp_path / "sparse")
-    assert set(example) == set(signature.inputs)
-    served, = export.serve_in_fresh_process([(directory, example)])
-    assert set(served) == set(expected)
-    np.testing.assert_array_equal(served["classes"], expected["classes"])
-    np.testing.assert_array_equal(served["mask"], expected["mask"])
-    np.testing.assert_allclose(served["probabilities"], expected["probabilities"], atol=1e-5)
 
 
 def test_a_loaded_model_exports_with_keras(loaded, tmp_path):
