@@ -1,62 +1,86 @@
-"""``tf.data`` input pipelines for image classification, deterministic by seed."""
+"""The input pipeline: every training and evaluation stream of the zoo's image classifiers, as ``tf.data``.
+
+One pipeline for every :class:`~zoo.data.sources.Source` — a tfds data set by name or arrays in memory::
+
+    source (files in a seeded order, or a permutation of the arrays; this input pipeline's share)
+      → example shuffle buffer, repeat (training)          → per example: decode, pad, transform, normalise
+      → batch → prefetch
+
+Per-example work runs in parallel (``AUTOTUNE``) and in order, and each example's augmentation is seeded by the
+stream's seed and the example's position in the stream (stateless random ops), so the stream is a function of the
+seed: building it again with the same arguments gives the same batches (the example shuffle buffer also follows
+TensorFlow's global seed, which ``keras.utils.set_random_seed`` sets; an array source's stream is exactly replayed
+by every new iterator). Images of any size stream (the transform makes them one size before batching) and nothing
+is cached: memory stays flat however large the data set.
+"""
 import tensorflow as tf
 
-from zoo.data import preprocessing
+from zoo.data import preprocessing, sources, transforms
+
+def make_dataset(source, batch_size, training, transform="none", record=None, seed=0, input_context=None,
+                 drop_remainder=None, with_index=False):
+    """A batched ``tf.data.Dataset`` of ``(model_inputs float32 (B, h, w, C), labels int32 (B,))``.
+
+    Args:
+        source: a :class:`zoo.data.sources.Source`.
+        batch_size: the global batch size; with ``input_context`` each input pipeline batches its replicas' share
+            (``input_context.get_per_replica_batch_size``).
+        training: an endless stream, shuffled anew every epoch and augmented; else one pass in stored order.
+        transform: a name of :data:`zoo.data.transforms.TRANSFORMS` or a :class:`~zoo.data.transforms.Transform`
+            (seeded per example when ``training``).
+        record: the preprocessing record (:mod:`zoo.data.preprocessing`): ``pad_to`` (raw images zero-padded to it
+            before the transform), ``scale``, ``mean`` and ``std`` (applied after it); ``None`` scales to [0, 1].
+        seed: seed of the shuffles and of the augmentation.
+        input_context: a ``tf.distribute.InputContext`` (``strategy.distribute_datasets_from_function``): this
+            input pipeline reads only its share of the source and seeds its augmentation apart.
+        drop_remainder: drop the last partial batch (default: when ``training``; an endless stream has none).
+        with_index: batches are ``(inputs, labels, indices int64 (B,))`` with the examples' split positions.
+    """
+    if batch_size <= 0:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    transform = transforms.get(transform)
+    record = record or {"scale": 1.0 / 255.0, "mean": [0.0], "std": [1.0]}
+    if input_context is not None:
+        batch_size = input_context.get_per_replica_batch_size(batch_size)
+    pipeline_id = 0 if input_context is None else input_context.input_pipeline_id
+    if training:
+        ds = source.examples(shuffle_seed=seed, input_context=input_context, repeat=True).enumerate()
+    else:
+        ds = source.examples(input_context=input_context).map(lambda ex: (tf.constant(0, tf.int64), ex))
+    channels = source.image_shape[-1]
+    pad_to = record.get("pad_to")
+    stream_seed = tf.constant([seed, pipeline_id], tf.int64)
+
+    def prepare(position, example):
+        example_seed = tf.stack([stream_seed[0] * 1_000_003 + stream_seed[1], position])
+        image = example["image"]
+        if source.encoded and not pad_to:
+            image = transform.decode(image, example_seed, channels)
+        else:
+            image = source.decode(image)
+            if pad_to:
+                image = preprocessing.pad_raw(image[tf.newaxis], pad_to)[0]
+            image = transform(image, example_seed)
+        image = preprocessing.normalise(image, record)
+        outputs = (image, example["label"])
+        return outputs + (example["index"],) if with_index else outputs
+
+    ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.batch(batch_size, drop_remainder=training if drop_remainder is None else drop_remainder,
+                  num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
 
 
 def classification_dataset(images, labels, batch_size, training, record=preprocessing.FASHION_MNIST,
                            seed=0, crop_padding=4, flip=True, drop_remainder=False):
-    """A batched dataset of ``(model_inputs, labels)``.
-
-    Args:
-        images: raw stored images, uint8 ``(N, H, W[, C])``.
-        labels: int ``(N,)``.
-        batch_size: global batch size.
-        training: an endless stream, reshuffled every epoch and augmented (random crop after
-            ``crop_padding`` zero pixels on each side, random horizontal flip) as the RevNet/ResNet CIFAR
-            recipe does; else one pass in order, without augmentation.
-        record: preprocessing record (:mod:`zoo.data.preprocessing`).
-        seed: seed of the shuffle and of the augmentation.
-        crop_padding: pixels of padding before the random crop.
-        flip: random horizontal flips when training.
-        drop_remainder: drop the last partial batch (evaluation only; training batches are always full).
-
-    The training stream is a pure function of ``seed``: the order of epoch ``e`` is a stateless shuffle
-    seeded by ``(seed, e)`` and the augmentation of the ``k``-th example by ``(seed + 1, k)``, so every
-    iterator over it — on one device or distributed over replicas — sees the same batches.
-    """
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be positive, got {batch_size}")
-    if len(images) != len(labels):
-        raise ValueError(f"images and labels differ in length: {len(images)} vs {len(labels)}")
-    images = preprocessing.with_channel_axis(images, record)
-    images = preprocessing.pad_raw(images, record.get("pad_to"))
-    labels = tf.cast(labels, tf.int32)
-    if training:
-        ds = _augmented_stream(images, labels, seed, crop_padding, flip).batch(batch_size, drop_remainder=True)
+    """:func:`make_dataset` over images in memory (an :class:`~zoo.data.sources.ArraySource`), augmented when
+    ``training`` by a random crop after ``crop_padding`` zero pixels on each side and (``flip``) a random
+    horizontal flip — the ``cifar`` transform's recipe; ``images`` uint8 ``(N, H, W[, C])``, ``labels`` int
+    ``(N,)``."""
+    source = sources.ArraySource(preprocessing.with_channel_axis(images, record).numpy(), labels)
+    if not training or (crop_padding == 0 and not flip):
+        transform = "none"
     else:
-        ds = tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch_size, drop_remainder=drop_remainder)
-    ds = ds.map(lambda x, y: (preprocessing.normalise(x, record), y), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
-
-
-def _augmented_stream(images, labels, seed, crop_padding, flip):
-    count = int(labels.shape[0])
-    size = tuple(images.shape[1:])
-
-    def epoch_order(epoch):
-        order = tf.random.experimental.stateless_shuffle(tf.range(count, dtype=tf.int64),
-                                                         seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
-        return tf.data.Dataset.from_tensor_slices(order)
-
-    def augment(position, index):
-        example_seed = tf.stack([tf.constant(seed + 1, tf.int64), position])
-        padded = tf.pad(tf.gather(images, index),
-                        [[crop_padding, crop_padding], [crop_padding, crop_padding], [0, 0]])
-        image = tf.image.stateless_random_crop(padded, size, seed=example_seed)
-        if flip:
-            image = tf.image.stateless_random_flip_left_right(image, seed=example_seed[::-1])
-        return image, tf.gather(labels, index)
-
-    return (tf.data.Dataset.counter().flat_map(epoch_order).enumerate()
-            .map(augment, num_parallel_calls=tf.data.AUTOTUNE))
+        transform = transforms.PadCropFlip(crop_padding, flip)
+    return make_dataset(source, batch_size, training, transform, record, seed,
+                        drop_remainder=True if training else drop_remainder)
