@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from zoo.sbnet import geometry
 from zoo.sbnet.geometry import calc_block_params, calc_block_params_res_block
 
 
@@ -59,3 +60,31 @@ def test_official_relations_and_residual_receptive_field():
 def test_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         calc_block_params(**kwargs)
+
+
+@pytest.mark.parametrize("in_size", [(400, 704), (200, 352), (100, 176), (50, 88), (31, 17), (8, 8), (3, 100), (1, 1)])
+@pytest.mark.parametrize("ksize,stride", [(3, 1), (3, 2), (1, 1), (5, 1), ((5, 3), 1), (3, (2, 1))])
+def test_default_block_size_is_a_valid_geometry_near_its_rule(in_size, ksize, stride):
+    block = geometry.default_block_size(in_size, ksize, stride)
+    params = calc_block_params(in_size, block, ksize, stride)  # raises on an invalid size
+    kh, kw = (ksize, ksize) if isinstance(ksize, int) else ksize
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
+    out = [-(-n // s) for n, s in zip(in_size, (sh, sw))]
+    halo = max(max(kh - sh, 1) / sh, max(kw - sw, 1) / sw)
+    target = min((geometry.BLOCK_SCALE * halo * min(out)) ** 0.5, min(out))
+    assert params.bsize_out[0] == params.bsize_out[1]  # square output blocks
+    assert (1 - geometry.TILING_SLACK) * target - 1 <= params.bsize_out[0] <= (1 + geometry.TILING_SLACK) * target + 1
+
+
+def test_default_block_size_tiles_the_output_best_within_its_slack():
+    """Among the output sizes near the rule, the chosen one gathers the least area over the whole output."""
+    def area(block_out):
+        return -(-400 // block_out) * -(-704 // block_out) * (block_out + 2) ** 2
+
+    chosen = calc_block_params((400, 704), geometry.default_block_size((400, 704), 3), 3).bsize_out[0]
+    target = (geometry.BLOCK_SCALE * 2 * 400) ** 0.5
+    near = range(int((1 - geometry.TILING_SLACK) * target), int((1 + geometry.TILING_SLACK) * target) + 1)
+    assert area(chosen) == min(area(b) for b in near)
+    # bigger outputs get bigger blocks (the square-root rule)
+    sizes = [geometry.default_block_size(size, 3) for size in [(50, 88), (100, 176), (200, 352), (400, 704)]]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]

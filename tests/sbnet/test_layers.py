@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 
 from zoo.layers import SparseConv2D, SparseResBlock
-from zoo.sbnet import native, ops
+from zoo.sbnet import geometry, native, ops
 
 IMPLS = ["native", "tf"] if native.library is not None else ["tf"]
 
@@ -96,6 +96,31 @@ def test_sparse_res_block_is_the_dense_unit_on_active_blocks_and_the_shortcut_el
     expected = np.where(cover, dense(x, training=False), x)
     np.testing.assert_allclose(sparse((x, mask), training=False), expected, atol=1e-4)
     np.testing.assert_allclose(sparse((x, indices), training=False), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_layers_without_a_block_size_take_the_heuristics_and_still_equal_dense(impl):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 30, 41, 8)).astype(np.float32)
+    mask = (rng.random((2, 30, 41)) < 0.05).astype(np.float32)
+    conv = SparseConv2D(4, 3, impl=impl, dense_fallback=None)
+    unit = SparseResBlock(8, impl=impl, dense_fallback=None)
+    assert conv.block_params((30, 41)).bsize[0] == geometry.default_block_size((30, 41), 3)
+    assert unit.block_params((30, 41)) == geometry.calc_block_params((30, 41), geometry.default_block_size((30, 41), 3),
+                                                                       3)
+    strided = SparseResBlock(8, strides=2)
+    assert strided.block_params((30, 41)).bsize[0] == geometry.default_block_size((30, 41), 3, 2)
+    out = conv((x, mask)).numpy()
+    params = conv.block_params((30, 41))
+    cover = block_coverage(ops.reduce_mask(mask, params, impl="tf").indices.numpy(), params, (30, 41), 2)
+    dense = (tf.nn.conv2d(x, conv.conv.kernel, 1, "SAME") + conv.conv.bias).numpy()
+    np.testing.assert_allclose(out, np.where(cover[..., None], dense, 0.0), atol=1e-5)
+    unit((x, mask))
+    twin = SparseResBlock(8, sparse=False)
+    twin(x)
+    twin.set_weights(unit.get_weights())
+    np.testing.assert_allclose(unit((x, np.ones((2, 30, 41), np.float32))), twin(x), atol=1e-4)
+    assert conv.get_config()["block_size"] is None and SparseConv2D.from_config(conv.get_config()).block_size is None
 
 
 @pytest.mark.parametrize("impl", IMPLS)

@@ -13,6 +13,10 @@ from keras import layers
 from zoo.layers.blocks import batch_norm, conv_initializer
 from zoo.sbnet import geometry, ops
 
+DENSE_FALLBACK = 0.75
+"""The layers' default ``dense_fallback``: the fraction of active blocks from which the dense computation (masked to
+the active blocks) is faster than the sparse one."""
+
 
 def _split_inputs(inputs, layer):
     """``(x, mask)`` or ``(x, indices)`` → (x, mask or None, indices or None); indices are rank 2 integers."""
@@ -69,7 +73,8 @@ class _SparseBlockLayer(layers.Layer):
     """Shared plumbing: block geometry from the input size, mask → indices, gather and scatter, and the
     switch to dense computation when almost every block is active."""
 
-    def __init__(self, block_size, tol=0.0, avgpool=False, impl="auto", dense_fallback=0.75, **kwargs):
+    def __init__(self, block_size=None, tol=0.0, avgpool=False, impl="auto", dense_fallback=DENSE_FALLBACK,
+                 **kwargs):
         super().__init__(**kwargs)
         if impl not in ops.IMPLS:
             raise ValueError(f"impl must be one of {ops.IMPLS}, got {impl!r}")
@@ -101,6 +106,13 @@ class _SparseBlockLayer(layers.Layer):
         """The :class:`~zoo.sbnet.geometry.BlockParams` this layer uses on ``input_hw`` inputs."""
         raise NotImplementedError
 
+    def _block_size_for(self, input_hw, field, strides):
+        """``block_size``, or when it is None the heuristic's choice for ``input_hw`` inputs
+        (:func:`zoo.sbnet.geometry.default_block_size`)."""
+        if self.block_size is not None:
+            return self.block_size
+        return geometry.default_block_size(input_hw, field, strides)
+
     def _indices(self, mask, indices, params):
         if indices is None:
             indices = ops.reduce_mask(mask, params, tol=self.tol, avgpool=self.avgpool, impl=self.impl).indices
@@ -126,7 +138,8 @@ class SparseConv2D(_SparseBlockLayer):
             official wrapper's channel restriction — uber-research/sbnet#23 — does not apply).
         kernel_size, strides: as in ``keras.layers.Conv2D`` (padding is always SAME).
         block_size: input block size (int or pair); ``block_size − kernel_size`` must be a multiple of the
-            stride. Larger blocks waste less on halos; 3×3 kernels want at least 5–10 (sbnet#15).
+            stride. Larger blocks waste less on halos, smaller ones less around the mask's edges. None (the
+            default): chosen from the input size by :func:`zoo.sbnet.geometry.default_block_size`.
         use_bias, kernel_initializer: as in ``Conv2D``.
         tol, avgpool: a block is active when the max (or the average over the whole block) of the mask over
             its input window exceeds ``tol``.
@@ -140,9 +153,9 @@ class SparseConv2D(_SparseBlockLayer):
     Reference: Ren, Pokrovsky, Yang, Urtasun. SBNet: Sparse Blocks Network for Fast Inference. CVPR 2018.
     """
 
-    def __init__(self, filters, kernel_size, block_size, strides=1, use_bias=True,
-                 kernel_initializer="glorot_uniform", tol=0.0, avgpool=False, impl="auto", dense_fallback=0.75,
-                 **kwargs):
+    def __init__(self, filters, kernel_size, block_size=None, strides=1, use_bias=True,
+                 kernel_initializer="glorot_uniform", tol=0.0, avgpool=False, impl="auto",
+                 dense_fallback=DENSE_FALLBACK, **kwargs):
         super().__init__(block_size, tol, avgpool, impl, dense_fallback, **kwargs)
         if not isinstance(filters, int) or filters <= 0:
             raise ValueError(f"filters must be a positive integer, got {filters!r}")
@@ -153,11 +166,13 @@ class SparseConv2D(_SparseBlockLayer):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.conv = layers.Conv2D(filters, kernel_size, strides=strides, padding="valid", use_bias=use_bias,
                                   kernel_initializer=self.kernel_initializer, name="conv", dtype=self.dtype_policy)
-        geometry.calc_block_params((max(_pair(block_size)), ) * 2, block_size, kernel_size, strides)  # validate
+        if block_size is not None:  # validate
+            geometry.calc_block_params((max(_pair(block_size)), ) * 2, block_size, kernel_size, strides)
 
     def block_params(self, input_hw):
         """Block geometry of this convolution on ``input_hw`` inputs."""
-        return geometry.calc_block_params(input_hw, self.block_size, self.kernel_size, self.strides, "SAME")
+        block_size = self._block_size_for(input_hw, self.kernel_size, self.strides)
+        return geometry.calc_block_params(input_hw, block_size, self.kernel_size, self.strides, "SAME")
 
     def build(self, input_shape):
         x_shape = _x_shape(input_shape, self.name)
@@ -210,7 +225,8 @@ class SparseResBlock(_SparseBlockLayer):
 
     Args:
         filters: output channels.
-        block_size: input block size; ``block_size − 3`` must be a multiple of ``strides``.
+        block_size: input block size; ``block_size − 3`` must be a multiple of ``strides``. None (the default):
+            chosen from the input size by :func:`zoo.sbnet.geometry.default_block_size`.
         bottleneck_filters: inner width (default ``filters // 4``).
         strides: stride of the 3×3 convolution (and the projection).
         projection: force (True) or forbid (False) the 1×1 projection shortcut; None decides by shape.
@@ -225,8 +241,8 @@ class SparseResBlock(_SparseBlockLayer):
 
     KERNELS = (1, 3, 1)
 
-    def __init__(self, filters, block_size, bottleneck_filters=None, strides=1, projection=None, tol=0.0,
-                 avgpool=False, impl="auto", dense_fallback=0.75, sparse=True, **kwargs):
+    def __init__(self, filters, block_size=None, bottleneck_filters=None, strides=1, projection=None, tol=0.0,
+                 avgpool=False, impl="auto", dense_fallback=DENSE_FALLBACK, sparse=True, **kwargs):
         super().__init__(block_size, tol, avgpool, impl, dense_fallback, **kwargs)
         if not isinstance(filters, int) or filters <= 0:
             raise ValueError(f"filters must be a positive integer, got {filters!r}")
@@ -242,12 +258,14 @@ class SparseResBlock(_SparseBlockLayer):
                                     padding="valid", kernel_initializer=conv_initializer(), dtype=self.dtype_policy)
                       for i, (w, k) in enumerate(zip(widths, self.KERNELS))]
         self.shortcut_conv = None
-        geometry.calc_block_params_res_block((max(_pair(block_size)), ) * 2, block_size, self.KERNELS,
-                                             strides)  # validate
+        if block_size is not None:  # validate
+            geometry.calc_block_params_res_block((max(_pair(block_size)), ) * 2, block_size, self.KERNELS, strides)
 
     def block_params(self, input_hw):
         """Block geometry of this unit (receptive field 3, stride ``strides``) on ``input_hw`` inputs."""
-        return geometry.calc_block_params_res_block(input_hw, self.block_size, self.KERNELS, self.strides, "SAME")
+        field = 1 + sum(k - 1 for k in self.KERNELS)
+        block_size = self._block_size_for(input_hw, field, self.strides)
+        return geometry.calc_block_params_res_block(input_hw, block_size, self.KERNELS, self.strides, "SAME")
 
     def build(self, input_shape):
         x_shape = _x_shape(input_shape, self.name) if self.sparse else tuple(input_shape)
@@ -276,8 +294,7 @@ class SparseResBlock(_SparseBlockLayer):
         shortcut = self._shortcut(x)
 
         def active_blocks():
-            inside = _inside_image(indices, params, hw)
-            blocks = self._residual(self._gather(x, indices, params), training, "VALID", inside)
+            blocks = self.residual_on_blocks(self._gather(x, indices, params), indices, hw, training)
             return self._scatter(blocks, indices, shortcut, params, add=True)
 
         def sparse():
@@ -293,6 +310,12 @@ class SparseResBlock(_SparseBlockLayer):
 
         return self._sparse_or_dense(indices, params, tf.shape(x)[0], sparse, dense, keep_active,
                                      allowed=not training)
+
+    def residual_on_blocks(self, blocks, indices, input_hw, training=None):
+        """The residual branch on ``blocks`` gathered at ``indices`` from an ``input_hw`` input (VALID, with the
+        pixels outside the image zeroed before the 3×3): what the unit adds onto its shortcut at those blocks."""
+        inside = _inside_image(indices, self.block_params(input_hw), input_hw)
+        return self._residual(blocks, training, "VALID", inside)
 
     def _residual(self, x, training, padding, inside=None):
         """BN-ReLU-conv ×3; VALID on gathered blocks (``inside`` marks their in-image pixels), SAME densely."""
