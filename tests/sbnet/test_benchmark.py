@@ -1,11 +1,11 @@
-"""The speed benchmark's building blocks on a tiny stage: every timed function runs, and the sparse variants
-compute the dense result on a full mask."""
+"""The speed benchmark's building blocks on a tiny stage: every timed function runs, the sparse variants compute
+the dense result on a full mask, and the op breakdown, the block sweep and the fallback crossover are recorded."""
 import numpy as np
 import pytest
 
-from zoo.sbnet import benchmark, native
+from zoo.sbnet import benchmark, geometry, native
 
-TINY = benchmark.Stage("tiny", (24, 40), 8, 16, 2, (5, 9))
+TINY = benchmark.Stage("tiny", (24, 40), 8, 16, 2)
 
 
 def test_top_left_mask_has_the_requested_density():
@@ -13,16 +13,36 @@ def test_top_left_mask_has_the_requested_density():
     assert mask.shape == (1, 100, 200) and abs(mask.mean() - 0.25) < 0.01
 
 
-def test_conv_and_res_functions_run_and_agree_with_dense_on_a_full_mask():
-    for make in (benchmark.conv_functions, benchmark.res_functions):
-        functions = make(TINY, 1.0)
-        assert set(functions) == {"dense", 5, 9}
-        dense = functions["dense"]().numpy()
-        for block in (5, 9):
-            np.testing.assert_allclose(functions[block]().numpy(), dense, rtol=1e-4, atol=1e-4)
-    medians = benchmark.interleaved_medians(benchmark.conv_functions(TINY, 0.1), repeats=2, warmup=1)
-    speedup, block, dense_seconds, sparse_seconds = benchmark.best_speedup(medians)
-    assert block in (5, 9) and speedup == dense_seconds / sparse_seconds > 0
+def test_a_stage_uses_the_layers_block_size():
+    assert TINY.block_size == geometry.default_block_size((24, 40), 3)
+    assert benchmark.PAPER_STAGES[0].block_size == geometry.default_block_size((400, 704), 3)
+
+
+@pytest.mark.parametrize("make", [benchmark.conv_functions, benchmark.res_functions])
+def test_conv_and_res_functions_run_and_agree_with_dense_on_a_full_mask(make):
+    for block in (None, 5, 9):
+        functions = make(TINY, 1.0, block)
+        assert set(functions) == {"dense", "sparse"}
+        np.testing.assert_allclose(functions["sparse"]().numpy(), functions["dense"]().numpy(), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.skipif(native.library is None, reason="the native library is not built")
+@pytest.mark.parametrize("make", [benchmark.conv_functions, benchmark.res_functions])
+def test_the_profiler_times_each_op_inside_the_sparse_call(make):
+    parts = benchmark.profiled_op_ms(make(TINY, 0.3)["sparse"], rounds=2)
+    assert set(parts) == set(benchmark.OPS) and all(ms > 0 for ms in parts.values())
+
+
+def test_breakdown_keeps_the_rest_of_the_sparse_time_as_other():
+    parts = {"reduce_mask": 0.5, "gather": 1.0, "convolution": 4.0, "scatter": 1.0}
+    assert benchmark.breakdown(parts, 10.0) == {**parts, "other": 3.5}
+    assert benchmark.breakdown(parts, 6.0)["other"] == 0.0  # never negative
+
+
+def test_crossing_interpolates_where_sparse_takes_as_long_as_the_fallback():
+    assert benchmark.crossing([0.5, 0.8, 1.0], [0.6, 0.9, 1.1]) == pytest.approx(0.9)
+    assert benchmark.crossing([1.0, 0.5], [1.2, 1.05]) == 0.5
+    assert benchmark.crossing([0.5, 1.0], [0.5, 0.95]) is None
 
 
 @pytest.mark.skipif(native.library is None, reason="the native library is not built")
@@ -31,13 +51,22 @@ def test_op_functions_time_both_implementations():
 
 
 @pytest.mark.skipif(native.library is None, reason="the native library is not built")
-def test_speed_benchmark_records_every_stage_density_and_op():
-    data = benchmark.speed_benchmark([TINY], [0.5, 1.0], repeats=1, log=lambda line: None)
+def test_speed_benchmark_records_every_stage_density_op_sweep_and_crossover():
+    data = benchmark.speed_benchmark([TINY], [0.5, 1.0], repeats=1, sweep_densities=[0.5], crossover=True,
+                                     log=lambda line: None)
     assert data["densities"] == [0.5, 1.0] and data["stages"][0]["name"] == "tiny"
+    assert data["stages"][0]["block_size"] == TINY.block_size
     for kind in benchmark.KINDS:
         cell = data[kind]["tiny"]
-        assert len(cell["speedup"]) == 2 and set(cell["block"]) <= {5, 9} and cell["fallback_speedup"] > 0
-        assert cell["paper_10_percent"] is None
+        for key in ("speedup", "dense_ms", "sparse_ms", "ops_ms", "block_fraction"):
+            assert len(cell[key]) == 2, key
+        assert cell["block_fraction"][1] == 1.0 and set(cell["ops_ms"][0]) == {*benchmark.OPS, "other"}
+        assert cell["fallback_speedup"] > 0 and cell["paper_10_percent"] is None
+        sweep = data["sweep"][kind]["tiny"]
+        assert sweep["chosen"] in sweep["blocks"] and len(sweep["speedup"]) == 1
+        assert len(sweep["speedup"][0]) == len(sweep["blocks"])
+        crossover = data["crossover"][kind]["tiny"]
+        assert len(crossover["block_fraction"]) == len(benchmark.CROSSOVER_DENSITIES)
     assert set(data["ops_ms"]) == {"gather", "scatter"} and data["ops_ms"]["gather"]["native"] > 0
 
 

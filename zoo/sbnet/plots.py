@@ -78,8 +78,8 @@ SPEED_PANELS = (("conv", "one 3×3 convolution"), ("res", "stack of bottleneck r
 
 def speedup_vs_density(data, path):
     """Speed-up over dense against mask density (linear axes), one panel per kind of computation and one curve per
-    stage, each stage named in the legend with its input size and channels, beside the break-even line and the
-    ideal ``1 / density``.
+    stage, each stage named in the legend with its input size, channels and block size, beside the break-even line
+    and the ideal ``1 / density``.
 
     Args:
         data: the ``data`` of the recorded result ``sbnet_speed`` (:func:`zoo.sbnet.benchmark.speed_benchmark`).
@@ -97,8 +97,9 @@ def speedup_vs_density(data, path):
         for stage in data["stages"]:
             channels = (f"{stage['conv_channels']} ch" if kind == "conv" else
                         f"{stage['res_channels']} ch × {stage['units']} units")
+            block = f", b{stage['block_size']}" if "block_size" in stage else ""
             axis.plot(densities, data[kind][stage["name"]]["speedup"], "o-",
-                      label=f"{stage['name']}: {'×'.join(map(str, stage['size']))}, {channels}")
+                      label=f"{stage['name']}: {'×'.join(map(str, stage['size']))}, {channels}{block}")
         axis.plot(ideal, 100 / ideal, ":", color="black", lw=0.9, label="ideal: 1 / density")
         axis.axhline(1.0, color="gray", lw=0.9, label="break-even with dense")
         axis.set(xlim=(0, 100), ylim=(0, top), xlabel="mask density (% of the image computed)", title=title)

@@ -42,23 +42,82 @@ def segmentation_notes(results, scenes=segmenter.SCENES):
         f"process, `impl={results['impl']}`.", PAPER_SEGMENTATION]
 
 
+KIND_CAPTIONS = {"conv": "One 3×3 convolution (C → C)",
+                 "res": "Residual units (bottleneck 1×1 C→C/4, 3×3, 1×1 C/4→C, BN-ReLU before each)"}
+OP_COLUMNS = (("reduce_mask", "reduce_mask"), ("gather", "gather"), ("convolution", "convolution"),
+              ("scatter", "scatter"), ("other", "other"))
+"""The breakdown's keys (:data:`zoo.sbnet.benchmark.OPS` and the rest) and their column names."""
+
+
+def _channels(stage, kind):
+    return str(stage["conv_channels"]) if kind == "conv" else f"{stage['res_channels']} × {stage['units']} units"
+
+
 def speedup_table(data, kind):
     """The speed-up of ``kind`` (``"conv"`` or ``"res"``) per stage and density from the ``sbnet_speed`` data
-    (:func:`zoo.sbnet.benchmark.speed_benchmark`), with the block size of each cell, the dense fallback at 100% and
-    the paper's figure at 10%."""
-    caption = ("One 3×3 convolution (C → C):" if kind == "conv" else
-               "Residual units (bottleneck 1×1 C→C/4, 3×3, 1×1 C/4→C, BN-ReLU before each):")
+    (:func:`zoo.sbnet.benchmark.speed_benchmark`), with each stage's block size, the dense fallback at 100% and the
+    paper's figure at 10%."""
     rows = []
     for stage in data["stages"]:
         cell = data[kind][stage["name"]]
-        channels = (str(stage["conv_channels"]) if kind == "conv" else
-                    f"{stage['res_channels']} × {stage['units']} units")
         paper = cell["paper_10_percent"]
-        rows.append([stage["name"], "×".join(map(str, stage["size"])), channels,
-                     *(f"{s:.2f}× (b{b})" for s, b in zip(cell["speedup"], cell["block"])),
+        rows.append([stage["name"], "×".join(map(str, stage["size"])), _channels(stage, kind),
+                     str(stage["block_size"]), *(f"{s:.2f}×" for s in cell["speedup"]),
                      f"{cell['fallback_speedup']:.2f}×", "–" if paper is None else f"{paper}×"])
-    return reporting.Table(["stage", "size", "channels", *(f"{d:.0%}" for d in data["densities"]),
-                            "100%, dense fallback", "paper 10% (1080Ti)"], rows, caption)
+    return reporting.Table(["stage", "size", "channels", "block", *(f"{d:.0%}" for d in data["densities"]),
+                            "100%, dense fallback", "paper 10% (1080Ti)"], rows, KIND_CAPTIONS[kind] + ":")
+
+
+def breakdown_table(data, kind, densities=(0.1, 1.0)):
+    """Where the sparse time of ``kind`` goes at each of ``densities`` (those measured), per stage: the dense time (the
+    reference), the sparse time and the speed-up, and each op's milliseconds with its share of the sparse time."""
+    rows = []
+    for stage in data["stages"]:
+        cell = data[kind][stage["name"]]
+        for density in densities:
+            if density not in data["densities"]:
+                continue
+            i = data["densities"].index(density)
+            sparse, parts = cell["sparse_ms"][i], cell["ops_ms"][i]
+            rows.append([stage["name"], f"{density:.0%}", f"{cell['block_fraction'][i]:.0%}",
+                         f"{cell['dense_ms'][i]:.2f}", f"{sparse:.2f}", f"{cell['speedup'][i]:.2f}×",
+                         *(f"{parts[key]:.2f} ({parts[key] / sparse:.0%})" for key, _ in OP_COLUMNS)])
+    return reporting.Table(["stage", "density", "blocks active", "dense ms", "sparse ms", "speed-up",
+                            *(f"{name} ms" for _, name in OP_COLUMNS)], rows,
+                           f"Where the time goes — {KIND_CAPTIONS[kind][0].lower()}{KIND_CAPTIONS[kind][1:]}, "
+                           "always sparse; each op timed on its own in the same rounds (ms and share of the sparse "
+                           "time; other = the rest: the call and the layers' small ops):")
+
+
+def sweep_table(data, kind):
+    """The speed-up of ``kind`` for the block sizes around each stage's choice (``data["sweep"]``,
+    :func:`zoo.sbnet.benchmark.block_sweep`), the chosen size in bold."""
+    sweep = data["sweep"]
+    rows = []
+    for stage in data["stages"]:
+        cell = sweep[kind][stage["name"]]
+        for density, speedups in zip(sweep["densities"], cell["speedup"]):
+            rows.append([stage["name"], f"{density:.0%}", ", ".join(
+                (f"**b{b} {s:.2f}×**" if b == cell["chosen"] else f"b{b} {s:.2f}×")
+                for b, s in zip(cell["blocks"], speedups))])
+    return reporting.Table(["stage", "density", "speed-up by block size (chosen in bold)"], rows,
+                           f"Block sizes around the heuristic's — {KIND_CAPTIONS[kind][0].lower()}"
+                           f"{KIND_CAPTIONS[kind][1:]}:")
+
+
+def crossover_table(data):
+    """The always-sparse time over the dense fallback's time as more blocks are active (``data["crossover"]``,
+    :func:`zoo.sbnet.benchmark.fallback_crossover`), and the block fraction where they are equal."""
+    rows = []
+    for kind, name in (("conv", "conv"), ("res", "res units")):
+        for stage in data["stages"]:
+            cell = data["crossover"][kind][stage["name"]]
+            crossover = cell["crossover"]
+            rows.append([stage["name"], name, ", ".join(f"{f:.0%}: {r:.2f}" for f, r in
+                                                        zip(cell["block_fraction"], cell["sparse_over_fallback"])),
+                         "never" if crossover is None else f"{crossover:.0%}"])
+    return reporting.Table(["stage", "kind", "blocks active: sparse time / dense fallback time", "equal at"], rows,
+                           "Always sparse against the dense fallback (dense computation kept on the active blocks):")
 
 
 def ops_table(data):
@@ -68,15 +127,26 @@ def ops_table(data):
             for op, ms in data["ops_ms"].items()]
     return reporting.Table(["op", "native", "pure TF", "native speed-up"], rows,
                            f"Native kernels vs the pure-TF ops (`impl=\"tf\"`), {stage['name']} input "
-                           f"({stage['conv_channels']} channels), 10% density, block {stage['block_sizes'][1]}:")
+                           f"({stage['conv_channels']} channels), 10% density, block {stage['block_size']}:")
+
+
+def speed_tables(data):
+    """Every table of the ``sbnet_speed`` data, in page order."""
+    tables = [speedup_table(data, "conv"), speedup_table(data, "res"), breakdown_table(data, "conv"),
+              breakdown_table(data, "res")]
+    if "sweep" in data:
+        tables += [sweep_table(data, "conv"), sweep_table(data, "res")]
+    if "crossover" in data:
+        tables.append(crossover_table(data))
+    return tables + [ops_table(data)]
 
 
 def speed_notes(repeats, fallback):
     """The setting of the speed benchmark."""
     return ["Speed-up = dense time / sparse time, batch 1, inference, float32 NHWC, native kernels, synthetic "
-            "top-left mask (the official benchmark's), best block size per cell (bN = N×N input blocks), "
-            "**reduce_mask included** (the paper excluded it). Dense: `tf.nn.conv2d` SAME / the same units with "
-            "`sparse=False`. Sparse: `SparseConv2D` / `SparseResBlock` stacks sharing one `reduce_mask`, "
-            "`dense_fallback=None` (always sparse); the next-to-last column is the layers' default "
-            f"`dense_fallback={fallback}` at 100% density. Interleaved rounds in one process, median of {repeats}; the "
-            "machine is shared, so single cells vary between runs (up to about ±25%)."]
+            "top-left mask (the official benchmark's), **reduce_mask included** (the paper excluded it). Dense: "
+            "`tf.nn.conv2d` SAME / the same units with `sparse=False`. Sparse: `SparseConv2D` / `SparseResBlock` "
+            "stacks sharing one `reduce_mask`, `dense_fallback=None` (always sparse), blocks of the layers' own "
+            "choice (`block_size=None`: `zoo.sbnet.geometry.default_block_size`, bN = N×N input blocks); the "
+            f"\"dense fallback\" column is the layers' default `dense_fallback={fallback}` at 100% density. "
+            f"Interleaved rounds in one process, median of {repeats}."]
