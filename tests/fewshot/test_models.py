@@ -68,7 +68,7 @@ def test_episodic_training_lowers_the_loss_and_resumes(tmp_path):
                              label_ratio=0.5)
     keras.utils.set_random_seed(0)
     model = zoo.load("soft-kmeans-conv4", pretrained=False, filters=8)
-    checkpoint = str(tmp_path / "ckpt.weights.h5")
+    checkpoint = tmp_path / "checkpoints"
 
     def held_out_loss():
         """The training objective (batch statistics) on 20 fixed unseen episodes: one episode has 9 queries, so
@@ -78,10 +78,11 @@ def test_episodic_training_lowers_the_loss_and_resumes(tmp_path):
                                                     training=True)[0]) for e in episodes])
 
     before = held_out_loss()
-    losses = training.train_episodic(model, sampler, steps=30, lr=3e-3, checkpoint=checkpoint, checkpoint_every=10,
+    losses = training.train_episodic(model, sampler, steps=30, lr=3e-3, checkpoint_dir=checkpoint, checkpoint_every=10,
                                      verbose=0)
     assert len(losses) == 30 and held_out_loss() < before
     accuracy, half_interval = training.evaluate(model, sampler, episodes=20, first_episode=10_000)
     assert accuracy > 0.5 and 0 <= half_interval < 0.25
     resumed = zoo.load("soft-kmeans-conv4", pretrained=False, filters=8)
-    assert training.train_episodic(resumed, sampler, steps=30, checkpoint=checkpoint, verbose=0) == []
+    assert training.train_episodic(resumed, sampler, steps=30, checkpoint_dir=checkpoint, verbose=0) == []
+    assert training.checkpoint_seconds(checkpoint) > 0

@@ -5,7 +5,7 @@
 
 Training episodes: 5-way, K-shot, 5 queries and M = 5 unlabeled images per class (+ 5 distractor classes with
 --distractors); test: 600 episodes of the test classes with M = 20, as in the paper. Resumable: checkpoints in
-OUTPUT/RUN/. The run's result goes to OUTPUT/RUN/result.json, which tools/fewshot/table.py --table reads.
+OUTPUT/RUN/checkpoints. The run's result goes to OUTPUT/RUN/result.json, which tools/fewshot/table.py --table reads.
 """
 import json
 import pathlib
@@ -16,6 +16,7 @@ from absl import app, flags
 
 import zoo
 from zoo.fewshot import sources, training
+from zoo.training import strategies
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", "protonet-conv4", "registered few-shot model")
@@ -28,8 +29,10 @@ flags.DEFINE_enum("source", "glyphs", list(sources.SOURCES), "episode source")
 flags.DEFINE_integer("examples_per_class", 40, "Glyphs renderings per class")
 flags.DEFINE_float("label_ratio", 0.4, "labeled fraction of every class's images (split per image)")
 flags.DEFINE_integer("test_episodes", 600, "test episodes (95% intervals over them)")
+flags.DEFINE_integer("episodes_per_step", 1, "episodes per training step, split over the replicas (paper: 1)")
 flags.DEFINE_integer("seed", 0, "data split, episode stream and initialisation")
 flags.DEFINE_string("output", "runs/fewshot", "directory of the runs")
+strategies.define_flags()
 flags.DEFINE_string("publish_as", "", "also write a manifest-ready weight record MODEL.TAG (then run "
                     "tools/zoo/publish.py --record=...)")
 
@@ -38,19 +41,22 @@ def main(argv):
     del argv
     import keras
 
+    strategy = strategies.from_flags()
     keras.utils.set_random_seed(FLAGS.seed)
     run = pathlib.Path(FLAGS.output) / training.run_name(FLAGS.model, FLAGS.shots, FLAGS.distractors)
     run.mkdir(parents=True, exist_ok=True)
     train_sampler, test_sampler = sources.paper_samplers(FLAGS.source, FLAGS.shots, FLAGS.distractors,
                                                          FLAGS.examples_per_class, FLAGS.label_ratio, FLAGS.seed)
-    model = zoo.load(FLAGS.model, pretrained=False)
-    checkpoint = str(run / "checkpoint.weights.h5")
+    with strategy.scope():
+        model = zoo.load(FLAGS.model, pretrained=False)
+    checkpoint = run / "checkpoints"
     training.train_episodic(model, train_sampler, FLAGS.steps, lr=FLAGS.lr, weight_decay=FLAGS.weight_decay,
-                            checkpoint=checkpoint)
+                            checkpoint_dir=checkpoint, episodes_per_step=FLAGS.episodes_per_step, strategy=strategy)
     seconds = training.checkpoint_seconds(checkpoint)
     accuracy, interval = training.evaluate(model, test_sampler, FLAGS.test_episodes)
     command = shlex.join(["python", *sys.argv])
     result = {"model": FLAGS.model, "shots": FLAGS.shots, "distractors": FLAGS.distractors, "steps": FLAGS.steps,
+              "episodes_per_step": FLAGS.episodes_per_step,
               "source": FLAGS.source, "accuracy": accuracy, "interval": interval,
               "test_episodes": FLAGS.test_episodes, "train_seconds": round(seconds), "command": command}
     (run / "result.json").write_text(json.dumps(result, indent=2))

@@ -19,7 +19,7 @@ from absl import app, flags
 from zoo import registry
 from zoo.ghn import graph as ghn_graph
 from zoo.ghn import search, training
-from zoo.training import records
+from zoo.training import records, strategies
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("model", "ghn", ["ghn", "ghn2"], "registered GHN")
@@ -52,6 +52,7 @@ flags.DEFINE_string("run", "ghn", "run name (directory under --output)")
 flags.DEFINE_string("output", "runs/ghn", "directory of the runs")
 flags.DEFINE_string("init_from", "", "start from the trained GHN of this run, or of a published weight such as "
                     "ghn.fashion_mnist (a fine-tune; its builder options must match)")
+strategies.define_flags()
 flags.DEFINE_string("publish_as", "", "also write a manifest-ready weight record NAME (then run "
                     "tools/publish_weights.py --record=..., which adds the golden outputs and headline)")
 
@@ -59,6 +60,7 @@ flags.DEFINE_string("publish_as", "", "also write a manifest-ready weight record
 def main(argv):
     del argv
     import keras
+    strategy = strategies.from_flags()  # the meta-batch's architectures are split over the replicas
     keras.utils.set_random_seed(FLAGS.seed)
     run = pathlib.Path(FLAGS.output) / FLAGS.run
     run.mkdir(parents=True, exist_ok=True)
@@ -71,7 +73,8 @@ def main(argv):
         builder_kwargs["virtual_edges"] = FLAGS.virtual_edges
     if FLAGS.shape_encoding:
         builder_kwargs["shape_encoding"] = True
-    ghn = registry.build(FLAGS.model, **builder_kwargs)
+    with strategy.scope():
+        ghn = registry.build(FLAGS.model, **builder_kwargs)
     base_seconds = initial_weights(ghn, FLAGS.init_from) if FLAGS.init_from else 0.0
     network = search.network_skeleton(FLAGS.cells_per_stage, FLAGS.channels, FLAGS.cell_output_norm)
     config = training.GHNConfig(steps=FLAGS.steps, num_nodes=FLAGS.num_nodes,
@@ -87,7 +90,7 @@ def main(argv):
                   end="", flush=True)
 
     history = training.train_ghn(ghn, data, config, network, checkpoint_dir=run / "checkpoints",
-                                 progress=progress)
+                                 progress=progress, strategy=strategy)
     print()
     unseen = [search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage, channels=FLAGS.channels,
                                              cell_output_norm=FLAGS.cell_output_norm)

@@ -7,7 +7,8 @@ each model's test-set answer probabilities for tools/imageqa/eval.py.
 
 Stages are cached in --output (data set, encoder, features, each model), so a rerun continues where it stopped.
 Models: Adam (the paper: SGD with momentum and per-layer rates), batch 100, early stopping (patience 5) on 10% of
-the training questions held out, best epoch kept. FULL averages the trained VIS+LSTM, 2-VIS+BLSTM and IMG+BOW.
+the training questions held out, best epoch kept; --strategy splits every batch over replicas. FULL averages the
+trained VIS+LSTM, 2-VIS+BLSTM and IMG+BOW.
 """
 import dataclasses
 import pathlib
@@ -16,6 +17,7 @@ import sys
 from absl import app, flags
 
 from zoo.imageqa import training
+from zoo.training import strategies
 
 _DEFAULTS = dataclasses.asdict(training.TrainConfig())
 FLAGS = flags.FLAGS
@@ -33,14 +35,16 @@ flags.DEFINE_integer("embedding_dim", _DEFAULTS["embedding_dim"], "word-embeddin
                      "here is ~60 words)")
 flags.DEFINE_integer("hidden", _DEFAULTS["hidden"], "LSTM units per direction (paper: 300)")
 flags.DEFINE_integer("seed", _DEFAULTS["seed"], "scenes, splits and initialisation")
+strategies.define_flags()
 flags.DEFINE_bool("publish", False, "write manifest-ready weight records for the encoder and every model")
 
 
 def main(argv):
     del argv
+    strategy = strategies.from_flags()
     config = training.TrainConfig(**{name: FLAGS[name].value for name in _DEFAULTS})
     out = pathlib.Path(FLAGS.output)
-    state = training.train_all(out, FLAGS.models, config)
+    state = training.train_all(out, FLAGS.models, config, strategy=strategy)
     if FLAGS.publish:
         training.write_records(out, state, config, " ".join(["python"] + sys.argv))
 

@@ -14,6 +14,7 @@ from absl import app, flags
 
 from zoo import benchmark, reporting
 from zoo.metaopt import experiments, hypergrad, plots
+from zoo.training import strategies
 
 _DEFAULTS = experiments.Config()
 FLAGS = flags.FLAGS
@@ -42,6 +43,7 @@ flags.DEFINE_integer("seed", _DEFAULTS.seed, "seed of batches and initialisation
 flags.DEFINE_string("output", _DEFAULTS.output, "directory of finished pieces")
 flags.DEFINE_string("results", str(reporting.RESULTS_DIR), "directory of recorded results ('' to only print)")
 flags.DEFINE_string("images", "docs/images", "directory of the figures")
+strategies.define_flags()
 
 
 def config_from_flags():
@@ -59,6 +61,7 @@ def main(argv):
     if len(FLAGS.meta_steps) != len(FLAGS.horizons):
         raise app.UsageError(f"--meta_steps needs one count per horizon ({len(FLAGS.horizons)}), got "
                              f"{len(FLAGS.meta_steps)}")
+    strategy = strategies.from_flags()  # the full runs and the hand-tuned run; meta-optimisation runs on one device
     config, images = config_from_flags(), pathlib.Path(FLAGS.images)
     if "nqm" in FLAGS.parts:
         curves = experiments.nqm_curves(config)
@@ -70,13 +73,13 @@ def main(argv):
     if "offline" in FLAGS.parts:
         trainer = experiments.mlp_trainer(hypergrad.InverseTimeDecay(experiments.DECAY_STEPS, experiments.MOMENTUM),
                                           config.seed)
-        grid, meta = experiments.offline(trainer, train, test, config)
+        grid, meta = experiments.offline(trainer, train, test, config, strategy)
         plots.offline(grid, meta, config.full_run_steps, images / "short_horizon_offline.png")
         benchmark.record("short_horizon_offline", FLAGS.results, tables=[experiments.offline_table(grid, meta, config)],
                          figures=[images / "short_horizon_offline.png"], notes=[experiments.offline_note(config)])
     if "online" in FLAGS.parts:
         trainer = experiments.mlp_trainer(hypergrad.EffectiveLearningRate(), config.seed)
-        runs = experiments.online(trainer, train, test, config)
+        runs = experiments.online(trainer, train, test, config, strategy)
         plots.online(runs, config.online_steps, config.online_initial_lr, images / "short_horizon_online.png")
         benchmark.record("short_horizon_online", FLAGS.results, tables=[experiments.online_table(runs)],
                          figures=[images / "short_horizon_online.png"], notes=[experiments.online_note(config, runs)])

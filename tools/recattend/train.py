@@ -18,6 +18,7 @@ from absl import app, flags
 
 from zoo import registry
 from zoo.recattend import training
+from zoo.training import strategies
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("box_steps", 1000, "box-network pre-training steps")
@@ -32,16 +33,19 @@ flags.DEFINE_integer("seed", 0, "scenes, initialisation and teacher-forcing draw
 flags.DEFINE_string("run", "full", "run name (directory under --output)")
 flags.DEFINE_string("output", "runs/recattend", "directory of the runs")
 flags.DEFINE_string("publish_as", "", "also write a manifest-ready weight record NAME")
+strategies.define_flags()
 
 
 def main(argv):
     del argv
     import keras
+    strategy = strategies.from_flags()
     keras.utils.set_random_seed(FLAGS.seed)
     run = pathlib.Path(FLAGS.output) / FLAGS.run
     run.mkdir(parents=True, exist_ok=True)
     builder_kwargs = {"glimpses": FLAGS.glimpses, "box_network": FLAGS.box_network, "memory": FLAGS.memory}
-    model = registry.build("recattend", **builder_kwargs)
+    with strategy.scope():
+        model = registry.build("recattend", **builder_kwargs)
     print(f"generating {FLAGS.train_scenes} training and {FLAGS.test_scenes} test scenes", flush=True)
     train_arrays = training.scene_arrays(FLAGS.train_scenes, "train", FLAGS.seed)
     test_arrays = training.scene_arrays(FLAGS.test_scenes, "test", FLAGS.seed + 1)
@@ -55,7 +59,8 @@ def main(argv):
                   f"{record['segment']:.3f}  box {record['box']:.3f}  score {record['score']:.3f}  "
                   f"({time.time() - started:.0f} s)", end="", flush=True)
 
-    history = training.train(model, train_arrays, config, checkpoint_dir=run / "checkpoints", progress=progress)
+    history = training.train(model, train_arrays, config, checkpoint_dir=run / "checkpoints", progress=progress,
+                             strategy=strategy)
     print()
     model.save_weights(run / "recattend.weights.h5")
     evaluation_started = time.time()

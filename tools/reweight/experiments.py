@@ -27,6 +27,7 @@ from absl import app, flags
 from zoo import benchmark, reporting
 from zoo.data import load_fashion_mnist
 from zoo.reweight import experiments, plots, sweep
+from zoo.training import strategies
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("setups", list(experiments.SETUPS), "experiments to run")
@@ -52,6 +53,7 @@ flags.DEFINE_string("plot", "docs/images/reweight_imbalance.png", "imbalance plo
 flags.DEFINE_string("result_suffix", "", "appended to the result names (to keep the results of another protocol, "
                     "run into another --output, apart)")
 flags.DEFINE_bool("results_only", False, "do not train; record the results from finished runs")
+strategies.define_flags()
 flags.DEFINE_list("weights_for", [], "methods whose seed-0 uniform-noise models are saved with a manifest-ready "
                   "record (for tools/zoo/publish.py)")
 
@@ -106,11 +108,13 @@ def main(argv):
     if unknown:
         raise app.UsageError(f"--setups has unknown entries {unknown}; choose from {list(experiments.SETUPS)}")
     if not FLAGS.results_only:
+        strategy = strategies.from_flags()
         train, test = load_fashion_mnist("train"), load_fashion_mnist("test")
         for setup in FLAGS.setups:
             sweep.run(FLAGS.output, setup, train, test, recipe_for(setup), FLAGS.seeds, params_for(setup),
                       methods_for(setup), noise=FLAGS.noise, train_size=train_size_for(setup),
-                      weights_for=FLAGS.weights_for, after_each=lambda setup=setup: record(setup))
+                      weights_for=FLAGS.weights_for, after_each=lambda setup=setup: record(setup),
+                      strategy=strategy)
     for setup in FLAGS.setups:
         record(setup)
 

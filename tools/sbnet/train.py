@@ -22,6 +22,7 @@ from absl import app, flags
 from zoo import benchmark, publish, reporting
 from zoo.sbnet import benchmark as sbnet_benchmark
 from zoo.sbnet import evaluation, models, ops, results, training
+from zoo.training import strategies
 
 _DEFAULTS = training.TrainConfig()
 FLAGS = flags.FLAGS
@@ -39,19 +40,22 @@ flags.DEFINE_enum("impl", "auto", list(ops.IMPLS), "SBNet op implementation")
 flags.DEFINE_string("output", "runs/sbnet", "checkpoints, weights, records and the results JSON")
 flags.DEFINE_bool("publish", True, "publish both weights into pretrained/ and its manifest")
 flags.DEFINE_string("results", str(reporting.RESULTS_DIR), "directory of recorded results ('' to only print)")
+strategies.define_flags()
 
 MIRROR = pathlib.Path(__file__).resolve().parents[2] / "pretrained"
 
 
 def main(argv):
     del argv
+    strategy = strategies.from_flags()  # each step's scenes are split over the replicas
     output = pathlib.Path(FLAGS.output)
     output.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(FLAGS.seed)
     config = training.TrainConfig(steps=FLAGS.steps, batch_size=FLAGS.batch_size, lr=FLAGS.lr, seed=FLAGS.seed,
                                   checkpoint_every=FLAGS.checkpoint_every)
-    sparse = models.sbnet_segnet(impl=FLAGS.impl)
-    seconds = training.train(sparse, config, output / "checkpoints")
+    with strategy.scope():
+        sparse = models.sbnet_segnet(impl=FLAGS.impl)
+    seconds = training.train(sparse, config, output / "checkpoints", strategy=strategy)
     sparse.save_weights(output / "trained.weights.h5")
     dense = models.sbnet_segnet_dense(impl=FLAGS.impl)
     dense.load_weights(output / "trained.weights.h5")

@@ -21,8 +21,7 @@ flags.DEFINE_integer("batch_size", _DEFAULTS.batch_size, "global batch size")
 flags.DEFINE_float("lr", _DEFAULTS.lr, "initial learning rate")
 flags.DEFINE_float("momentum", _DEFAULTS.momentum, "SGD momentum")
 flags.DEFINE_enum("lr_schedule", _DEFAULTS.lr_schedule, schedules.SCHEDULES, "learning-rate schedule")
-flags.DEFINE_enum("strategy", _DEFAULTS.strategy, strategies.STRATEGIES, "tf.distribute strategy")
-flags.DEFINE_integer("num_cpu_devices", _DEFAULTS.num_cpu_devices, "logical CPUs for --strategy=mirrored without GPUs")
+strategies.define_flags()
 flags.DEFINE_string("output", _DEFAULTS.output, "output directory")
 flags.DEFINE_string("model_overrides", "{}", "JSON dict of extra builder kwargs, e.g. '{\"units\": [1, 1, 1]}'")
 flags.DEFINE_integer("train_subset", 0, "use the first N training examples (0 = all)")
@@ -30,7 +29,9 @@ flags.DEFINE_integer("test_subset", 0, "evaluate on the first N test examples (0
 flags.DEFINE_integer("steps_per_epoch", 0, "cap on steps per epoch (0 = a full pass)")
 flags.DEFINE_integer("seed", 0, "random seed")
 flags.DEFINE_bool("download", False, "let tfds download missing data sets")
-flags.DEFINE_integer("verbose", 1, "0 silent, 1 progress bar, 2 one line per epoch")
+flags.DEFINE_integer("checkpoint_every", _DEFAULTS.checkpoint_every, "steps between checkpoints (a killed run started "
+                     "again with the same flags resumes from the last)")
+flags.DEFINE_integer("verbose", 1, "0 silent, 1 progress bar")
 
 
 def main(argv):
@@ -45,7 +46,7 @@ def main(argv):
         num_cpu_devices=FLAGS.num_cpu_devices, output=FLAGS.output, model_overrides=overrides,
         train_subset=FLAGS.train_subset, test_subset=FLAGS.test_subset, steps_per_epoch=FLAGS.steps_per_epoch,
         seed=FLAGS.seed, download=FLAGS.download, command=shlex.join(["python", "tools/zoo/train.py", *sys.argv[1:]]),
-        verbose=FLAGS.verbose)
+        checkpoint_every=FLAGS.checkpoint_every, verbose=FLAGS.verbose)
     record = train_classifier(config)
     print(json.dumps({config.weight_name: record["metrics"]}))
 

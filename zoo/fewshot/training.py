@@ -1,12 +1,12 @@
 """Episodic training and evaluation of :class:`~zoo.fewshot.classifier.FewShotClassifier` (paper §4: Adam,
 lr 1e-3 halved on a step grid, weight decay 5e-5; accuracy over many test episodes with a 95% interval)."""
-import json
 import math
-import time
 
 import keras
 import numpy as np
 import tensorflow as tf
+
+from zoo.training import distributed
 
 EPISODE_KEYS = ("support", "support_labels", "query", "query_labels", "unlabeled")
 
@@ -24,47 +24,75 @@ def episode_loss(model, episode, weight_decay, training=True):
     logits = model(episode, training=training)
     loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(episode["query_labels"], logits))
     if weight_decay:
-        loss += weight_decay * tf.add_n([tf.nn.l2_loss(v) for v in model.trainable_variables if "kernel" in v.path])
+        loss += weight_decay * _kernel_penalty(model)
     return loss, logits
 
 
+def _kernel_penalty(model):
+    """Σ‖w‖²/2 over the model's convolution kernels."""
+    return tf.add_n([tf.nn.l2_loss(v) for v in model.trainable_variables if "kernel" in v.path])
+
+
 def train_episodic(model, sampler, steps, lr=1e-3, halvings=4, weight_decay=5e-5, first_episode=0,
-                   checkpoint=None, checkpoint_every=500, verbose=1):
-    """Train ``model`` on episodes ``first_episode, first_episode + 1, …`` of ``sampler`` for ``steps`` steps.
+                   checkpoint_dir=None, checkpoint_every=500, episodes_per_step=1, strategy=None, verbose=1):
+    """Train ``model`` for ``steps`` steps of ``episodes_per_step`` episodes each through the shared loop
+    (:class:`zoo.training.distributed.Loop`): step ``k`` takes episodes ``first_episode + k·E … + k·E + E − 1`` of
+    ``sampler`` (a pure function of the step, so a resumed run sees the same episodes) and minimises their mean
+    :func:`episode_loss`.
 
-    ``checkpoint`` (a ``.weights.h5`` path): resume from it when it exists (its step count and the training
-    seconds so far in a ``.json`` file beside it, see :func:`checkpoint_seconds`) and save it every
-    ``checkpoint_every`` steps. Returns the per-step losses of this call.
+    Under a ``strategy`` of N replicas the episodes of a step are split: each replica takes ``E / N`` whole
+    episodes (batch normalisation sees one whole episode, as on one device) and adds their losses divided by E;
+    the weight decay is counted once. The summed gradient is the single-device one; the moving statistics of
+    batch normalisation are averaged over the replicas' episodes instead of updated episode after episode.
+
+    Args:
+        checkpoint_dir: resume from its latest checkpoint (the weights, Adam's state, the step and the training
+            seconds, see :func:`checkpoint_seconds`) and write one every ``checkpoint_every`` steps.
+        episodes_per_step: E, a multiple of the number of replicas (the paper: 1).
+
+    Returns the per-step losses of this call.
     """
-    optimizer = keras.optimizers.Adam(halving_schedule(lr, steps, halvings))
-    start, seconds = _resume(model, optimizer, checkpoint)
-    started = time.time()
+    strategy = strategy or tf.distribute.get_strategy()
+    distributed.split_count(episodes_per_step, strategy.num_replicas_in_sync, "episodes_per_step")
+    with strategy.scope():
+        optimizer = keras.optimizers.Adam(halving_schedule(lr, steps, halvings))
+    loop = distributed.Loop(strategy, optimizer, model.trainable_variables, saved={"weights": model.weights},
+                            checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every)
 
-    @tf.function(reduce_retracing=True)
-    def step(episode):
+    def batches(k):
+        episodes = [sampler.episode(first_episode + k * episodes_per_step + e) for e in range(episodes_per_step)]
+        return {key: np.stack([episode[key] for episode in episodes]) for key in EPISODE_KEYS}
+
+    history = loop.run(replica_step(model, episodes_per_step, weight_decay), batches, steps, verbose=verbose)
+    return [entry["loss"] for entry in history]
+
+
+def replica_step(model, episodes_per_step, weight_decay):
+    """The replica step of :func:`train_episodic`: episodes stacked on a leading axis → gradients of this replica's
+    share of the mean episode loss (plus the weight decay once), and its mean loss and query accuracy."""
+    def step(episodes):
+        count = episodes["query_labels"].shape[0]
         with tf.GradientTape() as tape:
-            loss, logits = episode_loss(model, episode, weight_decay)
-        variables = model.trainable_variables
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(logits, -1, output_type=tf.int32),
-                                                   episode["query_labels"]), tf.float32))
-        return loss, accuracy
+            losses, accuracies = [], []
+            for e in range(count):
+                loss, logits = episode_loss(model, {key: value[e] for key, value in episodes.items()}, 0.0)
+                losses.append(loss)
+                accuracies.append(tf.reduce_mean(tf.cast(tf.equal(
+                    tf.argmax(logits, -1, output_type=tf.int32), episodes["query_labels"][e]), tf.float32)))
+            total = tf.add_n(losses) / episodes_per_step
+            if weight_decay:
+                total += distributed.replica_share(weight_decay * _kernel_penalty(model))
+        metrics = {"loss": tf.add_n(losses) / count + (weight_decay * _kernel_penalty(model) if weight_decay else 0.0),
+                   "accuracy": tf.add_n(accuracies) / count}
+        return tape.gradient(total, model.trainable_variables), metrics
 
-    progress = keras.utils.Progbar(steps, verbose=verbose, stateful_metrics=["loss", "accuracy"])
-    losses = []
-    for i in range(start, steps):
-        loss, accuracy = step(_tensors(sampler.episode(first_episode + i)))
-        losses.append(float(loss))
-        progress.update(i + 1, [("loss", float(loss)), ("accuracy", float(accuracy))])
-        if checkpoint and ((i + 1) % checkpoint_every == 0 or i + 1 == steps):
-            _save(model, checkpoint, i + 1, seconds + time.time() - started)
-    return losses
+    return step
 
 
-def checkpoint_seconds(checkpoint):
-    """Training seconds accumulated over every call that trained ``checkpoint``."""
-    with open(f"{checkpoint}.json") as f:
-        return json.load(f)["seconds"]
+def checkpoint_seconds(checkpoint_dir):
+    """Training seconds accumulated over every session that trained the run of ``checkpoint_dir``."""
+    return float(tf.train.load_variable(tf.train.latest_checkpoint(str(checkpoint_dir)),
+                                        "seconds/.ATTRIBUTES/VARIABLE_VALUE"))
 
 
 def evaluate(model, sampler, episodes=600, first_episode=0):
@@ -84,23 +112,6 @@ def evaluate(model, sampler, episodes=600, first_episode=0):
 
 def _tensors(episode):
     return {key: tf.constant(episode[key]) for key in EPISODE_KEYS}
-
-
-def _resume(model, optimizer, checkpoint):
-    """(step, seconds) of an existing checkpoint, loaded into ``model``; (0, 0) without one."""
-    if not checkpoint or not tf.io.gfile.exists(checkpoint):
-        return 0, 0.0
-    model.load_weights(checkpoint)
-    with open(f"{checkpoint}.json") as f:
-        state = json.load(f)
-    optimizer.iterations.assign(state["step"])  # the schedule continues; Adam's moments restart
-    return state["step"], state["seconds"]
-
-
-def _save(model, checkpoint, step, seconds):
-    model.save_weights(checkpoint)
-    with open(f"{checkpoint}.json", "w") as f:
-        json.dump({"step": step, "seconds": round(seconds, 1)}, f)
 
 
 def run_name(model, shots, distractors):

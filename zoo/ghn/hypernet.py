@@ -217,7 +217,11 @@ class GraphHyperNetwork(keras.Model):
         # minutes to compile it). Every network of one skeleton has the same schedule — cells are stored in
         # topological order — so this traces once per skeleton.
         schedule = _schedule_of(encoded)
-        key = (tuple(encoded["types"].shape), schedule)
+        # One trace per replica: a function traced in one replica's context captures that replica's copies of
+        # the variables, so another replica calling it would send its gradients to them.
+        context = tf.distribute.get_replica_context()
+        replica = None if context is None else tf.get_static_value(context.replica_id_in_sync_group)
+        key = (tuple(encoded["types"].shape), schedule, None if replica is None else int(replica))
         if key not in self._propagators:
             self._propagators[key] = tf.function(lambda *inputs: self._blocks(schedule, *inputs))
         return self._propagators[key]

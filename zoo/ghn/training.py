@@ -12,6 +12,7 @@ import tensorflow as tf
 from zoo.data.fashion_mnist import load_fashion_mnist
 from zoo.ghn.graph import random_network
 from zoo.ghn.network import GraphNetwork, network_forward
+from zoo.training import distributed
 
 
 def load_splits(validation=10_000, seed=0):
@@ -165,60 +166,83 @@ class GHNConfig:
                              f"got {self.max_num_nodes}")
 
 
-def train_ghn(ghn, data, config, network_kwargs, checkpoint_dir=None, progress=None):
-    """Train ``ghn`` in place; resumes from ``checkpoint_dir`` (written every 50 steps) when one is there.
+def train_ghn(ghn, data, config, network_kwargs, checkpoint_dir=None, progress=None, strategy=None):
+    """Train ``ghn`` in place through the shared loop (:class:`zoo.training.distributed.Loop`); resumes from
+    ``checkpoint_dir`` (written every 50 steps) when one is there.
+
+    A step's meta-batch is split under a ``strategy`` of N replicas: each replica takes ``meta_batch / N`` of the
+    step's architectures and the whole image batch, adds its architectures' losses divided by ``meta_batch``, and
+    the summed gradients are clipped to the global norm ``clip_norm`` before AdamW applies them — the
+    single-device step.
 
     Returns the history: ``{"step", "loss", "accuracy"}`` lists (training batch, mean over the meta-batch) and
     ``seconds``. With ``config.ema_decay`` the GHN ends up holding its exponential moving average; the last
     iterate is then ``history["last_iterate"]`` (a list of arrays in ``ghn.trainable_variables`` order).
     """
-    schedule = keras.optimizers.schedules.CosineDecay(config.lr, config.steps)
-    optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay, global_clipnorm=config.clip_norm)
-    optimizer.build(ghn.trainable_variables)
+    strategy = strategy or tf.distribute.get_strategy()
+    distributed.split_count(config.meta_batch, strategy.num_replicas_in_sync, "meta_batch")
+    with strategy.scope():
+        optimizer = keras.optimizers.AdamW(keras.optimizers.schedules.CosineDecay(config.lr, config.steps),
+                                           weight_decay=config.weight_decay)
+        average = [tf.Variable(v, trainable=False) for v in ghn.trainable_variables] if config.ema_decay else []
+    loop = distributed.Loop(strategy, optimizer, ghn.trainable_variables,
+                            saved={"weights": list(ghn.weights), **({"average": average} if average else {})},
+                            clip=lambda gradients: tf.clip_by_global_norm(gradients, config.clip_norm)[0],
+                            checkpoint_dir=checkpoint_dir, checkpoint_every=50)
+    restored = loop.restore()
     history = {"step": [], "loss": [], "accuracy": [], "seconds": 0.0}
-    average = [tf.Variable(v, trainable=False) for v in ghn.trainable_variables] if config.ema_decay else []
-    checkpoint = manager = None
-    if checkpoint_dir:
-        checkpoint = tf.train.Checkpoint(weights=list(ghn.weights), optimizer_variables=list(optimizer.variables),
-                                         **({"average": average} if average else {}))
-        manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=1)
-        if manager.latest_checkpoint:
-            checkpoint.restore(manager.latest_checkpoint).assert_consumed()
-            history = _read_history(checkpoint_dir) or history
+    if restored and checkpoint_dir:
+        history = _read_history(checkpoint_dir) or history
+        history = {**{key: history[key][:restored] for key in ("step", "loss", "accuracy")},
+                   "seconds": history["seconds"]}
     train_images, train_labels = data["train"]
-    start_step = int(optimizer.iterations.numpy())
-    for step in range(start_step + 1, config.steps + 1):
-        rng = np.random.default_rng([config.seed, step])  # the stream is a pure function of the step: resumable
+
+    def batches(k):
+        rng = np.random.default_rng([config.seed, k + 1])  # the stream is a pure function of the step: resumable
         graphs = training_architectures(config, rng, network_kwargs)
         batch = rng.integers(len(train_images), size=config.batch_size)
-        images, labels = train_images[batch], train_labels[batch]
-        start = time.perf_counter()
-        with tf.GradientTape() as tape:
-            losses, correct = [], []
-            for graph in graphs:
-                logits = network_forward(graph, ghn.predict_parameters(graph), images)
-                losses.append(tf.reduce_mean(
-                    keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)))
-                correct.append(np.mean(np.argmax(logits, axis=1) == labels))
-            loss = tf.add_n(losses) / len(losses)
-        gradients = tape.gradient(loss, ghn.trainable_variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-        optimizer.apply_gradients(zip(gradients, ghn.trainable_variables))
+        return {"graphs": graphs, "images": distributed.Replicated(train_images[batch]),
+                "labels": distributed.Replicated(train_labels[batch])}
+
+    def after_step(step, metrics):
         for averaged, variable in zip(average, ghn.trainable_variables):
             averaged.assign(config.ema_decay * averaged + (1.0 - config.ema_decay) * variable)
-        history["seconds"] += time.perf_counter() - start
         history["step"].append(step)
-        history["loss"].append(float(loss))
-        history["accuracy"].append(float(np.mean(correct)))
-        if manager and (step % 50 == 0 or step == config.steps):
-            manager.save(checkpoint_number=step)
+        history["loss"].append(metrics["loss"])
+        history["accuracy"].append(metrics["accuracy"])
+        history["seconds"] = float(loop.seconds.numpy())
+        if checkpoint_dir and (step % 50 == 0 or step == config.steps):
             _write_history(checkpoint_dir, history)
         if progress:
             progress(step, history)
+
+    loop.run(replica_step(ghn, config.meta_batch), batches, config.steps, compiled=False, callback=after_step,
+             verbose=0)
     if average:
         history["last_iterate"] = [v.numpy() for v in ghn.trainable_variables]
         for averaged, variable in zip(average, ghn.trainable_variables):
             variable.assign(averaged)
     return history
+
+
+def replica_step(ghn, meta_batch):
+    """The replica step of :func:`train_ghn` (eager: a batch holds architectures): ``{"graphs", "images",
+    "labels"}`` → gradients of this replica's architectures' summed cross-entropy divided by ``meta_batch``, and
+    their mean loss and accuracy."""
+    def step(batch):
+        images, labels = batch["images"], batch["labels"]
+        with tf.GradientTape() as tape:
+            losses, correct = [], []
+            for graph in batch["graphs"]:
+                logits = network_forward(graph, ghn.predict_parameters(graph), images)
+                losses.append(tf.reduce_mean(
+                    keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)))
+                correct.append(np.mean(np.argmax(logits, axis=1) == labels))
+            loss = tf.add_n(losses) / meta_batch
+        gradients = tape.gradient(loss, ghn.trainable_variables, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        return gradients, {"loss": tf.add_n(losses) / len(losses), "accuracy": tf.constant(np.mean(correct))}
+
+    return step
 
 
 def training_architectures(config, rng, network_kwargs):

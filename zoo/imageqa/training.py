@@ -7,10 +7,11 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from zoo import registry
 from zoo.imageqa import data, encoder as encoder_lib, evaluation, networks
-from zoo.training import records
+from zoo.training import distributed, records, steps
 
 TAG = "fmnist_qa"
 """Weight tag of the shipped image-QA weights."""
@@ -82,12 +83,13 @@ def builder_kwargs(name, vocabulary, features, max_len, config):
     return kwargs | ({"hidden": config.hidden} if name in RECURRENT else {})
 
 
-def load_model(name, kwargs, dataset, features, out, config, verbose=2):
-    """``(model, record)`` of ``imageqa-NAME`` from ``out``, trained there first (Adam, batch ``config.batch_size``,
-    early stopping with patience ``config.patience`` on 10% of the training questions, the best epoch kept); the
-    record holds the epochs run, the best epoch, its validation accuracy, the seconds and the history."""
+def load_model(name, kwargs, dataset, features, out, config, verbose=2, strategy=None):
+    """``(model, record)`` of ``imageqa-NAME`` from ``out``, trained there first (:func:`fit_with_early_stopping`);
+    the record holds the epochs run, the best epoch, its validation accuracy, the seconds and the history."""
     path = out / f"{name}.weights.h5"
-    model = registry.build(f"imageqa-{name}", **kwargs)
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        model = registry.build(f"imageqa-{name}", **kwargs)
     if path.exists():
         model.load_weights(path)
         return model, json.loads((out / f"{name}.json").read_text())
@@ -95,26 +97,84 @@ def load_model(name, kwargs, dataset, features, out, config, verbose=2):
     train = dataset["train"]
     held_out = np.random.default_rng(config.seed).permutation(len(train["answers"])) < len(train["answers"]) // 10
     x = model_inputs(train, features["train"])
-    model.compile(optimizer=keras.optimizers.Adam(config.lr), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=config.patience, restore_best_weights=True)
-    started = time.time()
     print(f"training {name}", flush=True)
-    history = model.fit({k: v[~held_out] for k, v in x.items()}, train["answers"][~held_out],
-                        validation_data=({k: v[held_out] for k, v in x.items()}, train["answers"][held_out]),
-                        batch_size=config.batch_size, epochs=config.epochs, callbacks=[stop], verbose=verbose)
-    best = int(np.argmax(history.history["val_accuracy"]))
-    record = {"epochs_run": len(history.history["loss"]), "best_epoch": best + 1,
-              "val_accuracy": float(history.history["val_accuracy"][best]), "seconds": time.time() - started,
-              "history": {k: [float(v) for v in vs] for k, vs in history.history.items()}}
+    record = fit_with_early_stopping(model, ({k: v[~held_out] for k, v in x.items()}, train["answers"][~held_out]),
+                                     ({k: v[held_out] for k, v in x.items()}, train["answers"][held_out]), config,
+                                     strategy, verbose)
     model.save_weights(path)
     (out / f"{name}.json").write_text(json.dumps(record))
     return model, record
 
 
-def train_all(out, names, config, verbose=2):
+def fit_with_early_stopping(model, train, validation, config, strategy, verbose=2):
+    """Train ``model`` (built under ``strategy``'s scope; softmax outputs) on ``train`` ``(inputs, answers)`` through
+    the shared loop (:class:`zoo.training.distributed.Loop`): Adam, batches of ``config.batch_size`` in a new seeded
+    order every epoch (the last partial batch dropped), at most ``config.epochs`` epochs, stopped after
+    ``config.patience`` epochs without a better accuracy on ``validation``, the best epoch's weights kept. Under a
+    strategy of N replicas each takes ``batch_size / N`` of every batch.
+
+    Returns:
+        ``{"epochs_run", "best_epoch", "val_accuracy", "seconds", "history": {"loss", "accuracy",
+        "val_accuracy"}}``.
+    """
+    inputs, answers = train
+    steps_per_epoch = len(answers) // config.batch_size
+    if steps_per_epoch < 1:
+        raise ValueError(f"batch_size ({config.batch_size}) exceeds the {len(answers)} training questions")
+    with strategy.scope():
+        optimizer = keras.optimizers.Adam(config.lr)
+    loop = distributed.Loop(strategy, optimizer, model.trainable_variables)
+
+    def batches(k):
+        epoch, position = divmod(k, steps_per_epoch)
+        order = np.random.default_rng([config.seed, epoch]).permutation(len(answers))
+        index = order[position * config.batch_size:(position + 1) * config.batch_size]
+        return {key: value[index] for key, value in inputs.items()}, answers[index]
+
+    history = {"loss": [], "accuracy": [], "val_accuracy": []}
+    best = {"accuracy": -1.0, "weights": None, "epoch": 0}
+
+    steps_history = []
+
+    def after_step(step, metrics):
+        steps_history.append(metrics)
+        if step % steps_per_epoch:
+            return False
+        epoch = steps_history[-steps_per_epoch:]
+        history["loss"].append(float(np.mean([m["loss"] for m in epoch])))
+        history["accuracy"].append(float(np.mean([m["accuracy"] for m in epoch])))
+        history["val_accuracy"].append(accuracy(model, *validation))
+        if verbose:
+            print(f"epoch {len(history['loss'])}: loss {history['loss'][-1]:.4f}, accuracy "
+                  f"{history['accuracy'][-1]:.4f}, validation accuracy {history['val_accuracy'][-1]:.4f}", flush=True)
+        if history["val_accuracy"][-1] > best["accuracy"]:
+            best.update(accuracy=history["val_accuracy"][-1], weights=model.get_weights(), epoch=len(history["loss"]))
+        return len(history["loss"]) - best["epoch"] >= config.patience
+
+    loop.run(steps.classification_step(model, config.batch_size, from_logits=False), batches,
+             config.epochs * steps_per_epoch, callback=after_step, verbose=0)
+    model.set_weights(best["weights"])
+    return {"epochs_run": len(history["loss"]), "best_epoch": best["epoch"], "val_accuracy": best["accuracy"],
+            "seconds": float(loop.seconds.numpy()), "history": history}
+
+
+def accuracy(model, inputs, answers, batch_size=500):
+    """The fraction of ``answers`` that ``model`` (softmax outputs) ranks first on ``inputs``."""
+    return float(np.mean(np.argmax(probabilities(model, inputs, batch_size), axis=1) == answers))
+
+
+def probabilities(model, inputs, batch_size=500):
+    """``model``'s outputs on the dict of arrays ``inputs``, ``batch_size`` questions at a time (under any
+    strategy: ``model.predict`` fails under ``MultiWorkerMirroredStrategy``)."""
+    count = len(next(iter(inputs.values())))
+    return np.concatenate([np.asarray(model({k: v[i:i + batch_size] for k, v in inputs.items()}, training=False))
+                           for i in range(0, count, batch_size)])
+
+
+def train_all(out, names, config, verbose=2, strategy=None):
     """Train (or load) every model of ``names`` and, when all its members exist, FULL; save each one's test answer
-    probabilities (``NAME.probs.npy``) and GUESS's answers (``guess.answers.npy``) for evaluation.
+    probabilities (``NAME.probs.npy``) and GUESS's answers (``guess.answers.npy``) for evaluation. ``strategy``
+    (default: one device) trains every model (:func:`fit_with_early_stopping`).
 
     Returns:
         ``{"dataset", "vocabulary", "encoder", "encoder_accuracy", "kwargs": {name: builder kwargs},
@@ -129,13 +189,13 @@ def train_all(out, names, config, verbose=2):
     test_inputs = model_inputs(dataset["test"], features["test"])
     trained = {}
     for name in names:
-        trained[name] = load_model(name, kwargs[name], dataset, features, out, config, verbose)
-        np.save(out / f"{name}.probs.npy", trained[name][0].predict(test_inputs, batch_size=500, verbose=0))
+        trained[name] = load_model(name, kwargs[name], dataset, features, out, config, verbose, strategy)
+        np.save(out / f"{name}.probs.npy", probabilities(trained[name][0], test_inputs))
     if all((out / f"{m}.weights.h5").exists() for m in MEMBERS):
-        members = [trained[m][0] if m in trained else load_model(m, kwargs[m], dataset, features, out, config)[0]
-                   for m in MEMBERS]
+        members = [trained[m][0] if m in trained else
+                   load_model(m, kwargs[m], dataset, features, out, config, strategy=strategy)[0] for m in MEMBERS]
         trained["full"] = (networks.full_from_members(*members), {})
-        np.save(out / "full.probs.npy", trained["full"][0].predict(test_inputs, batch_size=500, verbose=0))
+        np.save(out / "full.probs.npy", probabilities(trained["full"][0], test_inputs))
     guess = networks.GuessBaseline().fit(dataset["train"]["types"], dataset["train"]["answers"])
     np.save(out / "guess.answers.npy", guess.predict(dataset["test"]["types"]))
     return {"dataset": dataset, "vocabulary": vocabulary, "encoder": encoder, "encoder_accuracy": encoder_accuracy,

@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from zoo import registry, reporting
 from zoo.data import load_fashion_mnist, preprocessing
-from zoo.metaopt import hypergrad, nqm
+from zoo.metaopt import data_parallel, hypergrad, nqm
 
 DECAY_STEPS = 5000.0
 """K of the offline schedule ``α_t = α₀ (1 + t / K)^(−β)`` (the paper's code)."""
@@ -139,13 +139,14 @@ def cached(directory, name, compute):
     return result
 
 
-def full_run(trainer, hyper, train, test, config):
-    """Train for ``config.full_run_steps`` from the seed's initialisation with schedule parameters ``hyper``; a
-    diverged run scores infinite loss and chance accuracy."""
+def full_run(trainer, hyper, train, test, config, strategy=None):
+    """Train for ``config.full_run_steps`` from the seed's initialisation with schedule parameters ``hyper`` (under
+    ``strategy``, through the shared loop: :func:`zoo.metaopt.data_parallel.train`); a diverged run scores infinite
+    loss and chance accuracy."""
     parameters = trainer.initial_parameters()
     indices = batch_indices(config.full_run_steps, len(train[1]), config.batch_size, config.seed)
-    parameters, _, losses = trainer.train(parameters, hypergrad.zero_accumulators(parameters), hyper, train, indices,
-                                          verbose=True)
+    parameters, _, losses = data_parallel.train(trainer, parameters, hypergrad.zero_accumulators(parameters), hyper,
+                                                train, indices, strategy=strategy, verbose=True)
     if not np.isfinite(losses[-1]):
         return {"train_loss": float("inf"), "test_accuracy": 0.1}
     return evaluate(trainer, parameters, train, test)
@@ -153,16 +154,17 @@ def full_run(trainer, hyper, train, test, config):
 
 # --- (b) offline meta-optimisation -----------------------------------------------------------------------------
 
-def offline(trainer, train, test, config):
+def offline(trainer, train, test, config, strategy=None):
     """The full-run grid ``{(α₀, β): evaluation}`` and, per horizon, the offline meta-optimisation's path, final
-    ``(α₀, β)`` and full run with it (``trainer`` uses :class:`~zoo.metaopt.hypergrad.InverseTimeDecay`)."""
+    ``(α₀, β)`` and full run with it (``trainer`` uses :class:`~zoo.metaopt.hypergrad.InverseTimeDecay`). The full
+    runs train under ``strategy`` (default: one device); the meta-optimisation runs on one device."""
     grid = {}
     for lr in config.grid_lrs:
         for decay in config.grid_decays:
             print(f"full run: α₀ = {lr:g}, β = {decay:g}")
             grid[(lr, decay)] = cached(config.output, f"grid/T{config.full_run_steps}_lr{lr}_decay{decay}",
                                        lambda: full_run(trainer, hypergrad.InverseTimeDecay.hyper(lr, decay), train,
-                                                        test, config))
+                                                        test, config, strategy))
     meta = {}
     for horizon, meta_steps in zip(config.horizons, config.meta_steps):
         def optimise():
@@ -174,7 +176,7 @@ def offline(trainer, train, test, config):
             lr, decay = np.exp(trace.hyper[-1])
             print(f"full run with the schedule learned for horizon {horizon}")
             return {"path": np.exp(trace.hyper).tolist(), "meta_losses": trace.meta_losses, "lr": lr, "decay": decay,
-                    "full_run": full_run(trainer, tf.constant(trace.hyper[-1]), train, test, config)}
+                    "full_run": full_run(trainer, tf.constant(trace.hyper[-1]), train, test, config, strategy)}
         meta[horizon] = cached(config.output, f"offline/T{horizon}_steps{meta_steps}", optimise)
     return grid, meta
 
@@ -220,11 +222,12 @@ def offline_note(config):
 
 # --- (c) online meta-optimisation ---------------------------------------------------------------------------------
 
-def online(trainer, train, test, config):
+def online(trainer, train, test, config, strategy=None):
     """``{name: run}`` of online meta-optimisation of (lr, momentum) and of the hand-tuned schedule (the initial
     rate, dropped to :data:`HAND_TUNED_FINAL_LR` at the midpoint) on the same batches; each run holds its batch
     losses and evaluation, the online one also the (lr, momentum) after every meta phase (``trainer`` uses
-    :class:`~zoo.metaopt.hypergrad.EffectiveLearningRate`)."""
+    :class:`~zoo.metaopt.hypergrad.EffectiveLearningRate`). The hand-tuned run trains under ``strategy`` (default: one
+    device); the online meta-optimisation runs on one device."""
     steps = config.online_steps
     indices = batch_indices(steps, len(train[1]), config.batch_size, config.seed)
 
@@ -243,8 +246,9 @@ def online(trainer, train, test, config):
         losses = []
         for begin, end, lr in ((0, steps // 2, config.online_initial_lr), (steps // 2, steps, HAND_TUNED_FINAL_LR)):
             hyper = hypergrad.EffectiveLearningRate.hyper(lr, config.online_initial_momentum)
-            parameters, accumulators, part = trainer.train(parameters, accumulators, hyper, train, indices[begin:end],
-                                                           start_step=begin, verbose=True)
+            parameters, accumulators, part = data_parallel.train(trainer, parameters, accumulators, hyper, train,
+                                                                 indices[begin:end], start_step=begin,
+                                                                 strategy=strategy, verbose=True)
             losses.extend(part)
         return {"losses": losses, **evaluate(trainer, parameters, train, test)}
 

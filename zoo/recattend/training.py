@@ -4,7 +4,6 @@ sampling, inference with the stop score, and the metrics over a test set."""
 import dataclasses
 import json
 import pathlib
-import time
 
 import keras
 import numpy as np
@@ -13,6 +12,7 @@ import tensorflow as tf
 from zoo.data import scenes as scenes_lib
 from zoo.progress import progress_bar
 from zoo.recattend import losses, metrics
+from zoo.training import distributed
 
 SCENES = scenes_lib.SceneConfig(height=64, width=64, min_objects=1, max_objects=4, min_scale=0.8, max_scale=1.4)
 """The scenes of the experiments here: 64×64, one to four articles (the paper: CVPPP leaves at 224×224)."""
@@ -83,68 +83,78 @@ class TrainConfig:
                                                   decay_steps=2_885 * scale)
 
 
-def make_train_step(model, optimizer, phase):
-    """A compiled step ``(batch, use_box, use_mask) → loss dict`` for ``phase`` (``"box"`` or ``"full"``)."""
+def replica_step(model, phase):
+    """The replica step (:class:`zoo.training.distributed.Loop`) of ``phase`` (``"box"`` or ``"full"``): a batch of
+    scenes with its teacher-forcing draws ``use_box`` and ``use_mask`` → gradients of this replica's share of the
+    loss (every term is a mean over the scenes) and its loss terms."""
     variables = model.trainable_variables
 
-    @tf.function
-    def step(batch, use_box, use_mask):
+    def step(batch):
         teacher = {"boxes": batch["boxes"], "masks": batch["masks"], "num_objects": batch["num_objects"],
-                   "use_box": use_box, "use_mask": use_mask}
+                   "use_box": batch["use_box"], "use_mask": batch["use_mask"]}
         with tf.GradientTape() as tape:
             outputs = model(batch["images"], training=True, teacher=teacher)
             loss = model_loss(outputs, batch, phase)
-        gradients = tape.gradient(loss["total"], variables)
+            share = distributed.replica_share(loss["total"])
         # the box phase leaves the segmentation and score networks out of the loss: their gradients are zero
-        gradients = [tf.zeros(v.shape, v.dtype) if g is None else tf.clip_by_value(g, -1.0, 1.0)
-                     for g, v in zip(gradients, variables)]
-        optimizer.apply_gradients(zip(gradients, variables))
-        return loss
+        return tape.gradient(share, variables), loss
 
     return step
 
 
-def train(model, train_arrays, config, checkpoint_dir=None, progress=None):
-    """Run the curriculum; resumable from ``checkpoint_dir`` (saved every 100 steps, with the loss history).
-    Returns the loss history of every step so far, each entry with the cumulative training ``seconds``."""
-    schedule = keras.optimizers.schedules.ExponentialDecay(config.lr, config.decay_steps, config.lr_decay,
-                                                           staircase=True)
-    optimizer = keras.optimizers.Adam(schedule, epsilon=1e-7)
-    optimizer.build(model.trainable_variables)
-    manager, history = None, []
-    if checkpoint_dir:
-        checkpoint = tf.train.Checkpoint(weights=list(model.weights), optimizer_variables=list(optimizer.variables))
-        manager = tf.train.CheckpointManager(checkpoint, checkpoint_dir, max_to_keep=1)
-        history_path = pathlib.Path(checkpoint_dir) / "history.json"
-        if manager.latest_checkpoint:
-            checkpoint.restore(manager.latest_checkpoint).assert_consumed()
-            restored = int(optimizer.iterations.numpy())
-            if history_path.exists():
-                history = [h for h in json.loads(history_path.read_text()) if h["step"] <= restored]
-    steps = {phase: make_train_step(model, optimizer, phase) for phase in ("box", "full")}
+def clip_elementwise(gradients):
+    """Gradients clipped element-wise to [−1, 1] (the paper's code), after the sum over replicas."""
+    return [tf.clip_by_value(g, -1.0, 1.0) for g in gradients]
+
+
+def train(model, train_arrays, config, checkpoint_dir=None, progress=None, strategy=None):
+    """Run the curriculum through the shared loop (:class:`zoo.training.distributed.Loop`); resumable from
+    ``checkpoint_dir`` (saved every 100 steps, with the loss history). Returns the loss history of every step so
+    far, each entry with the cumulative training ``seconds``.
+
+    Under a ``strategy`` of N replicas each takes ``batch_size / N`` of a step's scenes (with their
+    teacher-forcing draws); every loss term is a mean over scenes, and the summed gradient is clipped, so the
+    step is the single-device one.
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        schedule = keras.optimizers.schedules.ExponentialDecay(config.lr, config.decay_steps, config.lr_decay,
+                                                               staircase=True)
+        optimizer = keras.optimizers.Adam(schedule, epsilon=1e-7)
+    loop = distributed.Loop(strategy, optimizer, model.trainable_variables, saved={"weights": list(model.weights)},
+                            clip=clip_elementwise, checkpoint_dir=checkpoint_dir, checkpoint_every=100)
+    restored = loop.restore()
+    history_path = pathlib.Path(checkpoint_dir) / "history.json" if checkpoint_dir else None
+    history = []
+    if restored and history_path and history_path.exists():
+        history = [h for h in json.loads(history_path.read_text()) if h["step"] <= restored]
     total = config.box_steps + config.full_steps
-    started, offset = time.time(), history[-1].get("seconds", 0.0) if history else 0.0
     count, timesteps = len(train_arrays["images"]), model.max_steps
-    for i in range(int(optimizer.iterations.numpy()) + 1, total + 1):
+
+    def batches(k):
+        i = k + 1
         rng = np.random.default_rng([config.seed, i])
         index = rng.integers(count, size=config.batch_size)
         batch = {key: train_arrays[key][index] for key in ("images", "masks", "boxes", "box_masks", "num_objects")}
         shape = (config.batch_size, timesteps)
         if i <= config.box_steps:  # pre-training: the network's own boxes, true segments in the memory
-            phase, use_box, use_mask = "box", np.zeros(shape, np.float32), np.ones(shape, np.float32)
+            batch["use_box"], batch["use_mask"] = np.zeros(shape, np.float32), np.ones(shape, np.float32)
         else:
-            phase = "full"
             theta = np.array([config.teacher_probability(i - config.box_steps, t) for t in range(timesteps)])
-            use_box = (rng.uniform(size=shape) < theta).astype(np.float32)
-            use_mask = (rng.uniform(size=shape) < theta).astype(np.float32)
-        loss = steps[phase](batch, use_box, use_mask)
-        history.append({"step": i, "phase": phase, **{k: float(v) for k, v in loss.items()},
-                        "seconds": offset + time.time() - started})
-        if manager and (i % 100 == 0 or i == total):
-            manager.save(checkpoint_number=i)
+            batch["use_box"] = (rng.uniform(size=shape) < theta).astype(np.float32)
+            batch["use_mask"] = (rng.uniform(size=shape) < theta).astype(np.float32)
+        return batch
+
+    def after_step(step, loss):
+        history.append({"step": step, "phase": "box" if step <= config.box_steps else "full", **loss,
+                        "seconds": float(loop.seconds.numpy())})
+        if history_path and (step % 100 == 0 or step == total):
             history_path.write_text(json.dumps(history))
         if progress:
-            progress(i, total, history[-1])
+            progress(step, total, history[-1])
+
+    loop.run(replica_step(model, "box"), batches, config.box_steps, callback=after_step, verbose=0)
+    loop.run(replica_step(model, "full"), batches, total, callback=after_step, verbose=0)
     return history
 
 

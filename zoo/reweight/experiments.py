@@ -13,12 +13,13 @@ import dataclasses
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from zoo import classification, registry
 from zoo.data import pipeline, preprocessing
 from zoo.reweight import data
 from zoo.reweight.model import ExampleReweighting
-from zoo.training import schedules
+from zoo.training import distributed, schedules
 
 SETUPS = ("imbalance", "uniform", "background")
 # Methods as the paper names them; "+ft" fine-tunes on the clean set afterwards.
@@ -105,18 +106,24 @@ class Recipe:
     augment: bool = True
 
 
-def train_method(task, method, recipe, seed, trained_base=None):
+def train_method(task, method, recipe, seed, trained_base=None, strategy=None):
     """Train ``method`` (one of :data:`METHODS`) on ``task``; returns ``(model, test accuracy)``.
 
     For a ``+ft`` method, ``trained_base`` may name the weights file of the finished base run (same task,
-    recipe and seed), which is then fine-tuned instead of training the base method again.
+    recipe and seed), which is then fine-tuned instead of training the base method again. ``strategy`` (default:
+    one device) trains through the shared loop (:class:`zoo.training.distributed.Loop`): every replica takes its
+    share of the training batch *and* of the clean batch; the example weights are normalised over the global
+    batch and the clean gradient is averaged over the replicas (:meth:`ExampleReweighting.replica_step`), so N
+    replicas compute the single-device step.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    strategy = strategy or tf.distribute.get_strategy()
     keras.utils.set_random_seed(seed)
     record = preprocessing.FASHION_MNIST
-    model = registry.build(recipe.architecture, num_classes=task.num_classes,
-                           input_shape=preprocessing.model_input_shape(record))
+    with strategy.scope():
+        model = registry.build(recipe.architecture, num_classes=task.num_classes,
+                               input_shape=preprocessing.model_input_shape(record))
     base, fine_tune = method.removesuffix("+ft"), method.endswith("+ft")
     images, labels = task.clean if base == "clean_only" else task.train
     if base == "resample":
@@ -131,21 +138,24 @@ def train_method(task, method, recipe, seed, trained_base=None):
         if weighting == "reweight":
             clean = _stream(*task.clean, min(recipe.clean_batch_size, len(task.clean[1])), recipe, seed + 1)
             stream = data.with_clean_batches(stream, clean)
-        _fit(trainer, stream, recipe.steps, recipe.lr, recipe)
+        fit(trainer, stream, recipe.steps, recipe.lr, recipe.momentum, recipe.lr_schedule, strategy)
     if fine_tune:
         clean = _stream(*task.clean, min(recipe.batch_size, len(task.clean[1])), recipe, seed + 2)
-        _fit(ExampleReweighting(model, method="plain"), clean, recipe.fine_tune_steps, recipe.fine_tune_lr, recipe,
-             schedule="constant")
+        fit(ExampleReweighting(model, method="plain"), clean, recipe.fine_tune_steps, recipe.fine_tune_lr,
+            recipe.momentum, "constant", strategy)
     return model, classification.accuracy(model, task.test[0], task.test[1], record)
+
+
+def fit(trainer, stream, steps, lr, momentum, schedule, strategy):
+    """Train an :class:`ExampleReweighting` ``trainer`` (built under ``strategy``'s scope) for ``steps`` steps of
+    SGD with ``momentum`` and learning-rate ``schedule`` from ``lr`` on the batches of ``stream``, through the
+    shared loop."""
+    with strategy.scope():
+        trainer.compile(keras.optimizers.SGD(schedules.make_lr_schedule(schedule, lr, steps), momentum=momentum))
+    loop = distributed.Loop(strategy, trainer.optimizer, trainer.model.trainable_variables)
+    return loop.run(trainer.replica_step, stream, steps, verbose=0)
 
 
 def _stream(images, labels, batch_size, recipe, seed):
     return pipeline.classification_dataset(images, labels, batch_size, training=True, seed=seed,
                                            crop_padding=4 if recipe.augment else 0, flip=recipe.augment)
-
-
-def _fit(trainer, stream, steps, lr, recipe, schedule=None):
-    trainer.compile(keras.optimizers.SGD(schedules.make_lr_schedule(schedule or recipe.lr_schedule, lr, steps),
-                                         momentum=recipe.momentum))
-    trainer.fit(stream, epochs=1, steps_per_epoch=steps, verbose=0)
-    return trainer

@@ -80,6 +80,26 @@ class ExampleReweighting(keras.Model):
         return self.model(inputs, training=training)
 
     def train_step(self, data):
+        gradients, x, y, logits, losses, weights = self._gradients_of(data)
+        self.optimizer.apply(gradients, self.model.trainable_variables)
+        self.loss_tracker.update_state(tf.reduce_mean(losses))
+        self.zero_weight_tracker.update_state(tf.reduce_mean(tf.cast(tf.equal(weights, 0.0), tf.float32)))
+        return self.compute_metrics(x, y, logits)
+
+    def replica_step(self, data):
+        """The step as :class:`zoo.training.distributed.Loop` runs it: ``(gradients, metrics)`` for
+        ``model.trainable_variables`` on this replica's share of the batch (``data`` as :meth:`train_step` takes
+        it). The weights are normalised over the global batch and the clean gradient is the global clean batch's,
+        so the replicas' gradients sum to the single-device gradient; metrics: this replica's mean loss, fraction
+        of zero weights and accuracy."""
+        gradients, _, y, logits, losses, weights = self._gradients_of(data)
+        correct = tf.equal(tf.argmax(logits, -1, output_type=tf.int32), tf.cast(y, tf.int32))
+        return gradients, {"loss": tf.reduce_mean(losses),
+                           "zero_weights": tf.reduce_mean(tf.cast(tf.equal(weights, 0.0), tf.float32)),
+                           "accuracy": tf.reduce_mean(tf.cast(correct, tf.float32))}
+
+    def _gradients_of(self, data):
+        """``(gradients, x, y, logits, per-example losses, example weights)`` of one step on ``data``."""
         if self.method == "reweight":
             if not (isinstance(data, tuple) and len(data) == 3 and isinstance(data[2], tuple)):
                 raise ValueError("method='reweight' trains on (x, y, (x_clean, y_clean)) batches; zip the training "
@@ -114,10 +134,7 @@ class ExampleReweighting(keras.Model):
             regularization = _gradients(tape, outputs["regularization"], variables)
             gradients = [g + r for g, r in zip(gradients, regularization)]
         del tape
-        self.optimizer.apply(gradients, variables)
-        self.loss_tracker.update_state(tf.reduce_mean(losses))
-        self.zero_weight_tracker.update_state(tf.reduce_mean(tf.cast(tf.equal(weights, 0.0), tf.float32)))
-        return self.compute_metrics(x, y, outputs["logits"])
+        return gradients, x, y, outputs["logits"], losses, weights
 
     def test_step(self, data):
         x, y = data[:2] if isinstance(data, tuple) else data

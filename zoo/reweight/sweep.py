@@ -51,13 +51,14 @@ def finished(output, setup, param, method, seeds):
 
 
 def run(output, setup, train, test, recipe, seeds, params, methods, noise=0.4, train_size=None, weights_for=(),
-        after_each=None):
+        after_each=None, strategy=None):
     """Train every missing run of ``setup``: each of ``methods`` for each seed and param (a ratio for
     ``imbalance``, the noise otherwise), on :func:`zoo.reweight.experiments.make_task` of ``train`` / ``test``.
 
     A ``+ft`` method fine-tunes its base method's finished weights when they exist. The seed-0 uniform-noise models
     of ``weights_for`` methods also get a manifest-ready record (:func:`write_weight_record`). ``after_each`` is
-    called after every finished run (e.g. to record the results so far).
+    called after every finished run (e.g. to record the results so far). ``strategy`` (default: one device) is
+    the ``tf.distribute`` strategy every run trains under (:func:`zoo.reweight.experiments.train_method`).
     """
     for seed in seeds:
         for param in params:
@@ -70,7 +71,8 @@ def run(output, setup, train, test, recipe, seeds, params, methods, noise=0.4, t
                 started = time.time()
                 base = result_path(output, setup, param, method.removesuffix("+ft"), seed).with_suffix(".weights.h5")
                 model, accuracy = experiments.train_method(task, method, recipe, int(seed),
-                                                           trained_base=base if base.exists() else None)
+                                                           trained_base=base if base.exists() else None,
+                                                           strategy=strategy)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 model.save_weights(path.with_suffix(".weights.h5"))
                 seconds = time.time() - started

@@ -2,13 +2,13 @@
 loop over new generated scenes, and the manifest-ready weight records of the trained model and its dense twin."""
 import dataclasses
 import json
-import time
 
 import keras
 import tensorflow as tf
 
+from zoo.data import scenes as scenes_lib
 from zoo.sbnet import evaluation, segmenter
-from zoo.training import records
+from zoo.training import distributed, records
 
 TAG = "fashion_mnist_scenes"
 """Weight tag of the shipped weights: ``sbnet-segnet.TAG`` and ``sbnet-segnet-dense.TAG``."""
@@ -32,56 +32,57 @@ class TrainConfig:
     checkpoint_every: int = 100
 
 
-def train(model, config, checkpoint_dir, source="train", scenes=segmenter.SCENES, verbose=1):
-    """Train ``model`` (sparse) on the pixel and mask losses (:func:`zoo.sbnet.segmenter.segmentation_losses`),
-    resuming from the latest checkpoint in ``checkpoint_dir``; a finished run is not trained again.
+def train(model, config, checkpoint_dir, source="train", scenes=segmenter.SCENES, verbose=1, strategy=None):
+    """Train ``model`` (sparse) on the pixel and mask losses (:func:`zoo.sbnet.segmenter.segmentation_losses`)
+    through the shared loop (:class:`zoo.training.distributed.Loop`), resuming from the latest checkpoint in
+    ``checkpoint_dir``; a finished run is not trained again.
+
+    Under a ``strategy`` of N replicas each takes ``batch_size / N`` of the step's scenes; batch normalisation is
+    synchronised (also over the gathered blocks of the sparse units), so the step equals the single-device step.
+    There the step runs eagerly: a sparse unit skips its blocks in a ``tf.cond`` when none is active, and
+    TensorFlow cannot trace the synchronised batch norm's all-reduce (a ``merge_call``) inside a cond of a compiled
+    replica step.
 
     Args:
-        model: a :class:`~zoo.sbnet.segmenter.SceneSegmenter`.
+        model: a :class:`~zoo.sbnet.segmenter.SceneSegmenter`, built under ``strategy``'s scope.
         config: the :class:`TrainConfig`.
-        checkpoint_dir: where checkpoints are kept (the model's weights, the optimizer, the step and the seconds).
+        checkpoint_dir: where checkpoints are kept (the weights, the optimizer, the step and the seconds).
         source: ``"train"`` (the Fashion-MNIST training split) or ``(images, labels)`` the scenes' articles come from.
         scenes: the :class:`zoo.data.scenes.SceneConfig` of the training scenes.
         verbose: 1 shows a progress bar with the losses and the mask density, 0 nothing.
+        strategy: the ``tf.distribute`` strategy (default: one device).
 
     Returns:
         The training seconds over all sessions of the run.
     """
-    optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(config.lr, config.steps))
-    optimizer.build(model.trainable_variables)
-    step = tf.Variable(0, dtype=tf.int64)
-    seconds = tf.Variable(0.0, dtype=tf.float64)
-    # The variables by list: tf.train.Checkpoint does not follow the layer lists of a Keras 3 model, so
-    # checkpoint=model would silently drop e.g. the batch norm statistics of the residual units.
-    checkpoint = tf.train.Checkpoint(weights=model.weights, optimizer=optimizer, step=step, seconds=seconds)
-    manager = tf.train.CheckpointManager(checkpoint, str(checkpoint_dir), max_to_keep=1)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        print(f"resumed from {manager.latest_checkpoint} at step {int(step)}", flush=True)
+    strategy = strategy or tf.distribute.get_strategy()
+    with strategy.scope():
+        optimizer = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(config.lr, config.steps))
+    loop = distributed.Loop(strategy, optimizer, model.trainable_variables, saved={"weights": model.weights},
+                            checkpoint_dir=checkpoint_dir, checkpoint_every=config.checkpoint_every)
+    source = scenes_lib.load_source(source) if isinstance(source, str) else source
 
-    @tf.function
-    def train_step(images, labels):
+    def batches(k):
+        return evaluation.scene_batch(source, config.seed, k * config.batch_size, config.batch_size, scenes)
+
+    loop.run(replica_step(model), batches, config.steps, compiled=strategy.num_replicas_in_sync == 1,
+             verbose=verbose)
+    return float(loop.seconds.numpy())
+
+
+def replica_step(model):
+    """The replica step of :func:`train` (:class:`zoo.training.distributed.Loop`): ``(images, labels)`` →
+    gradients of this replica's share of the summed pixel and mask losses, and its losses and mask density."""
+    def step(batch):
+        images, labels = batch
         with tf.GradientTape() as tape:
             outputs = model(images, training=True)
             losses = segmenter.segmentation_losses(outputs, labels)
-            loss = tf.add_n(list(losses.values()))
-        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
-        return losses["pixel"], losses["mask"], tf.reduce_mean(outputs["mask"])
+            loss = distributed.replica_share(tf.add_n(list(losses.values())))
+        metrics = {"pixel": losses["pixel"], "mask": losses["mask"], "density": tf.reduce_mean(outputs["mask"])}
+        return tape.gradient(loss, model.trainable_variables), metrics
 
-    bar = keras.utils.Progbar(config.steps, stateful_metrics=["pixel", "mask", "density"], interval=20,
-                              verbose=verbose)
-    bar.update(int(step))
-    while int(step) < config.steps:
-        started = time.perf_counter()
-        images, labels = evaluation.scene_batch(source, config.seed, int(step) * config.batch_size, config.batch_size,
-                                                scenes)
-        pixel, mask, density = train_step(tf.constant(images), tf.constant(labels))
-        step.assign_add(1)
-        seconds.assign_add(time.perf_counter() - started)
-        bar.update(int(step), [("pixel", float(pixel)), ("mask", float(mask)), ("density", float(density))])
-        if int(step) % config.checkpoint_every == 0 or int(step) == config.steps:
-            manager.save()
-    return float(seconds)
+    return step
 
 
 def write_record(model, output, architecture, config, *, impl, test_scenes, test_seed, metrics, seconds, mode,

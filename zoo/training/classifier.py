@@ -4,14 +4,13 @@ import json
 import os
 import pathlib
 import sys
-import time
 
 import keras
 
 from zoo import classification, registry
 from zoo.data import pipeline, preprocessing
 from zoo.data import datasets
-from zoo.training import custom_loop, records, schedules, strategies
+from zoo.training import distributed, records, schedules, steps, strategies
 
 
 @dataclasses.dataclass
@@ -37,7 +36,8 @@ class TrainConfig:
         seed: seed of initialisation, shuffling and augmentation.
         download: let tfds download data sets that are not present.
         command: the command line recorded in the weight record.
-        verbose: Keras progress output (0 silent, 1 progress bar, 2 one line per epoch).
+        checkpoint_every: optimiser steps between checkpoints (in ``OUTPUT/checkpoints``).
+        verbose: 1 shows a progress bar, 0 nothing.
     """
 
     model: str = "resnet-32"
@@ -58,12 +58,13 @@ class TrainConfig:
     seed: int = 0
     download: bool = False
     command: str = ""
+    checkpoint_every: int = 500
     verbose: int = 1
 
     def validate(self):
         """Raise ``ValueError`` naming the first invalid field."""
         registry.get_model_spec(self.model)
-        for field in ("epochs", "batch_size"):
+        for field in ("epochs", "batch_size", "checkpoint_every"):
             if getattr(self, field) <= 0:
                 raise ValueError(f"{field} must be positive, got {getattr(self, field)}")
         for field in ("train_subset", "test_subset", "steps_per_epoch"):
@@ -85,11 +86,13 @@ class TrainConfig:
 def train_classifier(config: TrainConfig) -> dict:
     """Train ``config.model`` on ``config.dataset``, evaluate on the test split, save weights and record.
 
-    Writes ``OUTPUT/MODEL.TAG.weights.h5``, ``OUTPUT/MODEL.TAG.json`` (the record for
+    Every strategy trains through the shared loop (:class:`zoo.training.distributed.Loop`), which splits each
+    global batch over the replicas; a killed run started again with the same configuration resumes from its last
+    checkpoint. Writes ``OUTPUT/MODEL.TAG.weights.h5``, ``OUTPUT/MODEL.TAG.json`` (the record for
     ``pretrained/manifest.json``, without golden outputs, which ``tools/zoo/publish.py`` adds),
-    ``OUTPUT/history.json``, TensorBoard logs in ``OUTPUT/logs`` and resumable checkpoints in
-    ``OUTPUT/backup``. Under ``multi_worker`` only the chief writes to ``OUTPUT``; worker ``i`` writes its
-    weights to ``OUTPUT/worker-i``.
+    ``OUTPUT/history.json`` (per-epoch means of this session's steps), TensorBoard scalars in ``OUTPUT/logs`` and
+    checkpoints in ``OUTPUT/checkpoints``. Under ``multi_worker`` only the chief writes to ``OUTPUT``; worker ``i``
+    writes its weights to ``OUTPUT/worker-i``.
 
     Returns:
         The weight record (a dict).
@@ -109,7 +112,6 @@ def train_classifier(config: TrainConfig) -> dict:
     steps_per_epoch = -(-len(train_x) // config.batch_size)
     if config.steps_per_epoch:
         steps_per_epoch = min(steps_per_epoch, config.steps_per_epoch)
-    multi_worker = config.strategy == "multi_worker"
     train_ds = pipeline.classification_dataset(train_x, train_y, config.batch_size, training=True, record=record,
                                                seed=config.seed)
     output = _output_dir(config, strategy)
@@ -120,20 +122,11 @@ def train_classifier(config: TrainConfig) -> dict:
         optimizer = keras.optimizers.SGD(
             schedules.make_lr_schedule(config.lr_schedule, config.lr, steps_per_epoch * config.epochs),
             momentum=config.momentum)
-    started = time.time()
-    if multi_worker:
-        history = custom_loop.fit(model, optimizer, strategy, train_ds, config.epochs, steps_per_epoch,
-                                  config.batch_size, verbose=config.verbose)
-    else:
-        with strategy.scope():
-            model.compile(optimizer=optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                          metrics=["accuracy"])
-        callbacks = [keras.callbacks.BackupAndRestore(str(output / "backup")),
-                     keras.callbacks.TensorBoard(str(output / "logs"))]
-        fit = model.fit(train_ds, epochs=config.epochs, steps_per_epoch=steps_per_epoch,
-                        callbacks=callbacks, shuffle=False, verbose=config.verbose)
-        history = {k: [float(v) for v in vs] for k, vs in fit.history.items()}
-    train_seconds = time.time() - started
+    loop = distributed.Loop(strategy, optimizer, model.trainable_variables, saved={"weights": model.weights},
+                            checkpoint_dir=pathlib.Path(config.output) / "checkpoints",
+                            checkpoint_every=config.checkpoint_every, summary_dir=output / "logs")
+    steps_history = loop.run(steps.classification_step(model, config.batch_size), loop.worker_batches(train_ds),
+                             steps_per_epoch * config.epochs, verbose=config.verbose)
 
     test_accuracy = classification.accuracy(model, test_x, test_y, record)
     weight_record = records.write_weight_record(
@@ -145,15 +138,21 @@ def train_classifier(config: TrainConfig) -> dict:
         training={"epochs": config.epochs, "batch_size": config.batch_size, "lr": config.lr,
                   "momentum": config.momentum, "lr_schedule": config.lr_schedule, "strategy": config.strategy,
                   "replicas": strategy.num_replicas_in_sync, "seed": config.seed,
-                  "steps": steps_per_epoch * config.epochs, "seconds": round(train_seconds, 1)})
-    (output / "history.json").write_text(json.dumps(history, indent=2))
+                  "steps": steps_per_epoch * config.epochs, "seconds": round(float(loop.seconds.numpy()), 1)})
+    (output / "history.json").write_text(json.dumps(per_epoch(steps_history, steps_per_epoch), indent=2))
     return weight_record
+
+
+def per_epoch(steps_history, steps_per_epoch):
+    """``{metric: [mean over each epoch's steps]}`` of a loop's per-step history (:meth:`Loop.run`'s return)."""
+    epochs = {}
+    for entry in steps_history:
+        epochs.setdefault((entry["step"] - 1) // steps_per_epoch, []).append(entry)
+    names = [name for name in (steps_history[0] if steps_history else {}) if name != "step"]
+    return {name: [sum(e[name] for e in entries) / len(entries) for entries in epochs.values()] for name in names}
 
 
 def _output_dir(config, strategy):
     output = pathlib.Path(config.output)
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if config.strategy == "multi_worker" and resolver is not None and resolver.task_id not in (None, 0):
-        return output / f"worker-{resolver.task_id}"
-    return output
-
+    worker = distributed.worker_index(strategy)
+    return output / f"worker-{worker}" if worker else output

@@ -1,4 +1,5 @@
-"""``tf.distribute`` strategies by name, with logical CPU devices when no accelerator is present."""
+"""``tf.distribute`` strategies by name, with logical CPU devices when no accelerator is present, and the
+``--strategy`` / ``--num_cpu_devices`` flags every training tool shares."""
 import tensorflow as tf
 
 STRATEGIES = ("default", "mirrored", "multi_worker")
@@ -39,3 +40,19 @@ def split_cpu(count):
         raise RuntimeError(
             f"cannot split the CPU into {count} logical devices after TensorFlow has started; "
             "create the mirrored strategy before running any TensorFlow operation") from err
+
+
+def define_flags():
+    """Define ``--strategy`` and ``--num_cpu_devices`` (absl flags) for a training tool."""
+    from absl import flags
+
+    flags.DEFINE_enum("strategy", "default", STRATEGIES, "tf.distribute strategy: one device, MirroredStrategy over "
+                      "the local GPUs (or logical CPUs), or MultiWorkerMirroredStrategy configured by TF_CONFIG")
+    flags.DEFINE_integer("num_cpu_devices", 2, "logical CPUs for --strategy=mirrored without GPUs")
+
+
+def from_flags():
+    """The strategy the ``--strategy`` and ``--num_cpu_devices`` flags name (create it before any TensorFlow op)."""
+    from absl import flags
+
+    return make_strategy(flags.FLAGS.strategy, flags.FLAGS.num_cpu_devices)
