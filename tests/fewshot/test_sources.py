@@ -1,10 +1,11 @@
-"""Episode sources: glyphs (cached under $ZOO_HOME) and Fashion-MNIST shapes, tfds omniglot through mock data, the
-paper's samplers."""
+"""Episode sources: glyphs (cached under $ZOO_HOME) and Fashion-MNIST shapes, tfds omniglot with the paper's split and
+a few-shot split of any tfds set through mock data, the mini-ImageNet class split, the paper's samplers."""
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
 from zoo.data import glyphs
+from zoo.data.sources import TfdsSource
 from zoo.fewshot import sources
 from zoo.fewshot.episodes import EpisodeConfig, EpisodeSampler
 
@@ -36,12 +37,39 @@ def test_paper_sampler_episodes_of_a_class_subset():
         sources.paper_sampler("glyphs", "val", 1, True)
 
 
-def test_omniglot_through_tfds_mock_data():
+def test_omniglot_has_the_papers_character_split_and_rotations():
     with tfds.testing.mock_data(num_examples=40):
-        images, labels = sources.load_source("omniglot", "train")
+        stored = TfdsSource("omniglot", "train+test").labels()
+        train, train_labels = sources.load_source("omniglot", "train")
+        test, test_labels = sources.omniglot("test")
+        plain, plain_labels = sources.omniglot("train", rotations=False)
         _, some = sources.load_source("omniglot", "train", num_classes=2)
-    assert images.shape == (40, 28, 28, 1) and images.dtype == np.uint8 and labels.shape == (40,)
-    np.testing.assert_array_equal(np.unique(some), np.unique(labels)[:2])
+    in_train = stored < sources.OMNIGLOT_TRAIN_CHARACTERS
+    assert train.shape == (4 * in_train.sum(), 28, 28, 1) and train.dtype == np.uint8
+    assert len(test) == 4 * (~in_train).sum() and len(np.unique(test_labels)) == 4 * len(np.unique(stored[~in_train]))
+    assert len(np.unique(train_labels)) == 4 * len(np.unique(stored[in_train])) == 4 * len(np.unique(plain_labels))
+    quarter = len(plain)
+    np.testing.assert_array_equal(train[:quarter], plain)
+    np.testing.assert_array_equal(train[quarter:2 * quarter], np.rot90(plain, 1, axes=(1, 2)))
+    np.testing.assert_array_equal(train_labels[quarter:2 * quarter], 4 * plain_labels + 1)
+    np.testing.assert_array_equal(np.unique(some), np.unique(train_labels)[:2])
+
+
+def test_a_few_shot_split_from_any_tfds_classification_set():
+    with tfds.testing.mock_data(num_examples=80):
+        stored = TfdsSource("cifar10", "train").labels()
+        images, labels = sources.tfds_classes("cifar10", "train", [7, 2], per_class=3, image_size=12)
+    assert images.shape == (6, 12, 12, 3) and sorted(labels.tolist()) == [0, 0, 0, 1, 1, 1]
+    assert (stored == 7).sum() >= 3 and (stored == 2).sum() >= 3
+    with tfds.testing.mock_data(num_examples=10), pytest.raises(ValueError, match="fewer than per_class"):
+        sources.tfds_classes("cifar10", "train", [1], per_class=50, image_size=12)
+
+
+def test_mini_imagenet_classes_are_a_disjoint_64_16_20_split():
+    split = sources.mini_imagenet_classes(seed=0)
+    assert {k: len(v) for k, v in split.items()} == {"train": 64, "val": 16, "test": 20}
+    assert len(np.unique(np.concatenate(list(split.values())))) == 100
+    assert all(np.array_equal(split[k], sources.mini_imagenet_classes(seed=0)[k]) for k in split)
 
 
 def test_unknown_source_or_split_is_a_value_error():

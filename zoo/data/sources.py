@@ -131,9 +131,26 @@ class Source:
         convert to that many, default the stored number)."""
         if self.encoded:
             return tf.io.decode_image(image, channels=channels or self.image_shape[-1], expand_animations=False)
-        if channels and channels != self.image_shape[-1]:
-            raise ValueError(f"the images have {self.image_shape[-1]} channels, not {channels}")
-        return image
+        if not channels or channels == self.image_shape[-1]:
+            return image
+        if (self.image_shape[-1], channels) == (1, 3):
+            return tf.image.grayscale_to_rgb(image)
+        if (self.image_shape[-1], channels) == (3, 1):
+            return tf.cast(tf.round(tf.image.rgb_to_grayscale(tf.cast(image, tf.float32))), tf.uint8)
+        raise ValueError(f"cannot convert {self.image_shape[-1]} channels to {channels}")
+
+    def class_subset(self, classes, per_class):
+        """The first ``per_class`` examples (in index order) of each class in ``classes``, relabelled 0 … len(classes)
+        − 1 in that order — a few-shot split's classes (a class with fewer examples is an error)."""
+        labels, indices = self.labels(), self.indices()
+        keep, new_labels = [], np.full(self.split_size, -1, np.int64)
+        for rank, cls in enumerate(classes):
+            members = indices[labels == cls][:per_class]
+            if len(members) < per_class:
+                raise ValueError(f"class {cls} has {len(members)} examples, fewer than per_class={per_class}")
+            keep.append(members)
+            new_labels[members] = rank
+        return self.select(np.concatenate(keep)).relabel(new_labels)
 
     def _derive(self, **changes):
         """A copy with ``changes``, sharing what this one has already read (builder, layout, labels)."""
@@ -141,20 +158,27 @@ class Source:
         copy.__dict__.update({k: v for k, v in self.__dict__.items() if k in _SHARED})
         return copy
 
-    def arrays(self, channels=None):
+    def arrays(self, channels=None, size=None):
         """``(images uint8 (N, H, W, C), labels int64 (N,))`` of every kept example in index order — for small splits
-        of fixed-size images only (it holds them all in memory)."""
-        if None in self.image_shape[:2]:
-            raise ValueError("arrays() needs fixed-size images; stream variable-size images with "
-                             "zoo.data.pipeline.make_dataset")
-        ds = self.examples().map(lambda ex: (self.decode(ex["image"], channels), ex["label"]),
-                                 num_parallel_calls=tf.data.AUTOTUNE)
+        only (it holds them all in memory). ``channels``: convert to that many; ``size``: resize every image to
+        ``size`` × ``size`` (bilinear, antialiased; needed when the stored sizes vary)."""
+        if size is None and None in self.image_shape[:2]:
+            raise ValueError("the images vary in size: pass size, or stream them with zoo.data.pipeline.make_dataset")
+
+        def image(example):
+            decoded = self.decode(example["image"], channels)
+            if size is None:
+                return decoded
+            resized = tf.image.resize(decoded, (size, size), antialias=True)
+            return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
+
+        ds = self.examples().map(lambda ex: (image(ex), ex["label"]), num_parallel_calls=tf.data.AUTOTUNE)
         images, labels = [], []
         for x, y in ds.batch(1024).as_numpy_iterator():
             images.append(x)
             labels.append(y)
         if not images:
-            shape = (0, *self.image_shape[:2], channels or self.image_shape[2])
+            shape = (0, *((size, size) if size else self.image_shape[:2]), channels or self.image_shape[2])
             return np.zeros(shape, np.uint8), np.zeros((0,), np.int64)
         return np.concatenate(images), np.concatenate(labels).astype(np.int64)
 
@@ -190,11 +214,10 @@ class ArraySource(Source):
     def _stored_labels(self):
         return self.stored_labels
 
-    def arrays(self, channels=None):
-        if channels and channels != self.image_shape[-1]:
-            raise ValueError(f"the images have {self.image_shape[-1]} channels, not {channels}")
-        indices = self.indices()
-        return self.images[indices], self.labels()
+    def arrays(self, channels=None, size=None):
+        if (channels and channels != self.image_shape[-1]) or (size and (size, size) != self.image_shape[:2]):
+            return super().arrays(channels, size)
+        return self.images[self.indices()], self.labels()
 
     def _read(self, shuffle_seed, input_context, repeat):
         images = tf.constant(self.images)
