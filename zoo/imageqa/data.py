@@ -143,18 +143,23 @@ def sample_questions():
     return [(i, qgen.Question(question, answer, kind)) for i, question, answer, kind in stored["questions"]]
 
 
-def split_arrays(scenes, pairs, vocabulary, max_len):
-    """A split's arrays ``{"images", "scene", "questions", "answers", "types"}`` from its ``scenes`` and its
-    ``(scene index, question)`` ``pairs``, words and answers as ids of ``vocabulary``, questions ``max_len`` long."""
+def question_arrays(pairs, vocabulary, max_len):
+    """``{"scene", "questions", "answers", "types"}`` of ``(image index, question)`` ``pairs``: words and answers as
+    ids of ``vocabulary``, questions ``max_len`` long."""
     answer_index = {a: i for i, a in enumerate(vocabulary.answers)}
     return {
-        "images": np.stack([s.image for s in scenes]),
         "scene": np.array([i for i, _ in pairs], np.int32),
         "questions": np.array([vocabulary.encode(q.question, max_len) for _, q in pairs],
                               np.int32).reshape(-1, max_len),
         "answers": np.array([answer_index[q.answer] for _, q in pairs], np.int32),
         "types": np.array([q.type for _, q in pairs], np.int32),
     }
+
+
+def split_arrays(scenes, pairs, vocabulary, max_len):
+    """A split's arrays ``{"images", "scene", "questions", "answers", "types"}`` from its ``scenes`` and its
+    ``(scene index, question)`` ``pairs`` (:func:`question_arrays`)."""
+    return {"images": np.stack([s.image for s in scenes]), **question_arrays(pairs, vocabulary, max_len)}
 
 
 def make_test_split(vocabulary, max_len=16, test_scenes=TEST_SCENES, seed=0, generator=None, config=SCENES,
