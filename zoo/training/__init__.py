@@ -1,4 +1,5 @@
-"""Training of registered classifiers: configuration, schedules, strategies, Keras-fit and custom loops."""
+"""Training: the distributed loop every tool shares, recipes, and the classifier trainer with its configuration,
+schedules and strategies."""
 from zoo.training.classifier import TrainConfig, train_classifier
 
 __all__ = ["TrainConfig", "train_classifier"]

@@ -1,4 +1,4 @@
-"""Train a registered classifier on an image data set and write weights plus a manifest-ready record."""
+"""Train a registered classifier on an image data set, streamed, and write weights plus a manifest-ready record."""
 import dataclasses
 import json
 import os
@@ -6,10 +6,10 @@ import pathlib
 import sys
 
 import keras
+import numpy as np
 
-from zoo import classification, registry
-from zoo.data import pipeline, preprocessing
-from zoo.data import datasets
+from zoo import registry
+from zoo.data import datasets, pipeline, preprocessing
 from zoo.training import distributed, records, schedules, steps, strategies
 
 
@@ -19,13 +19,16 @@ class TrainConfig:
 
     Attributes:
         model: registered architecture name, e.g. ``"resnet-32"``.
-        dataset: ``"fashion_mnist"`` or a tfds image-classification name.
+        dataset: a name of :data:`zoo.data.datasets.DATASETS` or any tfds image-classification name (its
+            training and evaluation transforms and preprocessing record come with it).
         tag: weight tag; the weight is named ``MODEL.TAG`` (default: the data set name).
         epochs: passes over the training split.
         batch_size: global batch size.
         lr: initial learning rate (SGD with momentum).
         momentum: SGD momentum.
         lr_schedule: one of :data:`zoo.training.schedules.SCHEDULES`.
+        lr_boundaries: the optimiser steps at which a ``"piecewise"`` schedule divides the rate by 10 (empty: at
+            50% and 75% of the run).
         strategy: one of :data:`zoo.training.strategies.STRATEGIES`.
         num_cpu_devices: logical CPU devices for the mirrored strategy without GPUs.
         output: directory for weights, record, checkpoints and TensorBoard logs.
@@ -34,7 +37,10 @@ class TrainConfig:
         test_subset: evaluate on only the first N test examples (0 = the full test split).
         steps_per_epoch: cap on steps per epoch (0 = a full pass).
         seed: seed of initialisation, shuffling and augmentation.
+        transform: the training augmentation, a name of :data:`zoo.data.transforms.TRANSFORMS` (empty: the data
+            set's own, e.g. pad 4 + random crop + flip for CIFAR).
         download: let tfds download data sets that are not present.
+        data_dir: tfds data directory (None: tfds's default).
         command: the command line recorded in the weight record.
         checkpoint_every: optimiser steps between checkpoints (in ``OUTPUT/checkpoints``).
         verbose: 1 shows a progress bar, 0 nothing.
@@ -48,6 +54,7 @@ class TrainConfig:
     lr: float = 0.1
     momentum: float = 0.9
     lr_schedule: str = "piecewise"
+    lr_boundaries: tuple = ()
     strategy: str = "default"
     num_cpu_devices: int = 2
     output: str = "runs/train"
@@ -56,7 +63,9 @@ class TrainConfig:
     test_subset: int = 0
     steps_per_epoch: int = 0
     seed: int = 0
+    transform: str = ""
     download: bool = False
+    data_dir: str | None = None
     command: str = ""
     checkpoint_every: int = 500
     verbose: int = 1
@@ -100,47 +109,64 @@ def train_classifier(config: TrainConfig) -> dict:
     config.validate()
     strategy = strategies.make_strategy(config.strategy, config.num_cpu_devices)
     keras.utils.set_random_seed(config.seed)
-    train_x, train_y = datasets.load_classification_data(config.dataset, "train", config.download)
-    test_x, test_y = datasets.load_classification_data(config.dataset, "test", config.download)
-    if config.train_subset:
-        train_x, train_y = train_x[:config.train_subset], train_y[:config.train_subset]
-    if config.test_subset:
-        test_x, test_y = test_x[:config.test_subset], test_y[:config.test_subset]
-    record = datasets.preprocessing_record(config.dataset, train_x)
-    builder_kwargs = {"num_classes": int(train_y.max()) + 1, "input_shape": list(preprocessing.model_input_shape(record)),
+    train_source = _subset(datasets.source(config.dataset, "train", config.data_dir, config.download),
+                           config.train_subset)
+    test_source = _subset(datasets.source(config.dataset, "test", config.data_dir, config.download), config.test_subset)
+    record = datasets.preprocessing_record(config.dataset, train_source)
+    num_classes = datasets.spec(config.dataset).num_classes or train_source.num_classes
+    builder_kwargs = {"num_classes": int(num_classes), "input_shape": list(preprocessing.model_input_shape(record)),
                       **config.model_overrides}
-    steps_per_epoch = -(-len(train_x) // config.batch_size)
+    steps_per_epoch = -(-train_source.num_examples // config.batch_size)
     if config.steps_per_epoch:
         steps_per_epoch = min(steps_per_epoch, config.steps_per_epoch)
-    train_ds = pipeline.classification_dataset(train_x, train_y, config.batch_size, training=True, record=record,
-                                               seed=config.seed)
     output = _output_dir(config, strategy)
     output.mkdir(parents=True, exist_ok=True)
 
     with strategy.scope():
         model = registry.build(config.model, **builder_kwargs)
         optimizer = keras.optimizers.SGD(
-            schedules.make_lr_schedule(config.lr_schedule, config.lr, steps_per_epoch * config.epochs),
+            schedules.make_lr_schedule(config.lr_schedule, config.lr, steps_per_epoch * config.epochs,
+                                       config.lr_boundaries),
             momentum=config.momentum)
     loop = distributed.Loop(strategy, optimizer, model.trainable_variables, saved={"weights": model.weights},
                             checkpoint_dir=pathlib.Path(config.output) / "checkpoints",
                             checkpoint_every=config.checkpoint_every, summary_dir=output / "logs")
-    steps_history = loop.run(steps.classification_step(model, config.batch_size), loop.worker_batches(train_ds),
+    train_ds = pipeline.make_dataset(train_source, config.batch_size, True,
+                                     config.transform or datasets.spec(config.dataset).train_transform, record,
+                                     config.seed, loop.input_context())
+    steps_history = loop.run(steps.classification_step(model, config.batch_size), train_ds,
                              steps_per_epoch * config.epochs, verbose=config.verbose)
 
-    test_accuracy = classification.accuracy(model, test_x, test_y, record)
+    test_accuracy = accuracy(model, datasets.make_dataset(config.dataset, "test", 500, training=False,
+                                                          source_override=test_source))
     weight_record = records.write_weight_record(
         model, output, config.weight_name, architecture=config.model, builder_kwargs=builder_kwargs,
-        dataset=config.dataset, split={"train": f"train[:{len(train_x)}]", "test": f"test[:{len(test_x)}]"},
+        dataset=config.dataset, split={"train": f"train[:{train_source.num_examples}]",
+                                       "test": f"test[:{test_source.num_examples}]"},
         preprocessing=record,
-        metrics={"top1_accuracy": round(test_accuracy, 6), "test_examples": int(len(test_x))},
+        metrics={"top1_accuracy": round(test_accuracy, 6), "test_examples": int(test_source.num_examples)},
         command=config.command or " ".join([os.path.basename(sys.executable), *sys.argv]),
         training={"epochs": config.epochs, "batch_size": config.batch_size, "lr": config.lr,
-                  "momentum": config.momentum, "lr_schedule": config.lr_schedule, "strategy": config.strategy,
+                  "momentum": config.momentum, "lr_schedule": config.lr_schedule,
+                  **({"lr_boundaries": list(config.lr_boundaries)} if config.lr_boundaries else {}),
+                  "strategy": config.strategy,
                   "replicas": strategy.num_replicas_in_sync, "seed": config.seed,
                   "steps": steps_per_epoch * config.epochs, "seconds": round(float(loop.seconds.numpy()), 1)})
     (output / "history.json").write_text(json.dumps(per_epoch(steps_history, steps_per_epoch), indent=2))
     return weight_record
+
+
+def accuracy(model, dataset):
+    """Top-1 accuracy (in [0, 1]) of ``model`` in inference mode over the ``(inputs, labels)`` batches of
+    ``dataset`` (one pass)."""
+    correct = total = 0
+    for inputs, labels in dataset:
+        predicted = np.argmax(np.asarray(model(inputs, training=False)), axis=-1)
+        correct += int(np.sum(predicted == labels.numpy()))
+        total += len(predicted)
+    if not total:
+        raise ValueError("the evaluation split is empty")
+    return correct / total
 
 
 def per_epoch(steps_history, steps_per_epoch):
@@ -150,6 +176,11 @@ def per_epoch(steps_history, steps_per_epoch):
         epochs.setdefault((entry["step"] - 1) // steps_per_epoch, []).append(entry)
     names = [name for name in (steps_history[0] if steps_history else {}) if name != "step"]
     return {name: [sum(e[name] for e in entries) / len(entries) for entries in epochs.values()] for name in names}
+
+
+def _subset(source, count):
+    """The first ``count`` examples of ``source`` (all of them for 0)."""
+    return source.select(source.indices()[:count]) if count else source
 
 
 def _output_dir(config, strategy):

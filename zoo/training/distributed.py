@@ -126,21 +126,23 @@ class Loop:
                 optimizer.build(self.variables)
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
             self.seconds = tf.Variable(0.0, dtype=tf.float64, trainable=False, name="seconds")
-        self._checkpoint = tf.train.Checkpoint(variables=self.variables, optimizer=list(optimizer.variables),
-                                               step=self.step, seconds=self.seconds, **(saved or {}))
-        self._manager = None
+        self._saved = {"variables": self.variables, "optimizer": list(optimizer.variables), "step": self.step,
+                       "seconds": self.seconds, **(saved or {})}
+        self._directory = None
         if checkpoint_dir:
-            directory = pathlib.Path(checkpoint_dir)
+            self._directory = pathlib.Path(checkpoint_dir)
             if self.worker:
-                directory = directory / f"worker-{self.worker}"
-            self._manager = tf.train.CheckpointManager(self._checkpoint, str(directory), max_to_keep=2)
+                self._directory = self._directory / f"worker-{self.worker}"
+        self._track()
         self._restored = False
         self._writer = tf.summary.create_file_writer(str(summary_dir)) if summary_dir and not self.worker else None
 
-    @property
-    def is_chief(self):
-        """Whether this process is the one that writes results (worker 0, or the only process)."""
-        return self.worker == 0
+    def _track(self, iterator=None):
+        """The checkpoint and its manager over the saved objects (and the input iterator, when given)."""
+        self._checkpoint = tf.train.Checkpoint(**self._saved, **({"iterator": iterator} if iterator else {}))
+        self._manager = None
+        if self._directory:
+            self._manager = tf.train.CheckpointManager(self._checkpoint, str(self._directory), max_to_keep=2)
 
     def input_context(self):
         """The ``tf.distribute.InputContext`` of this worker's input: one input pipeline per worker process, whose
@@ -187,7 +189,16 @@ class Loop:
 
     def save(self):
         """Write a checkpoint now (no-op without ``checkpoint_dir``)."""
-        if self._manager:
+        if not self._manager:
+            return
+        try:
+            self._manager.save(checkpoint_number=int(self.step.numpy()))
+        except tf.errors.FailedPreconditionError as err:  # an input pipeline with Python state cannot be saved
+            if not hasattr(self._checkpoint, "iterator"):
+                raise
+            print(f"the input iterator cannot be checkpointed ({err.message.splitlines()[0]}); checkpoints keep the "
+                  "model and optimizer only, and a resumed run restarts its input stream", flush=True)
+            self._track()
             self._manager.save(checkpoint_number=int(self.step.numpy()))
 
     def run(self, replica_step, batches, steps, *, compiled=True, callback=None, verbose=1):
@@ -213,7 +224,7 @@ class Loop:
         iterator = None
         if isinstance(batches, tf.data.Dataset):
             iterator = iter(batches)
-            self._checkpoint.iterator = iterator
+            self._track(iterator)
         start = self.restore()
         step_function = self._compiled_step(replica_step) if compiled else self._eager_step(replica_step)
         history = []

@@ -1,0 +1,65 @@
+"""Every named recipe (zoo.training.recipes) runs: 2 optimiser steps of its configuration on tfds mock data (or, for
+the tools that take their own data, a tiny stand-in), eagerly so that no deep network is traced; and a recipe on the
+command line sets what the command line does not."""
+import contextlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from zoo.training import TrainConfig, recipes, train_classifier
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLASSIFIER = "tools/zoo/train.py"
+TWO_STEPS = {"epochs": 1, "steps_per_epoch": 2, "batch_size": 2, "test_subset": 2, "verbose": 0}
+
+
+@contextlib.contextmanager
+def eagerly():
+    """``tf.function``s run eagerly within (tracing a 164-layer network takes half a minute)."""
+    tf.config.run_functions_eagerly(True)
+    try:
+        yield
+    finally:
+        tf.config.run_functions_eagerly(False)
+
+
+def test_every_recipe_names_its_paper_number_and_its_cost():
+    for recipe in recipes.RECIPES.values():
+        assert recipe.tool.startswith("tools/") and os.path.exists(os.path.join(REPO, recipe.tool)), recipe.name
+        assert recipe.paper_source and recipe.metric and recipe.steps > 0, recipe.name
+        assert recipe.command().endswith(f"--recipe={recipe.name}")
+    with pytest.raises(ValueError, match="no recipe 'revnet-39-cifar10'"):
+        recipes.get("revnet-39-cifar10")
+
+
+@pytest.mark.parametrize("name", sorted(recipes.for_tool(CLASSIFIER)))
+def test_classifier_recipe_takes_two_steps_on_mock_data(name, tmp_path):
+    recipe = recipes.get(name)
+    flags = {**recipe.flags, **TWO_STEPS}
+    config = TrainConfig(**{**flags, "lr_boundaries": tuple(flags.get("lr_boundaries", ()))}, output=str(tmp_path),
+                         command="test")
+    with tfds.testing.mock_data(num_examples=4), eagerly():
+        record = train_classifier(config)
+    assert record["architecture"] == recipe.flags["model"] and record["dataset"] == recipe.flags["dataset"]
+    assert record["training"]["steps"] == 2 and record["metrics"]["test_examples"] == 2
+    assert record["builder_kwargs"]["num_classes"] == {"cifar10": 10, "cifar100": 100,
+                                                       "imagenet2012": 1000}[recipe.flags["dataset"]]
+
+
+def test_a_recipe_sets_the_flags_the_command_line_leaves(tmp_path):
+    """The DN* recipe on Fashion-MNIST: the data set, length and batch from the command line, the rest (model,
+    learning rate, its decay steps, no augmentation) from the recipe."""
+    out = subprocess.run(
+        [sys.executable, os.path.join(REPO, CLASSIFIER), "--recipe=cifar-quick-dn-star-cifar10",
+         "--dataset=fashion_mnist", "--epochs=1", "--steps_per_epoch=2", "--batch_size=4", "--train_subset=40",
+         "--test_subset=20", "--verbose=0", f"--output={tmp_path}"],
+        capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    (name, record), = json.loads((tmp_path / "cifar-quick-dn-star.fashion_mnist.json").read_text()).items()
+    assert record["dataset"] == "fashion_mnist" and record["training"]["batch_size"] == 4
+    assert record["training"]["lr"] == 1e-3 and record["training"]["lr_boundaries"] == [30_000, 50_000, 80_000]
