@@ -77,14 +77,17 @@ def source(name, split, data_dir=None, download=False):
 
 
 def make_dataset(name, split, batch_size, training, seed=0, input_context=None, data_dir=None, download=False,
-                 source_override=None, **kwargs):
+                 source_override=None, transform=None, record=None, **kwargs):
     """The input pipeline (:func:`zoo.data.pipeline.make_dataset`) over split ``split`` of data set ``name``, with
-    the data set's transform (training or evaluation) and record; ``source_override`` replaces the split's source
-    (e.g. a :meth:`~zoo.data.sources.Source.split` of it). Other keyword arguments go to the pipeline."""
+    the data set's transform (training or evaluation) and record unless ``transform`` or ``record`` is given (a
+    paper without augmentation: ``transform="none"``); ``source_override`` replaces the split's source (e.g. a
+    :meth:`~zoo.data.sources.Source.hold_out` part of it). Other keyword arguments go to the pipeline."""
     dataset = spec(name)
     split_source = source_override or source(name, split, data_dir, download)
-    record = preprocessing_record(name, split_source if dataset.record is None else None)
-    transform = dataset.train_transform if training else dataset.eval_transform
+    if record is None:
+        record = preprocessing_record(name, split_source if dataset.record is None else None)
+    if transform is None:
+        transform = dataset.train_transform if training else dataset.eval_transform
     return pipeline.make_dataset(split_source, batch_size, training, transform, record, seed, input_context,
                                  **kwargs)
 
@@ -127,7 +130,7 @@ def _streamed_statistics(source, max_examples):
         return tf.cast(tf.shape(pixels)[0], tf.float64), tf.reduce_sum(pixels, 0), tf.reduce_sum(pixels ** 2, 0)
 
     count, total, squares = 0.0, 0.0, 0.0
-    for n, s, q in source.examples().take(max_examples).map(moments).as_numpy_iterator():
+    for n, s, q in source.examples(index=False).take(max_examples).map(moments).as_numpy_iterator():
         count, total, squares = count + n, total + s, squares + q
     if not count:
         raise ValueError("the training split is empty")

@@ -44,9 +44,10 @@ def make_dataset(source, batch_size, training, transform="none", record=None, se
         batch_size = input_context.get_per_replica_batch_size(batch_size)
     pipeline_id = 0 if input_context is None else input_context.input_pipeline_id
     if training:
-        ds = source.examples(shuffle_seed=seed, input_context=input_context, repeat=True).enumerate()
+        ds = source.examples(seed, input_context, repeat=True, index=with_index).enumerate()
     else:
-        ds = source.examples(input_context=input_context).map(lambda ex: (tf.constant(0, tf.int64), ex))
+        ds = source.examples(input_context=input_context, index=with_index)
+        ds = ds.map(lambda ex: (tf.constant(0, tf.int64), ex))
     channels = source.image_shape[-1]
     pad_to = record.get("pad_to")
     stream_seed = tf.constant([seed, pipeline_id], tf.int64)

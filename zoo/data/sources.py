@@ -1,12 +1,14 @@
 """Where the input pipeline's examples come from: a labelled image split that streams.
 
-A :class:`Source` reads one pass over its split as a ``tf.data.Dataset`` of ``{"image", "label", "index"}``:
+A :class:`Source` reads its split (one pass, or pass after pass) as a ``tf.data.Dataset`` of
+``{"image", "label", "index"}``:
 ``image`` is the stored image (encoded bytes for a tfds split, decoded later per example by the pipeline; uint8
 ``(H, W, C)`` for in-memory arrays), ``label`` an int32 and ``index`` the example's int64 position in the split,
 the same however the files are shuffled or sharded. Two kinds:
 
 - :class:`TfdsSource`: any tfds image data set by name, read from its files with a seeded file order;
-- :class:`ArraySource`: images already in memory (Fashion-MNIST's IDX files, the procedural sets).
+- :class:`ArraySource`: images already in memory (Fashion-MNIST's IDX files, the procedural sets, or encoded
+  images: :meth:`Source.in_memory`).
 
 Both can be narrowed to a subset of examples (:meth:`Source.select`) and relabelled (:meth:`Source.relabel`)
 by index — a held-out validation split, a clean set, corrupted labels — without holding any image in memory:
@@ -36,7 +38,7 @@ class Source:
     encoded = False
     """Whether ``image`` is encoded bytes (decoded by the pipeline) rather than a uint8 array."""
 
-    def _read(self, shuffle_seed, input_context, repeat):
+    def _read(self, shuffle_seed, input_context, repeat, index):
         """The whole split as ``{"image", "label", "index"}``: see :meth:`examples`."""
         raise NotImplementedError
 
@@ -64,23 +66,27 @@ class Source:
         return self.keep if self.keep is not None else self._present
 
     # --- shared ----------------------------------------------------------------------------------------------------
-    def examples(self, shuffle_seed=None, input_context=None, repeat=False):
+    def examples(self, shuffle_seed=None, input_context=None, repeat=False, index=True):
         """The source's examples ``{"image", "label", "index"}``: one pass, or endless passes with ``repeat``.
 
         Args:
             shuffle_seed: None reads in stored order; an int shuffles every pass anew, the same way for the same
-                seed (a tfds source shuffles its files and interleaves them, and the pipeline then shuffles
-                examples in a buffer; an array source permutes its examples).
+                seed (a tfds source shuffles its files, interleaves them and shuffles examples in a buffer; an
+                array source permutes its examples).
             input_context: a ``tf.distribute.InputContext``: read only this input pipeline's share.
             repeat: pass after pass, endlessly.
+            index: False lets a tfds source skip working out the examples' indices (their ``index`` is then -1)
+                when nothing needs them (no :meth:`select` or :meth:`relabel`): a faster read of small images.
         """
-        ds = self._read(shuffle_seed, input_context, repeat)
+        ds = self._read(shuffle_seed, input_context, repeat,
+                        index or self.keep is not None or self.new_labels is not None)
         if self.keep is not None:
             keep = tf.constant(self.keep)
             ds = ds.filter(lambda ex: tf.gather(keep, ex["index"]))
         if self.new_labels is not None:
             labels = tf.constant(self.new_labels, tf.int32)
-            ds = ds.map(lambda ex: {**ex, "label": tf.gather(labels, ex["index"])})
+            ds = ds.map(lambda ex: {**ex, "label": tf.gather(labels, ex["index"])},
+                        num_parallel_calls=tf.data.AUTOTUNE)
         return ds
 
     def labels(self):
@@ -152,6 +158,19 @@ class Source:
             new_labels[members] = rank
         return self.select(np.concatenate(keep)).relabel(new_labels)
 
+    def in_memory(self, limit=None):
+        """The (first ``limit``) kept examples with their images as stored — encoded images stay encoded — held in
+        memory: an :class:`ArraySource` that the pipeline reads the same way, without the files (the upper bound of
+        a pipeline's speed for its per-example work)."""
+        ds = self.examples() if limit is None else self.examples().take(limit)
+        images, labels = [], []
+        for batch in ds.batch(256).as_numpy_iterator():
+            images.extend(batch["image"])
+            labels.extend(batch["label"])
+        if self.encoded:
+            images = np.array(images + [b""], object)[:-1]  # a 1-D array of bytes objects, whatever their lengths
+        return ArraySource(images, labels, shape=self.image_shape)
+
     def _derive(self, **changes):
         """A copy with ``changes``, sharing what this one has already read (builder, layout, labels)."""
         copy = dataclasses.replace(self, **changes)
@@ -186,17 +205,23 @@ class Source:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class ArraySource(Source):
-    """Images held in memory: ``images`` uint8 ``(N, H, W[, C])`` and integer ``labels`` ``(N,)``. A shuffled pass
-    is a permutation of the indices (each ``.repeat()`` pass another), the images gathered per example."""
+    """Images held in memory: ``images`` uint8 ``(N, H, W[, C])`` — or ``(N,)`` encoded images (bytes, decoded by the
+    pipeline as a tfds source's are; then ``shape`` is their ``(H, W, C)``, H and W None when they vary) — and
+    integer ``labels`` ``(N,)``. A shuffled pass is a permutation of the indices (each pass of a repeated stream
+    another), the images gathered per example."""
 
     images: np.ndarray
     stored_labels: np.ndarray
+    shape: tuple | None = None
 
     def __post_init__(self):
         images = np.asarray(self.images)
-        if images.ndim == 3:
+        if images.ndim == 3 and images.dtype == np.uint8:
             images = images[..., None]
-        if images.ndim != 4 or images.dtype != np.uint8:
+        if images.dtype == object:
+            if images.ndim != 1 or self.shape is None:
+                raise ValueError("encoded images must be a 1-D array of bytes, with their shape given")
+        elif images.ndim != 4 or images.dtype != np.uint8:
             raise ValueError(f"images must be uint8 (N, H, W[, C]), got {images.dtype} {images.shape}")
         if len(images) != len(self.stored_labels):
             raise ValueError(f"images and labels differ in length: {len(images)} vs {len(self.stored_labels)}")
@@ -204,8 +229,12 @@ class ArraySource(Source):
         object.__setattr__(self, "stored_labels", np.asarray(self.stored_labels, np.int64))
 
     @property
+    def encoded(self):
+        return self.images.dtype == object
+
+    @property
     def image_shape(self):
-        return tuple(int(d) for d in self.images.shape[1:])
+        return tuple(self.shape) if self.encoded else tuple(int(d) for d in self.images.shape[1:])
 
     @property
     def split_size(self):
@@ -215,11 +244,12 @@ class ArraySource(Source):
         return self.stored_labels
 
     def arrays(self, channels=None, size=None):
-        if (channels and channels != self.image_shape[-1]) or (size and (size, size) != self.image_shape[:2]):
+        if self.encoded or (channels and channels != self.image_shape[-1]) or (
+                size and (size, size) != self.image_shape[:2]):
             return super().arrays(channels, size)
         return self.images[self.indices()], self.labels()
 
-    def _read(self, shuffle_seed, input_context, repeat):
+    def _read(self, shuffle_seed, input_context, repeat, index):
         images = tf.constant(self.images)
         labels = tf.constant(self.stored_labels, tf.int32)
         count = self.split_size
@@ -291,14 +321,14 @@ class TfdsSource(Source):
     def _present(self):
         return self._layout[3]
 
-    def read(self, shuffle_seed=None, input_context=None, decoders=None):
-        """``builder.as_dataset`` of the split with the examples' tfds ids: files in a seeded order when
+    def read(self, shuffle_seed=None, input_context=None, decoders=None, ids=True):
+        """``builder.as_dataset`` of the split with the examples' tfds ids (``ids``): files in a seeded order when
         ``shuffle_seed`` is not None, ``input_context``'s share of them, no caching, images not decoded (or as
         ``decoders`` says). Sources of other features (masks, captions) read through this too."""
         import tensorflow_datasets as tfds
 
         config = tfds.ReadConfig(shuffle_seed=shuffle_seed, shuffle_reshuffle_each_iteration=True,
-                                 input_context=input_context, add_tfds_id=True, try_autocache=False)
+                                 input_context=input_context, add_tfds_id=ids, try_autocache=False)
         decoders = {self.image_key: tfds.decode.SkipDecoding()} if decoders is None else decoders
         return self.builder.as_dataset(split=self.split, shuffle_files=shuffle_seed is not None,
                                        decoders=decoders, read_config=config)
@@ -341,13 +371,15 @@ class TfdsSource(Source):
                 tf.lookup.KeyValueTensorInitializer(tf.constant(names or [""], tf.string),
                                                     tf.constant(offsets or [0], tf.int64)), default_value=0)
 
-    def _read(self, shuffle_seed, input_context, repeat):
-        ds = self.read(shuffle_seed, input_context)
+    def _read(self, shuffle_seed, input_context, repeat, index):
+        def example(ex):
+            position = self.example_index(ex["tfds_id"]) if index else tf.constant(-1, tf.int64)
+            return {"image": ex[self.image_key], "label": tf.cast(ex[self.label_key], tf.int32), "index": position}
+
+        ds = self.read(shuffle_seed, input_context, ids=index).map(example, num_parallel_calls=tf.data.AUTOTUNE)
         if shuffle_seed is not None:
             ds = ds.shuffle(self.shuffle_buffer, seed=shuffle_seed, reshuffle_each_iteration=True)
-        ds = ds.repeat() if repeat else ds
-        return ds.map(lambda ex: {"image": ex[self.image_key], "label": tf.cast(ex[self.label_key], tf.int32),
-                                  "index": self.example_index(ex["tfds_id"])})
+        return ds.repeat() if repeat else ds
 
     def _stored_labels(self):
         return self._label_array
