@@ -40,9 +40,15 @@ def _batches(ds):
     return [(np.asarray(x), np.asarray(y)) for x, y in ds]
 
 
+def _fashion(images, labels, batch_size, training, seed=0):
+    """The pipeline over Fashion-MNIST-like arrays in memory, with Fashion-MNIST's record and transforms."""
+    transform = datasets.spec("fashion_mnist").train_transform if training else "none"
+    return pipeline.make_dataset(sources.ArraySource(images, labels), batch_size, training, transform, RECORD, seed)
+
+
 def test_evaluation_pipeline_is_plain_preprocessing_in_order():
     images, labels = _images(), np.arange(6)
-    batches = _batches(pipeline.classification_dataset(images, labels, 4, training=False))
+    batches = _batches(_fashion(images, labels, 4, training=False))
     assert [len(y) for _, y in batches] == [4, 2]
     np.testing.assert_array_equal(np.concatenate([y for _, y in batches]), labels)
     np.testing.assert_allclose(np.concatenate([x for x, _ in batches]), preprocessing.preprocess(images), atol=1e-6)
@@ -50,10 +56,10 @@ def test_evaluation_pipeline_is_plain_preprocessing_in_order():
 
 def test_training_pipeline_is_deterministic_by_seed_and_augments_by_shifts_and_flips():
     images, labels = _images(8), np.arange(8)
-    stream = pipeline.classification_dataset(images, labels, 8, training=True, seed=3)
+    stream = _fashion(images, labels, 8, training=True, seed=3)
     first = _batches(stream.take(3))
     again = _batches(stream.take(3))  # a new iterator replays the same stream
-    other = _batches(pipeline.classification_dataset(images, labels, 8, training=True, seed=4).take(3))
+    other = _batches(_fashion(images, labels, 8, training=True, seed=4).take(3))
     for a, b in zip(first, again):
         np.testing.assert_array_equal(a[0], b[0])
     assert not np.array_equal(first[0][0], other[0][0])
@@ -74,7 +80,7 @@ def test_training_pipeline_is_deterministic_by_seed_and_augments_by_shifts_and_f
 
 def test_bad_batch_size():
     with pytest.raises(ValueError, match="batch_size"):
-        pipeline.classification_dataset(_images(), np.arange(6), 0, training=False)
+        _fashion(_images(), np.arange(6), 0, training=False)
 
 
 # --- tfds data sets, streamed ---------------------------------------------------------------------------------------

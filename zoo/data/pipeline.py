@@ -15,7 +15,7 @@ is cached: memory stays flat however large the data set.
 """
 import tensorflow as tf
 
-from zoo.data import preprocessing, sources, transforms
+from zoo.data import preprocessing, transforms
 
 def make_dataset(source, batch_size, training, transform="none", record=None, seed=0, input_context=None,
                  drop_remainder=None, with_index=False):
@@ -71,17 +71,3 @@ def make_dataset(source, batch_size, training, transform="none", record=None, se
                   num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
-
-def classification_dataset(images, labels, batch_size, training, record=preprocessing.FASHION_MNIST,
-                           seed=0, crop_padding=4, flip=True, drop_remainder=False):
-    """:func:`make_dataset` over images in memory (an :class:`~zoo.data.sources.ArraySource`), augmented when
-    ``training`` by a random crop after ``crop_padding`` zero pixels on each side and (``flip``) a random
-    horizontal flip — the ``cifar`` transform's recipe; ``images`` uint8 ``(N, H, W[, C])``, ``labels`` int
-    ``(N,)``."""
-    source = sources.ArraySource(preprocessing.with_channel_axis(images, record).numpy(), labels)
-    if not training or (crop_padding == 0 and not flip):
-        transform = "none"
-    else:
-        transform = transforms.PadCropFlip(crop_padding, flip)
-    return make_dataset(source, batch_size, training, transform, record, seed,
-                        drop_remainder=True if training else drop_remainder)
