@@ -56,6 +56,7 @@ docs: $(DOCS_STAMP)
 bench: $(STAMP)
 	$(PY) tools/zoo/bench_load.py
 	$(PY) tools/zoo/bench_epoch.py
+	$(PY) tools/zoo/bench_pipeline.py
 	$(PY) tools/revnet/bench.py
 	$(PY) tools/revnet/reconstruction.py
 	$(PY) tools/divnorm/bench.py
