@@ -28,15 +28,27 @@ def test_conv_and_res_functions_run_and_agree_with_dense_on_a_full_mask(make):
 
 @pytest.mark.skipif(native.library is None, reason="the native library is not built")
 @pytest.mark.parametrize("make", [benchmark.conv_functions, benchmark.res_functions])
-def test_the_profiler_times_each_op_inside_the_sparse_call(make):
-    parts = benchmark.profiled_op_ms(make(TINY, 0.3)["sparse"], rounds=2)
-    assert set(parts) == set(benchmark.OPS) and all(ms > 0 for ms in parts.values())
+def test_the_profiler_splits_a_sparse_call_into_its_ops(make):
+    shares = benchmark.profiled_shares(make(TINY, 0.3)["sparse"])
+    assert set(shares) == set(benchmark.OPS) and all(share > 0 for share in shares.values())
+    assert sum(shares.values()) <= 1.0
 
 
-def test_breakdown_keeps_the_rest_of_the_sparse_time_as_other():
-    parts = {"reduce_mask": 0.5, "gather": 1.0, "convolution": 4.0, "scatter": 1.0}
-    assert benchmark.breakdown(parts, 10.0) == {**parts, "other": 3.5}
-    assert benchmark.breakdown(parts, 6.0)["other"] == 0.0  # never negative
+def test_breakdown_scales_the_median_shares_to_the_sparse_time_and_keeps_the_rest_as_other():
+    shares = [{"reduce_mask": 0.05, "gather": 0.1, "convolution": 0.4, "scatter": 0.1},
+              {"reduce_mask": 0.05, "gather": 0.1, "convolution": 0.5, "scatter": 0.2},
+              {"reduce_mask": 0.05, "gather": 0.3, "convolution": 0.6, "scatter": 0.1}]
+    parts = benchmark.breakdown(shares, 10.0)
+    assert parts == pytest.approx({"reduce_mask": 0.5, "gather": 1.0, "convolution": 5.0, "scatter": 1.0,
+                                   "other": 2.5})
+    assert benchmark.breakdown([{**shares[0], "convolution": 0.9}], 10.0)["other"] == 0.0  # never negative
+
+
+def test_interleaved_medians_runs_the_round_hook_once_per_round():
+    calls = []
+    medians = benchmark.interleaved_medians({"a": lambda: None}, repeats=3, warmup=1,
+                                            each_round=lambda: calls.append(1))
+    assert set(medians) == {"a"} and len(calls) == 3
 
 
 def test_crossing_interpolates_where_sparse_takes_as_long_as_the_fallback():
@@ -56,6 +68,7 @@ def test_speed_benchmark_records_every_stage_density_op_sweep_and_crossover():
                                      log=lambda line: None)
     assert data["densities"] == [0.5, 1.0] and data["stages"][0]["name"] == "tiny"
     assert data["stages"][0]["block_size"] == TINY.block_size
+    assert set(data["load_average"]) == {"start", "end"}
     for kind in benchmark.KINDS:
         cell = data[kind]["tiny"]
         for key in ("speedup", "dense_ms", "sparse_ms", "ops_ms", "block_fraction"):

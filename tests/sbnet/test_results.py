@@ -27,6 +27,8 @@ def test_speed_tables_from_the_recorded_numbers():
     ops = results.ops_table(SPEED)
     assert ops.rows == [["gather", "1.00 ms", "2.50 ms", "2.50×"], ["scatter", "2.00 ms", "3.00 ms", "1.50×"]]
     assert "block 47" in ops.caption and "dense_fallback=0.75" in results.speed_notes(7, 0.75)[0]
+    notes = results.speed_notes(7, 0.8, {"start": 3.21, "end": 4.0})
+    assert len(notes) == 2 and "3.2 when the run started and 4.0" in notes[1]
 
 
 def test_breakdown_table_gives_each_op_beside_the_speed_up():

@@ -7,9 +7,14 @@ records result ``sbnet_speed`` and draws docs/images/sbnet_speedup.png.
     python tools/sbnet/bench.py --replot   # redraw the figure from the recorded numbers
 
 Batch 1, inference, float32, synthetic top-left mask as in the official benchmark; reduce_mask is timed (the
-paper excluded it); every sparse/dense pair, and each op of the sparse path, is timed in interleaved rounds in one
-process (median). Block sizes are the layers' own choice (zoo.sbnet.geometry.default_block_size).
+paper excluded it); every sparse/dense pair is timed in interleaved rounds in one process (median), and each
+round also traces one sparse call with TensorFlow's profiler to split the sparse time into its ops. Block sizes
+are the layers' own choice (zoo.sbnet.geometry.default_block_size).
 """
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # the profiler's per-session INFO lines
+
 from absl import app, flags
 
 from zoo import benchmark, reporting
@@ -44,7 +49,8 @@ def main(argv):
     for figure in figures:
         plots.speedup_vs_density(data, figure)
     benchmark.record("sbnet_speed", OUTPUT.value, figures=figures, data=data,
-                     notes=results.speed_notes(repeats, data["fallback"]), tables=results.speed_tables(data))
+                     notes=results.speed_notes(repeats, data["fallback"], data["load_average"]),
+                     tables=results.speed_tables(data))
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 Each measurement is a ratio in one process: the dense SAME computation and the sparse one (``reduce_mask`` on
 the mask included — the paper excluded it) on the same input, batch 1, inference, timed in interleaved rounds
 so that machine noise hits both alike; the median of each is kept. CPU execution is synchronous, so a call
-returns when its output is computed. Beside each speed-up, TensorFlow's profiler times each op inside the sparse
-path's own calls (:func:`profiled_op_ms`, :func:`breakdown`). The block size of each stage is the layers' own choice
+returns when its output is computed. Beside each speed-up, the sparse time is split into its ops by TensorFlow's
+profiler, tracing one more sparse call in each round (:func:`profiled_shares`, :func:`breakdown`). The block size of each stage is the layers' own choice
 (:func:`zoo.sbnet.geometry.default_block_size`), not the best of a sweep; :func:`block_sweep` times the sizes
 around it and :func:`fallback_crossover` the density at which the dense computation catches up, the
 measurements behind the heuristic and behind :data:`zoo.sbnet.layers.DENSE_FALLBACK`.
@@ -83,8 +83,9 @@ def top_left_mask(size, density):
     return tf.constant(mask)
 
 
-def interleaved_medians(functions, repeats, warmup=2):
-    """Median seconds of each zero-argument function, timing them in turn ``repeats`` times."""
+def interleaved_medians(functions, repeats, warmup=2, each_round=None):
+    """Median seconds of each zero-argument function, timing them in turn ``repeats`` times; ``each_round()``, if
+    given, runs after the timed calls of every round (untimed)."""
     for fn in functions.values():
         for _ in range(warmup):
             fn()
@@ -94,6 +95,8 @@ def interleaved_medians(functions, repeats, warmup=2):
             started = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - started)
+        if each_round is not None:
+            each_round()
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -147,49 +150,48 @@ def res_functions(stage, density, block_size=None, dense_fallback=None, impl="au
     return {"dense": dense, "sparse": sparse}
 
 
-def profiled_op_ms(function, rounds):
-    """Milliseconds of each part of :data:`OPS` inside one call of ``function`` (a ``tf.function`` of the sparse
-    path), the median over ``rounds`` calls, each traced alone by TensorFlow's profiler: the host trace has an event
-    per op execution, named ``node:OpType``, which :data:`OP_TYPES` sorts into the parts."""
+def profiled_shares(function):
+    """The share of each part of :data:`OPS` in one call of ``function`` (a ``tf.function`` of the sparse path),
+    traced by TensorFlow's profiler: its host trace has an event per op execution, named ``node:OpType``, which
+    :data:`OP_TYPES` sorts into the parts; each part's time over the call's wall time."""
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
-    options = tf.profiler.experimental.ProfilerOptions(host_tracer_level=2, python_tracer_level=0,
-                                                       device_tracer_level=0)
-    function()
-    calls = []
-    for _ in range(rounds):
-        logdir = tempfile.mkdtemp(prefix="sbnet_profile_")
+    logdir = tempfile.mkdtemp(prefix="sbnet_profile_")
+    try:
+        tf.profiler.experimental.start(logdir)
         try:
-            tf.profiler.experimental.start(logdir, options=options)
-            try:
-                function()
-            finally:
-                tf.profiler.experimental.stop()
-            space = xplane_pb2.XSpace()
-            with open(glob.glob(os.path.join(logdir, "plugins", "profile", "*", "*.xplane.pb"))[0], "rb") as f:
-                space.ParseFromString(f.read())
+            started = time.perf_counter()
+            function()
+            wall = time.perf_counter() - started
         finally:
-            shutil.rmtree(logdir, ignore_errors=True)
-        parts = dict.fromkeys(OPS, 0.0)
-        for plane in space.planes:
-            for line in plane.lines:
-                for event in line.events:
-                    name = plane.event_metadata[event.metadata_id].name
-                    if ":" not in name or "::" in name or " " in name:
-                        continue  # not an op execution
-                    op_type = name.rsplit(":", 1)[1].split("#")[0]
-                    if op_type not in _CALL_OPS:
-                        parts[OP_TYPES.get(op_type, "convolution")] += event.duration_ps * 1e-9
-        if not any(parts.values()):
-            raise RuntimeError("TensorFlow's profiler recorded no op executions; it cannot break the time down")
-        calls.append(parts)
-    return {op: statistics.median(call[op] for call in calls) for op in OPS}
+            tf.profiler.experimental.stop()
+        space = xplane_pb2.XSpace()
+        with open(glob.glob(os.path.join(logdir, "plugins", "profile", "*", "*.xplane.pb"))[0], "rb") as f:
+            space.ParseFromString(f.read())
+    finally:
+        shutil.rmtree(logdir, ignore_errors=True)
+    seconds = dict.fromkeys(OPS, 0.0)
+    for plane in space.planes:
+        for line in plane.lines:
+            for event in line.events:
+                name = plane.event_metadata[event.metadata_id].name
+                if ":" not in name or "::" in name or " " in name:
+                    continue  # not an op execution
+                op_type = name.rsplit(":", 1)[1].split("#")[0]
+                if op_type not in _CALL_OPS:
+                    seconds[OP_TYPES.get(op_type, "convolution")] += event.duration_ps * 1e-12
+    if not any(seconds.values()):
+        raise RuntimeError("TensorFlow's profiler recorded no op executions; it cannot break the time down")
+    return {op: value / wall for op, value in seconds.items()}
 
 
-def breakdown(op_ms, sparse_ms):
-    """:func:`profiled_op_ms`'s parts and ``"other"``: the rest of ``sparse_ms`` (calling the ``tf.function`` and
-    TensorFlow's executor between the ops), never below zero."""
-    return {**op_ms, "other": max(sparse_ms - sum(op_ms.values()), 0.0)}
+def breakdown(shares, sparse_ms):
+    """Milliseconds of each part of :data:`OPS` and ``"other"`` (calling the ``tf.function``, TensorFlow's executor
+    between the ops): the median of each part's share in ``shares`` (:func:`profiled_shares` of several calls) times
+    ``sparse_ms``, the measured sparse time, and the rest of it."""
+    median = {op: statistics.median(share[op] for share in shares) for op in OPS}
+    parts = {op: share * sparse_ms for op, share in median.items()}
+    return {**parts, "other": max(sparse_ms - sum(parts.values()), 0.0)}
 
 
 def block_fraction(stage, density, block_size):
@@ -202,19 +204,21 @@ def block_fraction(stage, density, block_size):
 def measure(kind, stage, density, repeats, block_size=None, dense_fallback=None, ops_too=True, log=print):
     """Dense against sparse ``kind`` (``"conv"``: :func:`conv_functions`, ``"res"``: :func:`res_functions`) at
     ``stage`` and mask ``density``, over ``repeats`` interleaved rounds: ``{"speedup", "dense_ms", "sparse_ms",
-    "block", "block_fraction"}`` and with ``ops_too`` ``"ops_ms"`` (:func:`breakdown`, profiled in ``repeats``
-    further calls). ``log`` gets a line."""
+    "block", "block_fraction"}`` and with ``ops_too`` ``"ops_ms"`` (:func:`breakdown` of one more sparse call per
+    round, profiled). ``log`` gets a line."""
     make = conv_functions if kind == "conv" else res_functions
     block = stage.block_size if block_size is None else block_size
     functions = make(stage, density, block, dense_fallback=dense_fallback)
-    medians = interleaved_medians(functions, repeats)
+    shares = []
+    profile = (lambda: shares.append(profiled_shares(functions["sparse"]))) if ops_too else None
+    medians = interleaved_medians(functions, repeats, each_round=profile)
     result = {"speedup": medians["dense"] / medians["sparse"], "dense_ms": 1e3 * medians["dense"],
               "sparse_ms": 1e3 * medians["sparse"], "block": block,
               "block_fraction": block_fraction(stage, density, block)}
     line = (f"{kind} {stage.name} density {density:.0%} block {block} fallback {dense_fallback}: "
             f"{result['speedup']:.2f}× (dense {result['dense_ms']:.1f} ms, sparse {result['sparse_ms']:.2f} ms")
     if ops_too:
-        result["ops_ms"] = breakdown(profiled_op_ms(functions["sparse"], repeats), result["sparse_ms"])
+        result["ops_ms"] = breakdown(shares, result["sparse_ms"])
         line += " = " + " + ".join(f"{op} {ms:.2f}" for op, ms in result["ops_ms"].items())
     log(line + ")")
     return result
@@ -282,9 +286,10 @@ def speed_benchmark(stages, densities, repeats, fallback=DENSE_FALLBACK, sweep_d
     """The whole speed benchmark as the data of the recorded result ``sbnet_speed``: for each kind and stage, at each
     density, the speed-up with the layers' block size and the op breakdown (:func:`measure`), the speed-up with
     ``dense_fallback=fallback`` at 100% density and the paper's figure at 10%; the native and pure-TF gather /
-    scatter milliseconds at the first stage; with ``sweep_densities`` the :func:`block_sweep` at them, and with
-    ``crossover`` the :func:`fallback_crossover` of each kind and stage."""
-    data = {"densities": list(densities), "fallback": fallback,
+    scatter milliseconds at the first stage; with ``sweep_densities`` the :func:`block_sweep` at them, with
+    ``crossover`` the :func:`fallback_crossover` of each kind and stage, and the machine's 1-minute load average at
+    the start and the end (other processes share it)."""
+    data = {"densities": list(densities), "fallback": fallback, "load_average": {"start": os.getloadavg()[0]},
             "stages": [{**dataclasses.asdict(stage), "block_size": stage.block_size} for stage in stages]}
     for k, kind in enumerate(KINDS):
         data[kind] = {}
@@ -307,6 +312,7 @@ def speed_benchmark(stages, densities, repeats, fallback=DENSE_FALLBACK, sweep_d
     if crossover:
         data["crossover"] = {kind: {stage.name: fallback_crossover(kind, stage, repeats, log=log) for stage in stages}
                              for kind in KINDS}
+    data["load_average"]["end"] = os.getloadavg()[0]
     return data
 
 

@@ -141,12 +141,17 @@ def speed_tables(data):
     return tables + [ops_table(data)]
 
 
-def speed_notes(repeats, fallback):
-    """The setting of the speed benchmark."""
-    return ["Speed-up = dense time / sparse time, batch 1, inference, float32 NHWC, native kernels, synthetic "
-            "top-left mask (the official benchmark's), **reduce_mask included** (the paper excluded it). Dense: "
-            "`tf.nn.conv2d` SAME / the same units with `sparse=False`. Sparse: `SparseConv2D` / `SparseResBlock` "
-            "stacks sharing one `reduce_mask`, `dense_fallback=None` (always sparse), blocks of the layers' own "
-            "choice (`block_size=None`: `zoo.sbnet.geometry.default_block_size`, bN = N×N input blocks); the "
-            f"\"dense fallback\" column is the layers' default `dense_fallback={fallback}` at 100% density. "
-            f"Interleaved rounds in one process, median of {repeats}."]
+def speed_notes(repeats, fallback, load_average=None):
+    """The setting of the speed benchmark; ``load_average`` (``{"start", "end"}``) is the machine's while it ran."""
+    notes = ["Speed-up = dense time / sparse time, batch 1, inference, float32 NHWC, native kernels, synthetic "
+             "top-left mask (the official benchmark's), **reduce_mask included** (the paper excluded it). Dense: "
+             "`tf.nn.conv2d` SAME / the same units with `sparse=False`. Sparse: `SparseConv2D` / `SparseResBlock` "
+             "stacks sharing one `reduce_mask`, `dense_fallback=None` (always sparse), blocks of the layers' own "
+             "choice (`block_size=None`: `zoo.sbnet.geometry.default_block_size`, bN = N×N input blocks); the "
+             f"\"dense fallback\" column is the layers' default `dense_fallback={fallback}` at 100% density. "
+             f"Interleaved rounds in one process, median of {repeats}; the op breakdown splits the sparse time by "
+             "the ops' shares of one more sparse call per round, traced by TensorFlow's profiler (median share)."]
+    if load_average:
+        notes.append(f"The machine is shared: its 1-minute load average was {load_average['start']:.1f} when the "
+                     f"run started and {load_average['end']:.1f} when it ended.")
+    return notes
