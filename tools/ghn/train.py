@@ -19,9 +19,17 @@ from absl import app, flags
 from zoo import registry
 from zoo.ghn import graph as ghn_graph
 from zoo.ghn import search, training
-from zoo.training import records, strategies
+from zoo.training import recipes, records, strategies
+
+TOOL = "tools/ghn/train.py"
 
 FLAGS = flags.FLAGS
+recipes.define_flag(TOOL)
+flags.DEFINE_enum("dataset", "fashion_mnist", ["fashion_mnist", "cifar10"], "Fashion-MNIST (10,000 held out), or the "
+                  "paper's CIFAR-10 from tfds (5,000 held out; --data_dir, --download)")
+flags.DEFINE_integer("validation", 0, "training images held out (0: 10,000 of Fashion-MNIST, the paper's 5,000)")
+flags.DEFINE_string("data_dir", None, "tfds data directory")
+flags.DEFINE_bool("download", False, "let tfds download CIFAR-10")
 flags.DEFINE_enum("model", "ghn", ["ghn", "ghn2"], "registered GHN")
 flags.DEFINE_bool("normalize", None, "override: GHN-2 fan-in normalization of predicted kernels")
 flags.DEFINE_bool("layer_norm", None, "override: GHN-2 layer norm on node embeddings")
@@ -60,6 +68,9 @@ flags.DEFINE_string("publish_as", "", "also write a manifest-ready weight record
 def main(argv):
     del argv
     import keras
+    recipes.apply_flags(TOOL)
+    if FLAGS.publish_as and FLAGS.dataset != "fashion_mnist":
+        raise app.UsageError("--publish_as records Fashion-MNIST weights only")
     strategy = strategies.from_flags()  # the meta-batch's architectures are split over the replicas
     keras.utils.set_random_seed(FLAGS.seed)
     run = pathlib.Path(FLAGS.output) / FLAGS.run
@@ -76,12 +87,14 @@ def main(argv):
     with strategy.scope():
         ghn = registry.build(FLAGS.model, **builder_kwargs)
     base_seconds = initial_weights(ghn, FLAGS.init_from) if FLAGS.init_from else 0.0
-    network = search.network_skeleton(FLAGS.cells_per_stage, FLAGS.channels, FLAGS.cell_output_norm)
+    data = training.load_data(FLAGS.dataset, FLAGS.validation, FLAGS.data_dir, FLAGS.download)
+    skeleton = dict(cells_per_stage=FLAGS.cells_per_stage, channels=FLAGS.channels,
+                    cell_output_norm=FLAGS.cell_output_norm, image_channels=data["train"][0].shape[-1])
+    network = search.network_skeleton(**skeleton)
     config = training.GHNConfig(steps=FLAGS.steps, num_nodes=FLAGS.num_nodes,
                                 max_num_nodes=FLAGS.max_num_nodes, meta_batch=FLAGS.meta_batch,
                                 batch_size=FLAGS.batch_size, lr=FLAGS.lr, ema_decay=FLAGS.ema_decay,
                                 seed=FLAGS.seed)
-    data = training.load_splits()
 
     def progress(step, history):
         if step % 10 == 0 or step == config.steps:
@@ -92,9 +105,7 @@ def main(argv):
     history = training.train_ghn(ghn, data, config, network, checkpoint_dir=run / "checkpoints",
                                  progress=progress, strategy=strategy)
     print()
-    unseen = [search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage, channels=FLAGS.channels,
-                                             cell_output_norm=FLAGS.cell_output_norm)
-              for i in range(FLAGS.eval_architectures)]
+    unseen = [search.evaluation_architecture(i, **skeleton) for i in range(FLAGS.eval_architectures)]
     scores = search.score_architectures(ghn, unseen, data)
     summary = {"model": FLAGS.model, "builder_kwargs": builder_kwargs, "config": vars(config),
                "init_from": FLAGS.init_from or None, "network": network,

@@ -6,20 +6,32 @@ short_horizon_nqm, short_horizon_offline and short_horizon_online.
     python tools/metaopt/short_horizon.py --parts=online   # (c) online meta-optimisation vs a hand-tuned schedule
 
 (b) and (c) train the paper's MLP 784-100-100-10 on Fashion-MNIST with momentum SGD; finished pieces are saved
-as JSON under --output and reused on a rerun.
+as JSON under --output and reused on a rerun. The paper's own MNIST runs, at its configuration:
+
+    python tools/metaopt/short_horizon.py --recipe=short-horizon-offline-mnist --download   # or ..-online-mnist
+
+print their tables and keep their pieces and figures under OUTPUT/mnist (no page result is recorded).
 """
+import dataclasses
 import pathlib
 
 from absl import app, flags
 
 from zoo import benchmark, reporting
 from zoo.metaopt import experiments, hypergrad, plots
-from zoo.training import strategies
+from zoo.training import recipes, strategies
+
+TOOL = "tools/metaopt/short_horizon.py"
 
 _DEFAULTS = experiments.Config()
 FLAGS = flags.FLAGS
 PARTS = ("nqm", "offline", "online")
+recipes.define_flag(TOOL)
 flags.DEFINE_list("parts", list(PARTS), f"experiments to run, from {PARTS}")
+flags.DEFINE_enum("dataset", "fashion_mnist", ["fashion_mnist", "mnist"], "data of (b) and (c): Fashion-MNIST, or the "
+                  "paper's MNIST (tfds)")
+flags.DEFINE_string("data_dir", None, "tfds data directory")
+flags.DEFINE_bool("download", False, "let tfds download MNIST")
 flags.DEFINE_integer("nqm_dim", _DEFAULTS.nqm_dim, "NQM dimensions d")
 flags.DEFINE_float("nqm_curvature_power", _DEFAULTS.nqm_curvature_power, "NQM curvatures h_i = i^(-p)")
 flags.DEFINE_float("nqm_gradient_noise", _DEFAULTS.nqm_gradient_noise, "NQM gradient-noise variance s * h_i")
@@ -55,6 +67,7 @@ def config_from_flags():
 
 def main(argv):
     del argv
+    recipes.apply_flags(TOOL)
     unknown = [p for p in FLAGS.parts if p not in PARTS]
     if unknown:
         raise app.UsageError(f"--parts has unknown entries {unknown}; choose from {list(PARTS)}")
@@ -62,26 +75,32 @@ def main(argv):
         raise app.UsageError(f"--meta_steps needs one count per horizon ({len(FLAGS.horizons)}), got "
                              f"{len(FLAGS.meta_steps)}")
     strategy = strategies.from_flags()  # the full runs and the hand-tuned run; meta-optimisation runs on one device
-    config, images = config_from_flags(), pathlib.Path(FLAGS.images)
+    config, images, results = config_from_flags(), pathlib.Path(FLAGS.images), FLAGS.results
+    if FLAGS.dataset != "fashion_mnist":  # the paper's data: its own cache and figures, printed, not recorded
+        config = dataclasses.replace(config, output=f"{config.output}/{FLAGS.dataset}")
+        images, results = pathlib.Path(config.output) / "images", ""
     if "nqm" in FLAGS.parts:
         curves = experiments.nqm_curves(config)
         plots.nqm(curves, images / "short_horizon_nqm.png")
-        benchmark.record("short_horizon_nqm", FLAGS.results, tables=[experiments.nqm_table(curves, config.nqm_horizon)],
+        benchmark.record("short_horizon_nqm", results,
+                         tables=[experiments.nqm_table(curves, config.nqm_horizon)],
                          figures=[images / "short_horizon_nqm.png"], notes=[experiments.nqm_note(config, curves)])
     if "offline" in FLAGS.parts or "online" in FLAGS.parts:
-        train, test = experiments.load_split("train"), experiments.load_split("test")
+        train, test = (experiments.load_split(split, FLAGS.dataset, FLAGS.data_dir, FLAGS.download)
+                       for split in ("train", "test"))
     if "offline" in FLAGS.parts:
         trainer = experiments.mlp_trainer(hypergrad.InverseTimeDecay(experiments.DECAY_STEPS, experiments.MOMENTUM),
                                           config.seed)
         grid, meta = experiments.offline(trainer, train, test, config, strategy)
         plots.offline(grid, meta, config.full_run_steps, images / "short_horizon_offline.png")
-        benchmark.record("short_horizon_offline", FLAGS.results, tables=[experiments.offline_table(grid, meta, config)],
+        benchmark.record("short_horizon_offline", results,
+                         tables=[experiments.offline_table(grid, meta, config)],
                          figures=[images / "short_horizon_offline.png"], notes=[experiments.offline_note(config)])
     if "online" in FLAGS.parts:
         trainer = experiments.mlp_trainer(hypergrad.EffectiveLearningRate(), config.seed)
         runs = experiments.online(trainer, train, test, config, strategy)
         plots.online(runs, config.online_steps, config.online_initial_lr, images / "short_horizon_online.png")
-        benchmark.record("short_horizon_online", FLAGS.results, tables=[experiments.online_table(runs)],
+        benchmark.record("short_horizon_online", results, tables=[experiments.online_table(runs)],
                          figures=[images / "short_horizon_online.png"], notes=[experiments.online_note(config, runs)])
 
 

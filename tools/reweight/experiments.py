@@ -21,15 +21,30 @@ The shipped setup-(b) weights come from the whole corrupted training split, with
 
     python tools/reweight/experiments.py --setups=uniform --methods=plain,reweight --seeds=0 \\
         --noisy_train_size=0 --noisy_steps=20000 --weights_for=plain,reweight --output=runs/reweight_full --results=
+
+The paper's own data (--dataset=mnist for the imbalance, cifar10 or cifar100 for the noisy setups; streamed from
+tfds, zoo.reweight.sources) at its own configuration: --recipe=reweight-background-cifar10 etc. Those runs print
+and keep their results (OUTPUT/DATASET/SETUP/PARAM/METHOD/seedN.json) and record no page result.
 """
 from absl import app, flags
 
 from zoo import benchmark, reporting
 from zoo.data import load_fashion_mnist
-from zoo.reweight import experiments, plots, sweep
-from zoo.training import strategies
+from zoo.reweight import experiments, plots, sources, sweep
+from zoo.training import recipes, strategies
+
+TOOL = "tools/reweight/experiments.py"
 
 FLAGS = flags.FLAGS
+recipes.define_flag(TOOL)
+flags.DEFINE_enum("dataset", "fashion_mnist", ["fashion_mnist", "mnist", "cifar10", "cifar100"], "fashion_mnist (the "
+                  "zoo's scale), or the paper's: mnist (imbalance), cifar10 / cifar100 (uniform, background)")
+flags.DEFINE_string("data_dir", None, "tfds data directory")
+flags.DEFINE_bool("download", False, "let tfds download the paper's data sets")
+flags.DEFINE_integer("imbalance_size", 5000, "training images of the paper's MNIST imbalance setup")
+flags.DEFINE_integer("hyper_validation", 5000, "noisy images held out of the paper's CIFAR setups")
+flags.DEFINE_integer("clean_per_class", 0, "clean images per class of the paper's CIFAR setups (0: the paper's, 1,000 "
+                     "in all for uniform, 10 per class for background; the paper's Fig. 4 varies it)")
 flags.DEFINE_list("setups", list(experiments.SETUPS), "experiments to run")
 flags.DEFINE_list("seeds", ["0", "1", "2"], "seeds (clean split, corruption, initialisation)")
 flags.DEFINE_list("ratios", ["0.9", "0.95", "0.98", "0.99", "0.995"], "dominant-class fractions (imbalance)")
@@ -42,6 +57,8 @@ flags.DEFINE_float("noisy_lr", 0.01, "learning rate of the noisy-label setups (m
                    "0.03, make reweighted training of the BN-free reweight-lenet diverge)")
 flags.DEFINE_enum("noisy_lr_schedule", "constant", ["constant", "piecewise", "cosine"],
                   "learning-rate schedule of the noisy-label setups")
+flags.DEFINE_list("noisy_lr_boundaries", [], "steps of the piecewise schedule's decays (÷10; default 50%, 75%)")
+flags.DEFINE_integer("fine_tune_steps", 200, "+FT steps on the clean set (noisy-label setups; paper: 5,000)")
 flags.DEFINE_integer("noisy_train_size", 10_000, "corrupted training images kept in the noisy-label setups (0: all); "
                      "a small set lets the baselines memorise the noise within a short run, as in the paper")
 flags.DEFINE_bool("noisy_augment", False, "crop + flip augmentation in the noisy-label setups (it delays "
@@ -75,7 +92,21 @@ def recipe_for(setup):
         return experiments.Recipe(steps=FLAGS.imbalance_steps, lr=FLAGS.imbalance_lr, lr_schedule="constant",
                                   augment=False, clean_batch_size=10, fine_tune_steps=0)
     return experiments.Recipe(architecture=FLAGS.noisy_architecture, steps=FLAGS.noisy_steps, lr=FLAGS.noisy_lr,
-                              lr_schedule=FLAGS.noisy_lr_schedule, augment=FLAGS.noisy_augment)
+                              lr_schedule=FLAGS.noisy_lr_schedule, augment=FLAGS.noisy_augment,
+                              lr_boundaries=tuple(int(b) for b in FLAGS.noisy_lr_boundaries),
+                              fine_tune_steps=FLAGS.fine_tune_steps)
+
+
+def paper_tasks(setup):
+    """The paper's task of ``setup`` on ``--dataset`` for a seed and a parameter (ratio or noise)."""
+    def task(seed, param):
+        where = {"data_dir": FLAGS.data_dir, "download": FLAGS.download}
+        if setup == "imbalance":
+            return sources.mnist_imbalance(float(param), FLAGS.imbalance_size, seed, **where)
+        return sources.noisy_cifar(FLAGS.dataset, setup, FLAGS.noise, seed, FLAGS.hyper_validation,
+                                   FLAGS.clean_per_class or None, **where)
+
+    return task
 
 
 def record(setup):
@@ -104,18 +135,21 @@ def record(setup):
 
 def main(argv):
     del argv
+    recipes.apply_flags(TOOL)
     unknown = [s for s in FLAGS.setups if s not in experiments.SETUPS]
     if unknown:
         raise app.UsageError(f"--setups has unknown entries {unknown}; choose from {list(experiments.SETUPS)}")
+    zoo_scale = FLAGS.dataset == "fashion_mnist"
     if not FLAGS.results_only:
         strategy = strategies.from_flags()
-        train, test = load_fashion_mnist("train"), load_fashion_mnist("test")
+        train, test = (load_fashion_mnist("train"), load_fashion_mnist("test")) if zoo_scale else (None, None)
+        output = FLAGS.output if zoo_scale else f"{FLAGS.output}/{FLAGS.dataset}"
         for setup in FLAGS.setups:
-            sweep.run(FLAGS.output, setup, train, test, recipe_for(setup), FLAGS.seeds, params_for(setup),
+            sweep.run(output, setup, train, test, recipe_for(setup), FLAGS.seeds, params_for(setup),
                       methods_for(setup), noise=FLAGS.noise, train_size=train_size_for(setup),
-                      weights_for=FLAGS.weights_for, after_each=lambda setup=setup: record(setup),
-                      strategy=strategy)
-    for setup in FLAGS.setups:
+                      weights_for=FLAGS.weights_for, strategy=strategy, tasks=None if zoo_scale else paper_tasks(setup),
+                      after_each=(lambda setup=setup: record(setup)) if zoo_scale else None)
+    for setup in FLAGS.setups if zoo_scale else ():
         record(setup)
 
 

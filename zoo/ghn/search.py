@@ -22,25 +22,27 @@ NETWORK = {"stages": (1, 1, 1), "channels": 8}
 8 channels at 14×14, 16 at 7×7, 32 at 4×4 after a stride-2 stem — scaled to fit the 2-core machine."""
 
 
-def network_skeleton(cells_per_stage=1, channels=NETWORK["channels"], cell_output_norm="none"):
+def network_skeleton(cells_per_stage=1, channels=NETWORK["channels"], cell_output_norm="none", image_channels=1):
     """:data:`NETWORK` with ``cells_per_stage`` cells in each stage (the paper: 6), ``channels`` channels in the
-    first stage (the paper: F = 32) and cell outputs combined as ``cell_output_norm`` says
-    (:data:`~zoo.ghn.graph.CELL_OUTPUT_NORMS`)."""
+    first stage (the paper: F = 32), cell outputs combined as ``cell_output_norm`` says
+    (:data:`~zoo.ghn.graph.CELL_OUTPUT_NORMS`) and ``image_channels`` input channels (3 for CIFAR-10)."""
     for name, value in (("cells_per_stage", cells_per_stage), ("channels", channels)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if cell_output_norm not in CELL_OUTPUT_NORMS:
         raise ValueError(f"cell_output_norm must be one of {CELL_OUTPUT_NORMS}, got {cell_output_norm!r}")
     skeleton = {**NETWORK, "stages": (cells_per_stage,) * len(NETWORK["stages"]), "channels": channels}
+    if image_channels != 1:
+        skeleton["image_channels"] = image_channels
     return {**skeleton, "cell_output_norm": cell_output_norm} if cell_output_norm != "none" else skeleton
 
 
 def evaluation_architecture(index, num_nodes=17, cells_per_stage=1, channels=NETWORK["channels"],
-                            cell_output_norm="none"):
+                            cell_output_norm="none", image_channels=1):
     """The ``index``-th unseen random architecture (17-node cells, as the paper tests); its cell is the same for
-    every ``cells_per_stage``, ``channels`` and ``cell_output_norm``."""
+    every ``cells_per_stage``, ``channels``, ``cell_output_norm`` and ``image_channels``."""
     return random_network(num_nodes, np.random.default_rng([EVALUATION_SEED, index]),
-                          **network_skeleton(cells_per_stage, channels, cell_output_norm))
+                          **network_skeleton(cells_per_stage, channels, cell_output_norm, image_channels))
 
 
 def search_architecture(index, num_nodes=17):

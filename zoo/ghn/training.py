@@ -30,6 +30,20 @@ def load_splits(validation=10_000, seed=0):
             "test": prepare(test_images, test_labels)}
 
 
+def load_data(dataset="fashion_mnist", validation=0, data_dir=None, download=False):
+    """``{"train", "validation", "test"}`` → ``(uint8 images (N, H, W, C), int32 labels)``: Fashion-MNIST
+    (:func:`load_splits`), or the paper's ``cifar10`` (:func:`zoo.ghn.data.paper_splits`, read from tfds into
+    memory), with ``validation`` training images held out (0: 10,000 of Fashion-MNIST, the paper's 5,000 of
+    CIFAR-10)."""
+    if dataset == "fashion_mnist":
+        return load_splits(validation or 10_000)
+    from zoo.ghn import data
+
+    splits = {name: source.arrays() for name, source in data.paper_splits(
+        dataset, validation or data.VALIDATION, data_dir=data_dir, download=download).items()}
+    return {name: (images, labels.astype(np.int32)) for name, (images, labels) in splits.items()}
+
+
 def accuracy(graph, params, images, labels, batch_size=250, bn_state=None):
     """Top-1 accuracy of ``graph`` with ``params``; batch normalization uses each batch's statistics unless
     ``bn_state`` (moving statistics) is given, so the batch size matters without it (ppuda evaluates GHN weights
@@ -245,6 +259,12 @@ def replica_step(ghn, meta_batch):
     return step
 
 
+def sample_network(num_nodes, seed=0, **network_kwargs):
+    """A :class:`GraphNetwork` over a random ``num_nodes``-node cell of the skeleton ``network_kwargs``: what one
+    GHN step trains, for counting its work (:mod:`zoo.training.paper_scale`)."""
+    return GraphNetwork(random_network(num_nodes, np.random.default_rng(seed), **network_kwargs))
+
+
 def training_architectures(config, rng, network_kwargs):
     """The ``config.meta_batch`` random architectures of one GHN training step, drawn from ``rng``."""
     sizes = (rng.integers(config.num_nodes, config.max_num_nodes + 1, size=config.meta_batch)
@@ -253,6 +273,7 @@ def training_architectures(config, rng, network_kwargs):
 
 
 def _write_history(directory, history):
+    pathlib.Path(directory).mkdir(parents=True, exist_ok=True)
     (pathlib.Path(directory) / "history.json").write_text(json.dumps(history))
 
 

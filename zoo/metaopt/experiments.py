@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import registry, reporting
-from zoo.data import load_fashion_mnist, preprocessing
+from zoo.data import datasets, load_fashion_mnist, preprocessing
 from zoo.metaopt import data_parallel, hypergrad, nqm
 
 DECAY_STEPS = 5000.0
@@ -97,10 +97,16 @@ def nqm_note(config, curves):
 
 # --- training the MLP on Fashion-MNIST -----------------------------------------------------------------------------
 
-def load_split(split):
-    """A Fashion-MNIST split as the MLP's standardised inputs and int64 labels."""
-    images, labels = load_fashion_mnist(split)
-    return preprocessing.preprocess(images, RECORD), tf.constant(labels, tf.int64)
+def load_split(split, dataset="fashion_mnist", data_dir=None, download=False):
+    """A split of ``dataset`` (Fashion-MNIST, or the paper's ``mnist`` from tfds) as the MLP's standardised 28×28
+    inputs and int64 labels."""
+    if dataset == "fashion_mnist":
+        images, labels = load_fashion_mnist(split)
+        record = RECORD
+    else:
+        images, labels = datasets.source(dataset, split, data_dir, download).arrays()
+        record = {**datasets.preprocessing_record(dataset), "pad_to": None}
+    return preprocessing.preprocess(images, record), tf.constant(labels, tf.int64)
 
 
 def mlp_trainer(schedule, seed):

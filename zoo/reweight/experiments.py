@@ -15,11 +15,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from zoo import classification, registry
-from zoo.data import pipeline, preprocessing
+from zoo import registry
+from zoo.data import datasets, pipeline, preprocessing, sources
 from zoo.reweight import data
 from zoo.reweight.model import ExampleReweighting
-from zoo.training import distributed, schedules
+from zoo.training import classifier, distributed, schedules
 
 SETUPS = ("imbalance", "uniform", "background")
 # Methods as the paper names them; "+ft" fine-tunes on the clean set afterwards.
@@ -38,10 +38,6 @@ class Task:
     num_classes: int
     description: str
 
-    @property
-    def class_frequencies(self):
-        """Training-set frequency of each class (for the "proportion" baseline)."""
-        return np.bincount(self.train[1], minlength=self.num_classes) / len(self.train[1])
 
 
 def make_task(setup, train, test, seed, ratio=0.995, noise=0.4, train_size=None):
@@ -92,7 +88,8 @@ def make_task(setup, train, test, seed, ratio=0.995, noise=0.4, train_size=None)
 
 @dataclasses.dataclass
 class Recipe:
-    """How every method is trained (the same for all methods of an experiment)."""
+    """How every method is trained (the same for all methods of an experiment); ``lr_boundaries`` are the steps
+    of a piecewise schedule's decays (÷10; empty: at 50% and 75% of the run)."""
 
     architecture: str = "reweight-lenet"
     steps: int = 2000
@@ -104,58 +101,92 @@ class Recipe:
     fine_tune_steps: int = 200
     fine_tune_lr: float = 0.001
     augment: bool = True
+    lr_boundaries: tuple = ()
 
 
 def train_method(task, method, recipe, seed, trained_base=None, strategy=None):
     """Train ``method`` (one of :data:`METHODS`) on ``task``; returns ``(model, test accuracy)``.
 
-    For a ``+ft`` method, ``trained_base`` may name the weights file of the finished base run (same task,
-    recipe and seed), which is then fine-tuned instead of training the base method again. ``strategy`` (default:
-    one device) trains through the shared loop (:class:`zoo.training.distributed.Loop`): every replica takes its
-    share of the training batch *and* of the clean batch; the example weights are normalised over the global
-    batch and the clean gradient is averaged over the replicas (:meth:`ExampleReweighting.replica_step`), so N
-    replicas compute the single-device step.
+    ``task`` is a :class:`Task` of in-memory arrays (Fashion-MNIST) or a :class:`zoo.reweight.sources.PaperTask`
+    of streamed sources (the paper's MNIST and CIFAR setups); either streams through :mod:`zoo.data.pipeline`
+    with its data set's record and, with ``recipe.augment``, its training transform. For a ``+ft`` method,
+    ``trained_base`` may name the weights file of the finished base run (same task, recipe and seed), which is
+    then fine-tuned instead of training the base method again. ``strategy`` (default: one device) trains through
+    the shared loop (:class:`zoo.training.distributed.Loop`): every replica takes its share of the training batch
+    *and* of the clean batch; the example weights are normalised over the global batch and the clean gradient is
+    averaged over the replicas (:meth:`ExampleReweighting.replica_step`), so N replicas compute the single-device
+    step; several workers each read their own share of the data.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     strategy = strategy or tf.distribute.get_strategy()
     keras.utils.set_random_seed(seed)
-    record = preprocessing.FASHION_MNIST
+    record = _record(task)
     with strategy.scope():
         model = registry.build(recipe.architecture, num_classes=task.num_classes,
                                input_shape=preprocessing.model_input_shape(record))
     base, fine_tune = method.removesuffix("+ft"), method.endswith("+ft")
-    images, labels = task.clean if base == "clean_only" else task.train
+    train = _source(task.clean if base == "clean_only" else task.train)
     if base == "resample":
-        order = data.class_balanced_indices(labels, recipe.steps * recipe.batch_size, seed)
-        images, labels = images[order], labels[order]
-    stream = _stream(images, labels, recipe.batch_size, recipe, seed)
+        if not isinstance(task, Task):
+            raise ValueError("resample draws from arrays in memory: it runs on the Fashion-MNIST tasks only")
+        order = data.class_balanced_indices(task.train[1], recipe.steps * recipe.batch_size, seed)
+        train = sources.ArraySource(task.train[0][order], task.train[1][order])
+    stream = _stream(task, train, recipe.batch_size, recipe, seed)
     weighting = "plain" if base in ("clean_only", "resample") else base
     if fine_tune and trained_base is not None:
         model.load_weights(trained_base)
     else:
-        trainer = ExampleReweighting(model, method=weighting, class_frequencies=task.class_frequencies, seed=seed)
+        frequencies = np.bincount(train.labels(), minlength=task.num_classes) / train.num_examples
+        trainer = ExampleReweighting(model, method=weighting, class_frequencies=frequencies, seed=seed)
         if weighting == "reweight":
-            clean = _stream(*task.clean, min(recipe.clean_batch_size, len(task.clean[1])), recipe, seed + 1)
-            stream = data.with_clean_batches(stream, clean)
-        fit(trainer, stream, recipe.steps, recipe.lr, recipe.momentum, recipe.lr_schedule, strategy)
+            clean = _source(task.clean)
+            clean_stream = _stream(task, clean, min(recipe.clean_batch_size, clean.num_examples), recipe, seed + 1)
+            stream = _zipped(stream, clean_stream)
+        fit(trainer, stream, recipe.steps, recipe.lr, recipe.momentum, recipe.lr_schedule, strategy,
+            recipe.lr_boundaries)
     if fine_tune:
-        clean = _stream(*task.clean, min(recipe.batch_size, len(task.clean[1])), recipe, seed + 2)
-        fit(ExampleReweighting(model, method="plain"), clean, recipe.fine_tune_steps, recipe.fine_tune_lr,
-            recipe.momentum, "constant", strategy)
-    return model, classification.accuracy(model, task.test[0], task.test[1], record)
+        clean = _source(task.clean)
+        fit(ExampleReweighting(model, method="plain"),
+            _stream(task, clean, min(recipe.batch_size, clean.num_examples), recipe, seed + 2),
+            recipe.fine_tune_steps, recipe.fine_tune_lr, recipe.momentum, "constant", strategy)
+    test = pipeline.make_dataset(_source(task.test), 500, False, _dataset_spec(task).eval_transform, record)
+    return model, classifier.accuracy(model, test)
 
 
-def fit(trainer, stream, steps, lr, momentum, schedule, strategy):
+def fit(trainer, stream, steps, lr, momentum, schedule, strategy, boundaries=()):
     """Train an :class:`ExampleReweighting` ``trainer`` (built under ``strategy``'s scope) for ``steps`` steps of
-    SGD with ``momentum`` and learning-rate ``schedule`` from ``lr`` on the batches of ``stream``, through the
-    shared loop."""
+    SGD with ``momentum`` and learning-rate ``schedule`` from ``lr`` (decays at ``boundaries``) through the shared
+    loop, on ``stream``: a dataset of batches, or a function of the loop's input context returning one (each worker
+    its own share)."""
     with strategy.scope():
-        trainer.compile(keras.optimizers.SGD(schedules.make_lr_schedule(schedule, lr, steps), momentum=momentum))
+        trainer.compile(keras.optimizers.SGD(schedules.make_lr_schedule(schedule, lr, steps, boundaries),
+                                             momentum=momentum))
     loop = distributed.Loop(strategy, trainer.optimizer, trainer.model.trainable_variables)
-    return loop.run(trainer.replica_step, stream, steps, verbose=0)
+    return loop.run(trainer.replica_step, stream(loop.input_context()) if callable(stream) else stream, steps,
+                    verbose=0)
 
 
-def _stream(images, labels, batch_size, recipe, seed):
-    return pipeline.classification_dataset(images, labels, batch_size, training=True, seed=seed,
-                                           crop_padding=4 if recipe.augment else 0, flip=recipe.augment)
+def _record(task):
+    """The preprocessing record of ``task``'s images."""
+    return dict(preprocessing.FASHION_MNIST) if isinstance(task, Task) else datasets.preprocessing_record(task.dataset)
+
+
+def _dataset_spec(task):
+    return datasets.spec("fashion_mnist" if isinstance(task, Task) else task.dataset)
+
+
+def _source(part):
+    """A task part as a :class:`zoo.data.sources.Source` (arrays in memory become an ``ArraySource``)."""
+    return part if isinstance(part, sources.Source) else sources.ArraySource(*part)
+
+
+def _stream(task, source, batch_size, recipe, seed):
+    """A function of an input context: the endless, shuffled (augmented with ``recipe.augment``) batches of
+    ``source``."""
+    transform = _dataset_spec(task).train_transform if recipe.augment else "none"
+    return lambda context: pipeline.make_dataset(source, batch_size, True, transform, _record(task), seed, context)
+
+
+def _zipped(stream, clean_stream):
+    return lambda context: data.with_clean_batches(stream(context), clean_stream(context))

@@ -51,7 +51,7 @@ def finished(output, setup, param, method, seeds):
 
 
 def run(output, setup, train, test, recipe, seeds, params, methods, noise=0.4, train_size=None, weights_for=(),
-        after_each=None, strategy=None):
+        after_each=None, strategy=None, tasks=None):
     """Train every missing run of ``setup``: each of ``methods`` for each seed and param (a ratio for
     ``imbalance``, the noise otherwise), on :func:`zoo.reweight.experiments.make_task` of ``train`` / ``test``.
 
@@ -59,11 +59,13 @@ def run(output, setup, train, test, recipe, seeds, params, methods, noise=0.4, t
     of ``weights_for`` methods also get a manifest-ready record (:func:`write_weight_record`). ``after_each`` is
     called after every finished run (e.g. to record the results so far). ``strategy`` (default: one device) is
     the ``tf.distribute`` strategy every run trains under (:func:`zoo.reweight.experiments.train_method`).
+    ``tasks(seed, param)``, when given, makes each task instead (e.g. :func:`zoo.reweight.sources.paper_task`;
+    ``train`` and ``test`` are then unused).
     """
     for seed in seeds:
         for param in params:
-            task = experiments.make_task(setup, train, test, int(seed), ratio=float(param), noise=noise,
-                                         train_size=train_size)
+            task = tasks(int(seed), param) if tasks else experiments.make_task(
+                setup, train, test, int(seed), ratio=float(param), noise=noise, train_size=train_size)
             for method in methods:
                 path = result_path(output, setup, param, method, seed)
                 if path.exists():

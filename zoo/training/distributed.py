@@ -150,14 +150,6 @@ class Loop:
         return tf.distribute.InputContext(num_input_pipelines=self.workers, input_pipeline_id=self.worker,
                                           num_replicas_in_sync=self.workers)
 
-    def worker_batches(self, dataset):
-        """This worker's part of every global batch of ``dataset`` (the whole batch when there is one worker): for
-        a global stream that every worker reads in full, e.g. arrays in memory."""
-        if self.workers == 1:
-            return dataset
-        return dataset.map(lambda *batch: local_part(batch if len(batch) > 1 else batch[0], self.worker,
-                                                     self.workers))
-
     def restore(self):
         """Restore the latest checkpoint, if any (the first :meth:`run` does); returns the step it is at.
 

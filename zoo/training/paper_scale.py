@@ -24,11 +24,12 @@ class Accelerator:
 
 
 GPU = Accelerator(
-    name="NVIDIA A100 40GB (mixed precision + XLA)",
+    name="NVIDIA A100 40GB (TF32)",
     benchmark="NVIDIA DeepLearningExamples, TensorFlow ResNet-50 v1.5 README, training performance on 1× A100 40GB "
-              "(DGX A100), batch 256, mixed precision + XLA: 2,375 images/s",
-    images_per_second=2375.0, network="ResNet50", input_shape=(224, 224, 3))
-"""The GPU every page's hours refer to."""
+              "(DGX A100), batch 256, TF32 + XLA: 909 images/s (mixed precision + XLA: 2,375)",
+    images_per_second=909.0, network="ResNet50", input_shape=(224, 224, 3))
+"""The GPU every page's hours refer to, at the precision the tools train in: float32, which an A100 computes as
+TF32."""
 
 
 def forward_flops(model, input_shape):
@@ -55,16 +56,26 @@ def sustained_flops(accelerator=GPU):
 
 def step_flops(cost):
     """FLOPs of one optimiser step of a :class:`~zoo.training.recipes.Cost`."""
+    import importlib
+
     from zoo import registry
 
-    model = registry.build(cost.model, input_shape=tuple(cost.input_shape), **cost.kwargs)
+    if ":" in cost.model:
+        module, function = cost.model.split(":")
+        model = getattr(importlib.import_module(module), function)(**cost.kwargs)
+    else:
+        model = registry.build(cost.model, input_shape=tuple(cost.input_shape), **cost.kwargs)
+    if cost.part:
+        model = getattr(model, cost.part)()
     return cost.passes * cost.examples * forward_flops(model, cost.input_shape)
 
 
 def estimate(recipe, rate):
-    """``{"step_flops", "total_flops", "hours"}`` of ``recipe`` on an accelerator sustaining ``rate`` FLOP/s."""
+    """``{"step_flops", "total_flops", "hours"}`` of ``recipe`` (every one of its runs) on an accelerator sustaining
+    ``rate`` FLOP/s."""
     flops = step_flops(recipe.cost)
-    return {"step_flops": flops, "total_flops": flops * recipe.steps, "hours": flops * recipe.steps / rate / 3600}
+    total = flops * recipe.steps * recipe.runs
+    return {"step_flops": flops, "total_flops": total, "hours": total / rate / 3600}
 
 
 def table(recipes, rate, accelerator=GPU):
@@ -79,7 +90,8 @@ def table(recipes, rate, accelerator=GPU):
         rows.append([f"`{recipe.command()}`",
                      f"{cost.passes:g} × {cost.examples:,} × {per_example / 1e9:.3g} GFLOP = "
                      f"{numbers['step_flops'] / 1e12:.3g} TFLOP",
-                     f"{recipe.steps:,}", f"{numbers['total_flops']:.3g} ÷ {rate / 1e12:.3g} TFLOP/s",
+                     f"{recipe.steps:,}" + (f" × {recipe.runs} runs" if recipe.runs > 1 else ""),
+                     f"{numbers['total_flops']:.3g} ÷ {rate / 1e12:.3g} TFLOP/s",
                      _hours(numbers["hours"]), f"{recipe.paper_value:g} ({recipe.metric}; {recipe.paper_source})"])
     return reporting.Table(["command", "FLOPs per step (passes × examples × forward)", "steps", "FLOPs ÷ rate",
                             f"{accelerator.name.split(' (')[0]} hours", "the paper's result"], rows)
@@ -92,9 +104,10 @@ def rate_note(rate, accelerator=GPU):
             f"images/s × 3 passes × {network / 1e9:.2f} GFLOP (keras.applications.{accelerator.network} forward, "
             f"counted the same way) — from {accelerator.benchmark}. FLOPs are TensorFlow profiler float_ops of one "
             "example's forward pass (a multiply-add is 2) × forward-pass equivalents per example (3 for a training "
-            "step, 4 for a RevNet's, whose backward pass reconstructs) × examples per step. Networks much smaller "
-            "than ResNet-50 keep a GPU below this rate, so their hours are a floor; several GPUs divide the hours "
-            "by their number at best.")
+            "step, 4 for a RevNet's, whose backward pass reconstructs) × examples per step. The tools train in float32 "
+            "without XLA, a little below the benchmark's setting; mixed precision (the benchmark's other column) is "
+            "2.6× faster. Networks much smaller than ResNet-50 keep a GPU far below this rate, so their hours are a "
+            "floor; several GPUs divide the hours by their number at best.")
 
 
 def _hours(hours):

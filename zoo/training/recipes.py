@@ -14,11 +14,14 @@ import json
 
 @dataclasses.dataclass(frozen=True)
 class Cost:
-    """The floating-point work of one optimiser step: ``passes`` forward-pass equivalents of the registered
-    architecture ``model`` (built with ``kwargs``) on each of ``examples`` inputs of ``input_shape``.
+    """The floating-point work of one optimiser step: ``passes`` forward-pass equivalents of the network ``model``
+    on each of ``examples`` inputs of ``input_shape``.
 
-    ``passes`` is 3 for ordinary training (the backward pass costs about twice the forward), 4 for a RevNet (the
-    paper's count: the backward pass also reconstructs the activations).
+    ``model`` is a registered architecture (built with ``input_shape`` and ``kwargs``) or ``"module:function"``
+    returning a Keras model (called with ``kwargs``); ``part`` names a method of it that returns the network to
+    count (e.g. the few-shot classifier's ``feature_extractor``). ``passes`` is 3 for ordinary training (the
+    backward pass costs about twice the forward), 4 for a RevNet (the paper's count: the backward pass also
+    reconstructs the activations).
     """
 
     model: str
@@ -26,6 +29,7 @@ class Cost:
     examples: int
     passes: float = 3.0
     kwargs: dict = dataclasses.field(default_factory=dict)
+    part: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,8 +44,9 @@ class Recipe:
         metric: what the paper's number measures.
         paper_value: the paper's number, in the unit of ``metric``.
         paper_source: where the paper reports it.
-        steps: optimiser steps of the run.
+        steps: optimiser steps of one training run.
         cost: the work of one step (None where it is not a forward pass of a registered model).
+        runs: training runs the recipe makes (seeds × settings).
         notes: where the recipe fills a gap of the paper or departs from it.
     """
 
@@ -54,6 +59,7 @@ class Recipe:
     paper_source: str
     steps: int
     cost: Cost | None = None
+    runs: int = 1
     notes: str = ""
 
     def command(self, *extra):
@@ -90,6 +96,49 @@ def _cifar_quick(model, accuracy, boundaries):
               "10k steps after the last decay and does not augment.")
 
 
+def _fewshot(source, model, shots, distractors, accuracy, table):
+    """A recipe of the semi-supervised few-shot paper (§4): 5-way episodes (5 queries; M = 5 unlabeled per class in
+    training, 20 at test; 5 distractor classes), Adam lr 1e-3 halved on a step grid, weight decay 5e-5, the paper's
+    labeled fraction (Omniglot 10%, mini-ImageNet 40%), 600 test episodes."""
+    omniglot = source == "omniglot"
+    images = 5 * shots + 5 * 5 + (10 if distractors else 5) * 5
+    short = {"protonet-conv4": "protonet", "soft-kmeans-conv4": "soft-kmeans",
+             "soft-kmeans-cluster-conv4": "soft-kmeans-cluster", "masked-soft-kmeans-conv4": "masked"}[model]
+    return Recipe(
+        f"fewshot-{'omniglot' if omniglot else 'mini'}-{short}-{shots}shot{'-distractors' if distractors else ''}",
+        "fewshot", "tools/fewshot/train.py",
+        {"model": model, "source": source, "shots": shots, "distractors": distractors,
+         "steps": 20_000 if omniglot else 200_000, "lr": 1e-3, "halvings": 4 if omniglot else 7,
+         "weight_decay": 5e-5, "test_episodes": 600},
+        f"5-way {shots}-shot test accuracy (%){' with distractors' if distractors else ''}", accuracy,
+        f"semi-supervised few-shot paper, {table}", 20_000 if omniglot else 200_000,
+        Cost(model, (28, 28, 1) if omniglot else (84, 84, 3), images, part="feature_extractor"),
+        notes="Omniglot's learning rate is halved every 4,000 of 20,000 steps (the paper's grid starts at 4k but "
+              "its later boundaries are not all given)." if omniglot else
+              "mini-ImageNet is a 64/16/20-class split of imagenet2012 (600 images per class at 84×84, "
+              "zoo.fewshot.sources.mini_imagenet), the learning rate halved every 25,000 of 200,000 steps.")
+
+
+def _reweight_cifar(setup, dataset, accuracy, steps, boundaries, table):
+    """A CIFAR recipe of the learning-to-reweight paper (§5.2): the method ("Ours") on 5 random splits, batch 100
+    (clean batch 100), SGD momentum 0.9, lr 0.1 ÷10 at ``boundaries``, ResNet-32 with weight decay 2e-4, crop +
+    flip."""
+    classes = 10 if dataset == "cifar10" else 100
+    return Recipe(
+        f"reweight-{setup}-{dataset}", "reweight", "tools/reweight/experiments.py",
+        {"setups": [setup], "dataset": dataset, "methods": "reweight", "seeds": ["0", "1", "2", "3", "4"],
+         "noise": 0.4, "noisy_architecture": "resnet-32", "noisy_steps": steps, "noisy_lr": 0.1,
+         "noisy_lr_schedule": "piecewise", "noisy_lr_boundaries": [str(b) for b in boundaries],
+         "noisy_train_size": 0, "noisy_augment": True, "fine_tune_steps": 5000},
+        f"{dataset.upper().replace('CIFAR', 'CIFAR-')} test accuracy (%), mean of 5 splits", accuracy,
+        f"learning-to-reweight paper, {table}", steps,
+        Cost("resnet-32", (32, 32, 3), 100, 9.0, {"num_classes": classes}), runs=5,
+        notes=("The paper's backbone is WRN-28-10 (dropout 0.3), which the zoo does not have: the recipe trains "
+               "ResNet-32. " if setup == "uniform" else "") + "A reweighted step costs about 3 ordinary ones (the "
+              "paper's §3.4): 9 forward passes per example. `--methods=plain,plain+ft,random,clean_only` add the "
+              "baselines (+FT: 5,000 steps on the clean set).")
+
+
 RECIPES = {recipe.name: recipe for recipe in [
     *[_cifar_classifier(model, dataset, error, table, 4 if model.startswith("revnet") else 3)
       for model, dataset, error, table in [
@@ -113,6 +162,68 @@ RECIPES = {recipe.name: recipe for recipe in [
         ("cifar-quick-ln-star", 80.91, (30_000, 50_000, 80_000)),
         ("cifar-quick-dn", 80.58, (30_000, 50_000, 80_000)),
         ("cifar-quick-dn-star", 81.22, (30_000, 50_000, 80_000))]],
+    _reweight_cifar("uniform", "cifar10", 86.92, 60_000, (40_000, 50_000), "Table 1 (UniformFlip 40%)"),
+    _reweight_cifar("uniform", "cifar100", 61.34, 60_000, (40_000, 50_000), "Table 1 (UniformFlip 40%)"),
+    _reweight_cifar("background", "cifar10", 86.73, 80_000, (40_000, 60_000), "Table 2 (BackgroundFlip 40%)"),
+    _reweight_cifar("background", "cifar100", 59.30, 80_000, (40_000, 60_000), "Table 2 (BackgroundFlip 40%)"),
+    Recipe("reweight-imbalance-mnist", "reweight", "tools/reweight/experiments.py",
+           {"setups": ["imbalance"], "dataset": "mnist", "methods": "reweight",
+            "ratios": ["0.9", "0.95", "0.98", "0.99", "0.995"], "seeds": [str(s) for s in range(10)],
+            "imbalance_steps": 8000, "imbalance_lr": 1e-3},
+           "rise of the test error from the balanced set to 200:1 (0.995), percentage points (about)", 2.0,
+           "learning-to-reweight paper, §5.1 and Fig. 2 (MNIST 4 vs 9, 10 random splits)", 8000,
+           Cost("reweight-lenet", (32, 32, 1), 100, 9.0, {"num_classes": 2}), runs=50,
+           notes="Batch 100, 8,000 steps at lr 1e-3 with momentum 0.9 (the official code's optimiser; the paper "
+                 "says SGD), a balanced clean batch of 10. The network is the zoo's reweight-lenet (the paper's "
+                 "LeNet: three 5×5 convolutions 16-32-64 and a 100-unit layer) with a 2-way softmax in place of the "
+                 "paper's sigmoid output; MNIST is padded to 32×32."),
+    Recipe("short-horizon-offline-mnist", "metaopt", "tools/metaopt/short_horizon.py",
+           {"parts": ["offline"], "dataset": "mnist", "horizons": ["100", "1000", "5000", "20000"],
+            "meta_steps": ["5000", "5000", "5000", "5000"], "offline_meta_lr": 0.01, "offline_initial_decay": 0.1,
+            "full_run_steps": 20_000, "batch_size": 100},
+           "orders of magnitude (log10) by which the learning rate meta-learned for a 100-step horizon falls short of "
+           "the best full run's, at least", 2.0,
+           "short-horizon-bias paper, abstract (\"too small a learning rate by multiple orders of magnitude, even "
+           "with a moderately long time horizon (100 steps)\"); its figures give no table", 5000 * 26_100,
+           Cost("mlp-100-100", (28, 28, 1), 100, 9.0), runs=1,
+           notes="The MLP 784-100-100-10 with momentum 0.9 and α_t = α₀(1 + t/5000)^(−β) on MNIST, batch 100; 5,000 "
+                 "Adam meta-steps (meta-lr 1e-2) of (log α₀, log β) from β = 0.1 for each horizon (the official "
+                 "code's settings). Steps count every unrolled training step of the meta-optimisation (5,000 × "
+                 "(100 + 1,000 + 5,000 + 20,000)); a forward-mode step with two hyper-parameters is taken as 9 "
+                 "forward passes. The grid's full runs (21 × 20,000 steps) add about 0.3%. The paper's random search "
+                 "of 2,500 schedules is the grid here."),
+    _fewshot("omniglot", "protonet-conv4", 1, False, 94.62, "supervised ProtoNet baseline (as quoted by TPN)"),
+    _fewshot("omniglot", "masked-soft-kmeans-conv4", 1, True, 97.30, "best Omniglot result with distractors"),
+    _fewshot("mini_imagenet", "soft-kmeans-conv4", 1, False, 50.09, "miniImageNet table (TPN Table 9)"),
+    _fewshot("mini_imagenet", "masked-soft-kmeans-conv4", 1, False, 50.41, "miniImageNet table (TPN Table 9)"),
+    _fewshot("mini_imagenet", "masked-soft-kmeans-conv4", 5, False, 64.39, "miniImageNet table (TPN Table 9)"),
+    _fewshot("mini_imagenet", "soft-kmeans-cluster-conv4", 1, True, 48.86, "miniImageNet table (TPN Table 9)"),
+    _fewshot("mini_imagenet", "masked-soft-kmeans-conv4", 1, True, 49.04, "miniImageNet table (TPN Table 9)"),
+    Recipe("ghn-cifar10", "ghn", "tools/ghn/train.py",
+           {"dataset": "cifar10", "model": "ghn", "num_nodes": 7, "sweeps": 5, "hidden": 32, "cells_per_stage": 6,
+            "channels": 32, "meta_batch": 1, "batch_size": 64, "steps": 210_000, "lr": 1e-3,
+            "eval_architectures": 100},
+           "Pearson's R between the accuracies of GHN-predicted weights and of trained networks, 100 unseen random "
+           "architectures", 0.68, "GHN paper, Table 4 (Random-100)", 210_000,
+           Cost("zoo.ghn.training:sample_network", (32, 32, 3), 64,
+                kwargs={"num_nodes": 7, "stages": [6, 6, 6], "channels": 32, "image_channels": 3}),
+           notes="GHN-1 as the paper trains it: a random architecture of 7-node cells every step (T = 5 sweeps, "
+                 "hidden 32) in the 18-cell, F = 32 CIFAR-10 networks, Adam, 5,000 training images held out. The "
+                 "paper gives no step count or batch size: the recipe takes GHN-2's 64 images a step and its 300 "
+                 "epochs of the 45,000 training images (210k steps), with GHN-2's cosine schedule, weight decay and "
+                 "clipping. The correlation needs the 100 architectures trained for the ground truth "
+                 "(tools/ghn/ground_truth.py) and tools/ghn/search.py; this recipe trains the GHN and scores them. "
+                 "The cost counts the sampled network's forward and backward passes (the GHN's own are small)."),
+    Recipe("short-horizon-online-mnist", "metaopt", "tools/metaopt/short_horizon.py",
+           {"parts": ["online"], "dataset": "mnist", "online_steps": 50_000, "online_initial_lr": 0.1,
+            "online_initial_momentum": 0.9, "batch_size": 100},
+           "the same claim, online: meta-optimisation of (lr, momentum) ends below the hand-tuned schedule's rate "
+           "(log10 orders, at least)", 2.0, "short-horizon-bias paper, abstract and online experiment", 50_000,
+           Cost("mlp-100-100", (28, 28, 1), 100, 4.5), runs=2,
+           notes="50,000 steps of batch 100; every 100 steps of the first half, 10 Adam meta-updates (step 0.01) "
+                 "of (log effective lr, log(1 − μ)) through a 5-step look-ahead (the official code's); the "
+                 "hand-tuned run: lr 0.1, momentum 0.9, 1e-4 from the midpoint. The look-ahead's forward-mode "
+                 "steps add about half the training steps' work: 4.5 forward passes per example."),
 ]}
 """Every recipe by name."""
 
