@@ -52,7 +52,7 @@ def test_classifier_recipe_takes_two_steps_on_mock_data(name, tmp_path):
 
 
 TOOLS = {
-    # tool: (mock examples per tfds split, flags that shrink a recipe to 2 steps of one run)
+    # tool: (mock examples per tfds split, or an as_dataset_fn giving them; flags that shrink a recipe to 2 steps)
     "tools/reweight/experiments.py": (300, ["--noisy_steps=2", "--imbalance_steps=2", "--seeds=0", "--ratios=0.9",
                                             "--fine_tune_steps=1", "--imbalance_size=10", "--clean_per_class=1",
                                             "--hyper_validation=20"]),
@@ -63,6 +63,13 @@ TOOLS = {
     "tools/fewshot/train.py": (10, ["--source=glyphs", "--num_classes=12", "--examples_per_class=40", "--steps=2",
                                     "--test_episodes=2"]),
     "tools/ghn/train.py": (300, ["--steps=2", "--validation=50", "--eval_architectures=1"]),
+    "tools/recattend/train.py": ("tests.recattend.test_sources:_as_dataset",
+                                 ["--box_steps=1", "--full_steps=1", "--batch_size=2"]),
+    "tools/imageqa/train.py": ("tests.training.mock_coco_captions:as_dataset",
+                               ["--min_answer_count=1", "--feature_weights=", "--epochs=1", "--patience=1",
+                                "--batch_size=2"]),
+    "tools/sbnet/train.py": (4, ["--steps=2", "--batch_size=2", "--test_scenes=2", "--timing_scenes=1",
+                                 "--timing_repeats=1", "--checkpoint_every=1"]),
 }
 """The tools that take recipes besides the classifier trainer, and how their recipes are shrunk for the test."""
 
@@ -75,7 +82,9 @@ def _run_recipes(tool, names, tmp_path):
     return subprocess.run(
         [sys.executable, os.path.join(REPO, "tests", "training", "run_recipes.py"), os.path.join(REPO, tool),
          str(examples), *names, "--", *shrink, f"--output={tmp_path}"],
-        capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=900, cwd=REPO)
+        capture_output=True, text=True, timeout=900, cwd=REPO,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": os.pathsep.join([REPO, os.environ.get(
+            "PYTHONPATH", "")])})
 
 
 @pytest.mark.slow

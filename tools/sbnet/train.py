@@ -22,10 +22,15 @@ from absl import app, flags
 from zoo import benchmark, publish, reporting
 from zoo.sbnet import benchmark as sbnet_benchmark
 from zoo.sbnet import evaluation, models, ops, results, training
-from zoo.training import strategies
+from zoo.training import recipes, strategies
 
+TOOL = "tools/sbnet/train.py"
 _DEFAULTS = training.TrainConfig()
 FLAGS = flags.FLAGS
+recipes.define_flag(TOOL)
+flags.DEFINE_enum("dataset", "fmnist_scenes", ["fmnist_scenes", "cityscapes"], "generated Fashion-MNIST scenes, or "
+                  "Cityscapes street scenes (tfds, manual download; 19 classes, foreground mask target)")
+flags.DEFINE_string("data_dir", None, "tfds data directory (Cityscapes)")
 flags.DEFINE_integer("steps", _DEFAULTS.steps, "training steps (each on batch_size new train scenes)")
 flags.DEFINE_integer("batch_size", _DEFAULTS.batch_size, "scenes per training step")
 flags.DEFINE_float("lr", _DEFAULTS.lr, "Adam learning rate (cosine decay to 0 over the steps)")
@@ -47,12 +52,15 @@ MIRROR = pathlib.Path(__file__).resolve().parents[2] / "pretrained"
 
 def main(argv):
     del argv
+    recipes.apply_flags(TOOL)
     strategy = strategies.from_flags()  # each step's scenes are split over the replicas
     output = pathlib.Path(FLAGS.output)
     output.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(FLAGS.seed)
     config = training.TrainConfig(steps=FLAGS.steps, batch_size=FLAGS.batch_size, lr=FLAGS.lr, seed=FLAGS.seed,
                                   checkpoint_every=FLAGS.checkpoint_every)
+    if FLAGS.dataset == "cityscapes":
+        return cityscapes(config, output, strategy)
     with strategy.scope():
         sparse = models.sbnet_segnet(impl=FLAGS.impl)
     seconds = training.train(sparse, config, output / "checkpoints", strategy=strategy)
@@ -87,6 +95,28 @@ def main(argv):
             print(f"published {publish.publish(record, MIRROR).name}", flush=True)
     benchmark.record("sbnet_segmentation", FLAGS.results, tables=[results.segmentation_table(run)],
                      notes=results.segmentation_notes(run), data=run)
+
+
+def cityscapes(config, output, strategy):
+    """Train on Cityscapes, evaluate the model and its dense twin on the first --test_scenes validation images and
+    time them; OUTPUT/results.json (nothing is published or recorded)."""
+    shape = dict(impl=FLAGS.impl, num_classes=training.CITYSCAPES_CLASSES, input_shape=(*training.CITYSCAPES_SIZE, 3))
+    with strategy.scope():
+        sparse = models.sbnet_segnet(**shape)
+    seconds = training.train_cityscapes(sparse, config, output / "checkpoints", data_dir=FLAGS.data_dir,
+                                        strategy=strategy)
+    sparse.save_weights(output / "trained.weights.h5")
+    dense = models.sbnet_segnet_dense(**shape)
+    dense.load_weights(output / "trained.weights.h5")
+    images, labels = training.cityscapes_validation(FLAGS.test_scenes, data_dir=FLAGS.data_dir)
+    run = {"dataset": "cityscapes", "steps": config.steps, "train_minutes": seconds / 60,
+           **{name: training.evaluate_cityscapes(model, images, labels) for name, model in
+              (("sparse", sparse), ("dense", dense))},
+           "median_seconds": sbnet_benchmark.forward_speedup(sparse, dense, images[:FLAGS.timing_scenes],
+                                                             FLAGS.timing_repeats)}
+    run["speedup"] = run["median_seconds"]["dense"] / run["median_seconds"]["sparse"]
+    (output / "results.json").write_text(json.dumps(run, indent=2))
+    print(json.dumps(run, indent=2))
 
 
 if __name__ == "__main__":

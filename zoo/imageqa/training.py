@@ -26,7 +26,10 @@ RECURRENT = ("lstm", "vis-lstm", "2vis-blstm", "full")
 @dataclasses.dataclass
 class TrainConfig:
     """The data set's size and seed, the encoder's epochs, and every model's recipe (Adam, early stopping on 10% of
-    the training questions held out, the best epoch kept)."""
+    the training questions held out, the best epoch kept). ``dataset`` is ``"fmnist_scenes"`` (generated scenes,
+    the zoo's encoder) or ``"coco"`` (COCO-QA from tfds coco_captions, :mod:`zoo.imageqa.coco`, with the image
+    features of ``keras.applications.FEATURE_NETWORK`` at ``feature_weights``, z-normalised as the paper does;
+    answers seen fewer than ``min_answer_count`` times are dropped, the paper's 25)."""
 
     train_scenes: int = data.TRAIN_SCENES
     test_scenes: int = data.TEST_SCENES
@@ -38,6 +41,10 @@ class TrainConfig:
     embedding_dim: int = 200
     hidden: int = 150
     seed: int = 0
+    dataset: str = "fmnist_scenes"
+    feature_network: str = "VGG19"
+    feature_weights: str | None = "imagenet"
+    min_answer_count: int = 25
 
 
 def load_dataset(out, config):
@@ -68,6 +75,29 @@ def load_encoder(out, dataset, config):
     print(f"encoder: {accuracy:.4f} test accuracy on tinted Fashion-MNIST", flush=True)
     features = {split: encoder_lib.scene_features(encoder, arrays["images"]) for split, arrays in dataset.items()}
     return encoder, accuracy, features
+
+
+def load_coco(out, config, data_dir=None, download=False):
+    """``(dataset, vocabulary, {split: z-normalised image features})`` of COCO-QA, built (questions from the
+    captions, then each image's features) and saved in ``out`` first."""
+    from zoo.imageqa import coco
+
+    if not (out / "features.npz").exists():
+        print("generating COCO-QA questions from the captions of tfds coco_captions", flush=True)
+        dataset, vocabulary, texts, images = coco.build(data_dir=data_dir, download=download,
+                                                        min_count=config.min_answer_count)
+        empty = [split for split, rows in images.items() if not len(rows)]
+        if empty:
+            raise ValueError(f"COCO-QA's {' and '.join(empty)} split has no question left after the pruning")
+        data.save(out, dataset, vocabulary, texts)
+        print(f"image features: keras.applications.{config.feature_network}", flush=True)
+        np.savez(out / "features.npz", **{split: coco.image_features(
+            split, images[split], config.feature_network, config.feature_weights, data_dir=data_dir,
+            download=download) for split in images})
+    dataset, vocabulary = data.load(out, images=False)
+    features = dict(np.load(out / "features.npz"))
+    mean, std = features["train"].mean(axis=0), features["train"].std(axis=0) + 1e-6
+    return dataset, vocabulary, {split: (values - mean) / std for split, values in features.items()}
 
 
 def model_inputs(arrays, features):
@@ -171,18 +201,23 @@ def probabilities(model, inputs, batch_size=500):
                            for i in range(0, count, batch_size)])
 
 
-def train_all(out, names, config, verbose=2, strategy=None):
+def train_all(out, names, config, verbose=2, strategy=None, data_dir=None, download=False):
     """Train (or load) every model of ``names`` and, when all its members exist, FULL; save each one's test answer
     probabilities (``NAME.probs.npy``) and GUESS's answers (``guess.answers.npy``) for evaluation. ``strategy``
-    (default: one device) trains every model (:func:`fit_with_early_stopping`).
+    (default: one device) trains every model (:func:`fit_with_early_stopping`); ``data_dir`` and ``download``
+    are tfds's, for COCO-QA (``config.dataset``; it has no encoder of ours: ``encoder`` is None).
 
     Returns:
         ``{"dataset", "vocabulary", "encoder", "encoder_accuracy", "kwargs": {name: builder kwargs},
         "trained": {name: (model, record)}}``.
     """
     out.mkdir(parents=True, exist_ok=True)
-    dataset, vocabulary = load_dataset(out, config)
-    encoder, encoder_accuracy, features = load_encoder(out, dataset, config)
+    if config.dataset == "coco":
+        dataset, vocabulary, features = load_coco(out, config, data_dir, download)
+        encoder = encoder_accuracy = None
+    else:
+        dataset, vocabulary = load_dataset(out, config)
+        encoder, encoder_accuracy, features = load_encoder(out, dataset, config)
     max_len = dataset["train"]["questions"].shape[1]
     kwargs = {name: builder_kwargs(name, vocabulary, features, max_len, config)
               for name in [*names, *MEMBERS, "full"]}

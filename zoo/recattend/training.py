@@ -26,6 +26,22 @@ def scene_arrays(count, split, seed, config=SCENES):
     return arrays
 
 
+def coco_arrays(split, category="zebra", size=224, max_instances=10, limit=0, data_dir=None, download=False):
+    """The images of MS-COCO's ``split`` (``"train"`` or ``"validation"``) that hold instances of ``category``
+    (:func:`zoo.recattend.sources.coco_instances`: at most ``max_instances``, resized to ``size``²), the first
+    ``limit`` of them (0: all), as the arrays :func:`scene_arrays` gives, ``box_masks`` included. They are held in
+    memory (the supplement's zebra images: about 2k for training, each with its masks)."""
+    from zoo.recattend import sources
+
+    examples = sources.coco_instances(split, category, size, max_instances, data_dir=data_dir, download=download)
+    batches = list((examples.take(limit) if limit else examples).batch(256).as_numpy_iterator())
+    if not batches:
+        raise ValueError(f"no image of split {split!r} holds 1 to {max_instances} {category} instances")
+    arrays = {key: np.concatenate([b[key] for b in batches]) for key in ("images", "masks", "boxes", "num_objects")}
+    arrays["box_masks"] = padded_box_masks(arrays["boxes"], (size, size))
+    return arrays
+
+
 def padded_box_masks(boxes, image_size, padding=0.2):
     """Boolean ``(…, H, W)`` masks of boxes ``(…, 4)`` grown by ``padding`` of their size on each side."""
     boxes = np.asarray(boxes, np.float64)
