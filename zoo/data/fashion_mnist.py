@@ -11,6 +11,8 @@ import pathlib
 
 import numpy as np
 
+from zoo import extras
+
 CLASS_NAMES = (
     "t-shirt/top", "trouser", "pullover", "dress", "coat",
     "sandal", "shirt", "sneaker", "bag", "ankle boot",
@@ -91,7 +93,7 @@ def load_fashion_mnist(split: str = "train", download: bool = False):
 
 
 def _load_tfds(split, download):
-    import tensorflow_datasets as tfds
+    tfds = extras.require("tensorflow_datasets", "tfds", "Fashion-MNIST from tfds")
 
     data = tfds.as_numpy(tfds.load("fashion_mnist", split=split, batch_size=-1, download=download))
     return data["image"][..., 0].astype(np.uint8), data["label"].astype(np.int64)

@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from zoo.data import preprocessing, transforms
 
+
 def make_dataset(source, batch_size, training, transform="none", record=None, seed=0, input_context=None,
                  drop_remainder=None, with_index=False):
     """A batched ``tf.data.Dataset`` of ``(model_inputs float32 (B, h, w, C), labels int32 (B,))``.

@@ -22,6 +22,8 @@ import re
 import numpy as np
 import tensorflow as tf
 
+from zoo import extras
+
 _SHARED = ("builder", "_layout", "_offsets", "_label_array", "split_size")
 """Cached properties a derived source (:meth:`Source.select`, :meth:`Source.relabel`) takes over."""
 
@@ -301,7 +303,7 @@ class TfdsSource(Source):
     @functools.cached_property
     def builder(self):
         """The tfds builder (prepared first when ``download``)."""
-        import tensorflow_datasets as tfds
+        tfds = extras.require("tensorflow_datasets", "tfds", "tfds data sets")
 
         builder = tfds.builder(self.name, data_dir=self.data_dir)
         if self.download:
@@ -325,7 +327,7 @@ class TfdsSource(Source):
         """``builder.as_dataset`` of the split with the examples' tfds ids (``ids``): files in a seeded order when
         ``shuffle_seed`` is not None, ``input_context``'s share of them, no caching, images not decoded (or as
         ``decoders`` says). Sources of other features (masks, captions) read through this too."""
-        import tensorflow_datasets as tfds
+        tfds = extras.require("tensorflow_datasets", "tfds", "tfds data sets")
 
         config = tfds.ReadConfig(shuffle_seed=shuffle_seed, shuffle_reshuffle_each_iteration=True,
                                  input_context=input_context, add_tfds_id=ids, try_autocache=False)

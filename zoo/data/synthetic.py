@@ -3,6 +3,8 @@ for the input-pipeline benchmark and the tests that read files: the same reading
 with no download."""
 import numpy as np
 
+from zoo import extras
+
 
 def write_images(data_dir, name, num_examples, image_size, num_classes=10, channels=3, encoding="jpeg",
                  num_shards=4, seed=0):
@@ -20,7 +22,7 @@ def write_images(data_dir, name, num_examples, image_size, num_classes=10, chann
 
     The pixels are smooth colour gradients with noise, so the files compress about as photographs do.
     """
-    import tensorflow_datasets as tfds
+    tfds = extras.require("tensorflow_datasets", "tfds", "synthetic tfds data sets")
 
     variable = isinstance(image_size[0], (tuple, list))
     shape = (None, None, channels) if variable else (*image_size, channels)

@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 import tensorflow as tf
 
+from zoo import extras
 from zoo.data.sources import TfdsSource
 from zoo.imageqa import data
 
@@ -41,7 +42,7 @@ class CaptionedImage:
 
 def captioned_images(split, data_dir=None, download=False):
     """Every image of COCO-QA split ``split`` (:data:`SPLITS`) with its captions, in split order (pixels not read)."""
-    import tensorflow_datasets as tfds
+    tfds = extras.require("tensorflow_datasets", "tfds", "COCO-QA from tfds coco_captions")
 
     source = _source(split, data_dir, download)
     ds = source.read(decoders={"image": tfds.decode.SkipDecoding()})

@@ -11,6 +11,7 @@ or with more than ``max_instances``, are skipped.
 """
 import tensorflow as tf
 
+from zoo import extras
 from zoo.data.sources import TfdsSource
 
 DATASET = "coco/2017_panoptic"
@@ -49,7 +50,7 @@ def coco_instances(split="train", category="zebra", size=224, max_instances=10, 
     ``(max_instances, 4)`` (``y0, x0, y1, x1``, ends exclusive), ``num_objects`` int32 and ``index`` (the
     image's position in the split). ``shuffle_seed`` and ``input_context`` as in
     :meth:`zoo.data.sources.Source.examples`; batch, repeat and prefetch it as a training loop needs."""
-    import tensorflow_datasets as tfds
+    tfds = extras.require("tensorflow_datasets", "tfds", "MS-COCO instances from tfds")
 
     source = TfdsSource(DATASET, split, data_dir=data_dir, download=download)
     label = category_label(category, source)

@@ -11,6 +11,7 @@ Labels are Cityscapes' 19 training ids (255 where a pixel is ignored in evaluati
 import numpy as np
 import tensorflow as tf
 
+from zoo import extras
 from zoo.data.sources import TfdsSource
 
 DATASET = "cityscapes/semantic_segmentation"
@@ -35,7 +36,7 @@ def cityscapes(split="train", size=(256, 512), shuffle_seed=None, input_context=
     ``images`` uint8 ``(H, W, 3)`` (bilinear, antialiased), ``labels`` int32 ``(H, W)`` training ids (nearest),
     ``road`` and ``foreground`` bool ``(H, W)`` and ``index``. ``shuffle_seed`` and ``input_context`` as in
     :meth:`zoo.data.sources.Source.examples`."""
-    import tensorflow_datasets as tfds
+    tfds = extras.require("tensorflow_datasets", "tfds", "Cityscapes street scenes from tfds")
 
     source = TfdsSource(DATASET, split, data_dir=data_dir, image_key="image_left")
     decoders = {"image_left": tfds.decode.SkipDecoding(), "segmentation_label": tfds.decode.SkipDecoding()}

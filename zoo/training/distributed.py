@@ -32,6 +32,8 @@ import time
 import keras
 import tensorflow as tf
 
+from zoo import extras
+
 
 def replica_share(value):
     """``value`` divided by the number of replicas: one replica's share of a term each replica adds in full (a
@@ -135,7 +137,10 @@ class Loop:
                 self._directory = self._directory / f"worker-{self.worker}"
         self._track()
         self._restored = False
-        self._writer = tf.summary.create_file_writer(str(summary_dir)) if summary_dir and not self.worker else None
+        self._writer = None
+        if summary_dir and not self.worker:
+            extras.require("tensorboard", "train", "TensorBoard logs of training")  # tf.summary's scalars live there
+            self._writer = tf.summary.create_file_writer(str(summary_dir))
 
     def _track(self, iterator=None):
         """The checkpoint and its manager over the saved objects (and the input iterator, when given)."""
