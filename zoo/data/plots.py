@@ -4,6 +4,21 @@ import textwrap
 
 from zoo import benchmark
 
+DISTINCT_COLOURS = (
+    ("red", (230, 25, 75)),
+    ("green", (60, 180, 75)),
+    ("yellow", (255, 225, 25)),
+    ("blue", (0, 130, 200)),
+    ("orange", (245, 130, 48)),
+    ("purple", (145, 30, 180)),
+    ("cyan", (70, 240, 240)),
+    ("magenta", (240, 50, 230)),
+    ("lime", (210, 245, 60)),
+    ("pink", (250, 190, 212)),
+)
+"""``(name, (r, g, b))`` colours that stay apart on a grey image, most distinct first: the instances of the
+segmentation overlays and the classes of the SBNet segmenter take them in this order."""
+
 
 def scene_grid(scenes, cols=4):
     """A figure showing each :class:`~zoo.data.scenes.Scene`, its instance outlines and boxes (one colour per

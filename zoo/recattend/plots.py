@@ -6,16 +6,9 @@ import pathlib
 import numpy as np
 
 from zoo import benchmark
+from zoo.data.plots import DISTINCT_COLOURS
 
-INSTANCE_COLOURS = (
-    ("red", (230, 25, 75)),
-    ("green", (60, 180, 75)),
-    ("yellow", (255, 225, 25)),
-    ("blue", (0, 130, 200)),
-    ("orange", (245, 130, 48)),
-    ("purple", (145, 30, 180)),
-    ("cyan", (70, 240, 240)),
-)
+INSTANCE_COLOURS = DISTINCT_COLOURS[:7]
 """``(name, (r, g, b))``: instance ``k`` is drawn in colour ``k mod 7``."""
 
 

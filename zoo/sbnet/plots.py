@@ -6,20 +6,9 @@ import pathlib
 import numpy as np
 
 from zoo import benchmark
+from zoo.data.plots import DISTINCT_COLOURS
 
-CLASS_COLOURS = (
-    ("none", (0, 0, 0)),
-    ("red", (230, 25, 75)),
-    ("green", (60, 180, 75)),
-    ("yellow", (255, 225, 25)),
-    ("blue", (0, 130, 200)),
-    ("orange", (245, 130, 48)),
-    ("purple", (145, 30, 180)),
-    ("cyan", (70, 240, 240)),
-    ("magenta", (240, 50, 230)),
-    ("lime", (210, 245, 60)),
-    ("pink", (250, 190, 212)),
-)
+CLASS_COLOURS = (("none", (0, 0, 0)),) + DISTINCT_COLOURS
 """``(name, (r, g, b))`` of each class of :data:`zoo.sbnet.segmenter.NUM_CLASSES`: class 0 (background) is not
 tinted; class ``c + 1`` (Fashion-MNIST class ``c``) gets colour ``c + 1``."""
 
