@@ -1,5 +1,7 @@
 """The speed benchmark's building blocks on a tiny stage: every timed function runs, the sparse variants compute
 the dense result on a full mask, and the op breakdown, the block sweep and the fallback crossover are recorded."""
+import time
+
 import numpy as np
 import pytest
 
@@ -29,19 +31,23 @@ def test_conv_and_res_functions_run_and_agree_with_dense_on_a_full_mask(make):
 @pytest.mark.skipif(native.library is None, reason="the native library is not built")
 @pytest.mark.parametrize("make", [benchmark.conv_functions, benchmark.res_functions])
 def test_the_profiler_splits_a_sparse_call_into_its_ops(make):
-    shares = benchmark.profiled_shares(make(TINY, 0.3)["sparse"])
-    assert set(shares) == set(benchmark.OPS) and all(share > 0 for share in shares.values())
-    assert sum(shares.values()) <= 1.0
+    function = make(TINY, 0.3)["sparse"]
+    started = time.perf_counter()
+    function()
+    wall = time.perf_counter() - started
+    seconds = benchmark.profiled_seconds(function)
+    assert set(seconds) == set(benchmark.OPS) and all(value > 0 for value in seconds.values())
+    assert sum(seconds.values()) < 10 * wall  # the ops' own durations, in seconds (not shares of the call)
 
 
-def test_breakdown_scales_the_median_shares_to_the_sparse_time_and_keeps_the_rest_as_other():
-    shares = [{"reduce_mask": 0.05, "gather": 0.1, "convolution": 0.4, "scatter": 0.1},
-              {"reduce_mask": 0.05, "gather": 0.1, "convolution": 0.5, "scatter": 0.2},
-              {"reduce_mask": 0.05, "gather": 0.3, "convolution": 0.6, "scatter": 0.1}]
-    parts = benchmark.breakdown(shares, 10.0)
+def test_breakdown_takes_the_median_op_times_and_keeps_the_rest_of_the_sparse_time_as_other():
+    seconds = [{"reduce_mask": 5e-4, "gather": 1e-3, "convolution": 4e-3, "scatter": 1e-3},
+               {"reduce_mask": 5e-4, "gather": 1e-3, "convolution": 5e-3, "scatter": 2e-3},
+               {"reduce_mask": 5e-4, "gather": 3e-3, "convolution": 6e-3, "scatter": 1e-3}]
+    parts = benchmark.breakdown(seconds, 10.0)
     assert parts == pytest.approx({"reduce_mask": 0.5, "gather": 1.0, "convolution": 5.0, "scatter": 1.0,
                                    "other": 2.5})
-    assert benchmark.breakdown([{**shares[0], "convolution": 0.9}], 10.0)["other"] == 0.0  # never negative
+    assert benchmark.breakdown([{**seconds[0], "convolution": 9e-3}], 10.0)["other"] == 0.0  # never negative
 
 
 def test_interleaved_medians_runs_the_round_hook_once_per_round():

@@ -4,7 +4,7 @@ Each measurement is a ratio in one process: the dense SAME computation and the s
 the mask included — the paper excluded it) on the same input, batch 1, inference, timed in interleaved rounds
 so that machine noise hits both alike; the median of each is kept. CPU execution is synchronous, so a call
 returns when its output is computed. Beside each speed-up, the sparse time is split into its ops by TensorFlow's
-profiler, tracing one more sparse call in each round (:func:`profiled_shares`, :func:`breakdown`). The block size of each stage is the layers' own choice
+profiler, tracing one more sparse call in each round (:func:`profiled_seconds`, :func:`breakdown`). The block size of each stage is the layers' own choice
 (:func:`zoo.sbnet.geometry.default_block_size`), not the best of a sweep; :func:`block_sweep` times the sizes
 around it and :func:`fallback_crossover` the density at which the dense computation catches up, the
 measurements behind the heuristic and behind :data:`zoo.sbnet.layers.DENSE_FALLBACK`.
@@ -150,19 +150,18 @@ def res_functions(stage, density, block_size=None, dense_fallback=None, impl="au
     return {"dense": dense, "sparse": sparse}
 
 
-def profiled_shares(function):
-    """The share of each part of :data:`OPS` in one call of ``function`` (a ``tf.function`` of the sparse path),
+def profiled_seconds(function):
+    """The seconds of each part of :data:`OPS` in one call of ``function`` (a ``tf.function`` of the sparse path),
     traced by TensorFlow's profiler: its host trace has an event per op execution, named ``node:OpType``, which
-    :data:`OP_TYPES` sorts into the parts; each part's time over the call's wall time."""
+    :data:`OP_TYPES` sorts into the parts. The ops' own durations, not shares of the traced call's wall time: tracing
+    slows the call itself down (its Python side by ~0.5 ms on the benchmark's machine), not the ops' kernels."""
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
     logdir = tempfile.mkdtemp(prefix="sbnet_profile_")
     try:
         tf.profiler.experimental.start(logdir)
         try:
-            started = time.perf_counter()
             function()
-            wall = time.perf_counter() - started
         finally:
             tf.profiler.experimental.stop()
         space = xplane_pb2.XSpace()
@@ -182,15 +181,14 @@ def profiled_shares(function):
                     seconds[OP_TYPES.get(op_type, "convolution")] += event.duration_ps * 1e-12
     if not any(seconds.values()):
         raise RuntimeError("TensorFlow's profiler recorded no op executions; it cannot break the time down")
-    return {op: value / wall for op, value in seconds.items()}
+    return seconds
 
 
-def breakdown(shares, sparse_ms):
-    """Milliseconds of each part of :data:`OPS` and ``"other"`` (calling the ``tf.function``, TensorFlow's executor
-    between the ops): the median of each part's share in ``shares`` (:func:`profiled_shares` of several calls) times
-    ``sparse_ms``, the measured sparse time, and the rest of it."""
-    median = {op: statistics.median(share[op] for share in shares) for op in OPS}
-    parts = {op: share * sparse_ms for op, share in median.items()}
+def breakdown(seconds, sparse_ms):
+    """Milliseconds of each part of :data:`OPS` — the median over ``seconds`` (:func:`profiled_seconds` of several
+    calls) — and ``"other"``: the rest of ``sparse_ms``, the measured sparse time (calling the ``tf.function`` and
+    TensorFlow's executor between the ops; never negative)."""
+    parts = {op: 1e3 * statistics.median(call[op] for call in seconds) for op in OPS}
     return {**parts, "other": max(sparse_ms - sum(parts.values()), 0.0)}
 
 
@@ -209,8 +207,8 @@ def measure(kind, stage, density, repeats, block_size=None, dense_fallback=None,
     make = conv_functions if kind == "conv" else res_functions
     block = stage.block_size if block_size is None else block_size
     functions = make(stage, density, block, dense_fallback=dense_fallback)
-    shares = []
-    profile = (lambda: shares.append(profiled_shares(functions["sparse"]))) if ops_too else None
+    seconds = []
+    profile = (lambda: seconds.append(profiled_seconds(functions["sparse"]))) if ops_too else None
     medians = interleaved_medians(functions, repeats, each_round=profile)
     result = {"speedup": medians["dense"] / medians["sparse"], "dense_ms": 1e3 * medians["dense"],
               "sparse_ms": 1e3 * medians["sparse"], "block": block,
@@ -218,7 +216,7 @@ def measure(kind, stage, density, repeats, block_size=None, dense_fallback=None,
     line = (f"{kind} {stage.name} density {density:.0%} block {block} fallback {dense_fallback}: "
             f"{result['speedup']:.2f}× (dense {result['dense_ms']:.1f} ms, sparse {result['sparse_ms']:.2f} ms")
     if ops_too:
-        result["ops_ms"] = breakdown(shares, result["sparse_ms"])
+        result["ops_ms"] = breakdown(seconds, result["sparse_ms"])
         line += " = " + " + ".join(f"{op} {ms:.2f}" for op, ms in result["ops_ms"].items())
     log(line + ")")
     return result

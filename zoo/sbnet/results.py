@@ -85,8 +85,9 @@ def breakdown_table(data, kind, densities=(0.1, 1.0)):
     return reporting.Table(["stage", "density", "blocks active", "dense ms", "sparse ms", "speed-up",
                             *(f"{name} ms" for _, name in OP_COLUMNS)], rows,
                            f"Where the time goes — {KIND_CAPTIONS[kind][0].lower()}{KIND_CAPTIONS[kind][1:]}, "
-                           "always sparse; each op timed on its own in the same rounds (ms and share of the sparse "
-                           "time; other = the rest: the call and the layers' small ops):")
+                           "always sparse; each op's own time in a profiled call of the same rounds (ms and share of the "
+                           "sparse time; the layers' small ops count as convolution; other = the rest: calling the "
+                           "tf.function and the executor between the ops):")
 
 
 def sweep_table(data, kind):
@@ -149,8 +150,9 @@ def speed_notes(repeats, fallback, load_average=None):
              "stacks sharing one `reduce_mask`, `dense_fallback=None` (always sparse), blocks of the layers' own "
              "choice (`block_size=None`: `zoo.sbnet.geometry.default_block_size`, bN = N×N input blocks); the "
              f"\"dense fallback\" column is the layers' default `dense_fallback={fallback}` at 100% density. "
-             f"Interleaved rounds in one process, median of {repeats}; the op breakdown splits the sparse time by "
-             "the ops' shares of one more sparse call per round, traced by TensorFlow's profiler (median share)."]
+             f"Interleaved rounds in one process, median of {repeats}; the op breakdown gives each op's own time in "
+             "one more sparse call per round, traced by TensorFlow's profiler (median), and the rest of the sparse "
+             "time as other."]
     if load_average:
         notes.append(f"The machine is shared: its 1-minute load average was {load_average['start']:.1f} when the "
                      f"run started and {load_average['end']:.1f} when it ended.")
