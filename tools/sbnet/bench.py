@@ -44,7 +44,7 @@ def main(argv):
     quick = QUICK.value
     stages = [stage for stage in sbnet_benchmark.PAPER_STAGES if stage.name in STAGES.value] if STAGES.value \
         else sbnet_benchmark.PAPER_STAGES[:1] if quick else sbnet_benchmark.PAPER_STAGES
-    if len(stages) != len(STAGES.value):
+    if STAGES.value and len(stages) != len(STAGES.value):
         raise app.UsageError(f"--stages must name stages of {[stage.name for stage in sbnet_benchmark.PAPER_STAGES]}")
     densities = [0.1, 1.0] if quick else [float(d) for d in DENSITIES.value]
     repeats = 3 if quick else REPEATS.value
