@@ -73,9 +73,6 @@ TOOLS = {
 }
 """The tools that take recipes besides the classifier trainer, and how their recipes are shrunk for the test."""
 
-AWAITING = {"reweight-imbalance-mnist": "MNIST's PNG images reach zoo.data's padding without a static size"}
-"""Recipes that wait on a fix outside zoo.training (each runs as an expected failure until then)."""
-
 
 def _run_recipes(tool, names, tmp_path):
     examples, shrink = TOOLS[tool]
@@ -91,18 +88,10 @@ def _run_recipes(tool, names, tmp_path):
 @pytest.mark.parametrize("tool", sorted(TOOLS))
 def test_every_recipe_of_a_tool_takes_two_steps_on_mock_data(tool, tmp_path):
     """Each recipe through the tool's own main (one process per tool: the flags are parsed again per recipe)."""
-    names = sorted(set(recipes.for_tool(tool)) - set(AWAITING))
+    names = sorted(recipes.for_tool(tool))
     out = _run_recipes(tool, names, tmp_path)
     assert out.returncode == 0, out.stderr[-4000:]
     assert [line.removeprefix("ran ") for line in out.stdout.splitlines() if line.startswith("ran ")] == names
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", sorted(AWAITING))
-def test_a_recipe_awaiting_a_fix_still_fails(name, tmp_path):
-    """Strictly expected to fail: when it passes, the recipe joins the others."""
-    out = _run_recipes(recipes.get(name).tool, [name], tmp_path)
-    assert out.returncode != 0 and AWAITING[name] and "TypeError" in out.stderr
 
 
 def test_a_recipe_sets_the_flags_the_command_line_leaves(tmp_path):

@@ -138,7 +138,10 @@ class Source:
         """An example's ``image`` as uint8 ``(H, W, C)`` (decoded when the source is :attr:`encoded`; ``channels``:
         convert to that many, default the stored number)."""
         if self.encoded:
-            return tf.io.decode_image(image, channels=channels or self.image_shape[-1], expand_animations=False)
+            channels = channels or self.image_shape[-1]
+            image = tf.io.decode_image(image, channels=channels, expand_animations=False)
+            # decode_image leaves H and W unknown; a data set of one image size gives them (padding needs them)
+            return tf.ensure_shape(image, (*self.image_shape[:2], channels))
         if not channels or channels == self.image_shape[-1]:
             return image
         if (self.image_shape[-1], channels) == (1, 3):
