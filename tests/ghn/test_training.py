@@ -1,4 +1,6 @@
 """GHN and SGD training on tiny synthetic data: they run, learn, checkpoint and resume; accuracy bookkeeping."""
+import os
+
 import numpy as np
 import pytest
 
@@ -180,3 +182,19 @@ def test_ghn_search_can_rank_by_validation_loss(data):
     assert [result["ghn_loss"][i] for i in result["ranked"]] == sorted(result["ghn_loss"])
     with pytest.raises(ValueError, match="rank_by"):
         search.ghn_search(ghn, data, graphs, rank_by="accuracy%")
+
+
+def test_weight_record_names_the_model_its_scores_and_its_recipe(tmp_path):
+    ghn = GraphHyperNetwork(**TINY_GHN)
+    config = training.GHNConfig(steps=3, meta_batch=2, seed=1)
+    summary = {"model": "ghn", "builder_kwargs": TINY_GHN, "network": {**NETWORK, "stages": (1,)},
+               "init_from": None, "train_seconds": 12.4, "eval_architectures": 2, "mean_test_accuracy": 0.71234,
+               "mean_validation_accuracy": 0.7, "command": "python tools/ghn/train.py --steps=3"}
+    record = training.write_weight_record(ghn, tmp_path, "ghn.tiny", summary=summary, config=config)
+    assert (tmp_path / "ghn.tiny.weights.h5").stat().st_size == record["size_bytes"]
+    assert record["architecture"] == "ghn" and record["metrics"]["mean_test_accuracy"] == 0.7123
+    assert record["preprocessing"]["network"]["stages"] == [1]
+    assert record["training"] == {"steps": 3, "meta_batch": 2, "num_nodes": 7, "lr": 1e-3, "optimizer": "adamw",
+                                  "weight_decay": 1e-5, "seed": 1, "init_from": None, "seconds": 12,
+                                  "machine": f"{os.cpu_count()} CPU cores"}
+    assert record["command"] == summary["command"]

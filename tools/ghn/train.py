@@ -19,7 +19,7 @@ from absl import app, flags
 from zoo import registry
 from zoo.ghn import graph as ghn_graph
 from zoo.ghn import search, training
-from zoo.training import recipes, records, strategies
+from zoo.training import recipes, strategies
 
 TOOL = "tools/ghn/train.py"
 
@@ -119,23 +119,7 @@ def main(argv):
         save_with(ghn, history["last_iterate"], run / "ghn_last.weights.h5")
     print(json.dumps(summary, indent=1))
     if FLAGS.publish_as:
-        records.write_weight_record(
-            ghn, run, FLAGS.publish_as, architecture=FLAGS.model, builder_kwargs=builder_kwargs,
-            dataset="fashion_mnist",
-            split={"train": "Fashion-MNIST train split less 10,000 held-out validation images (seed 0)",
-                   "test": f"Fashion-MNIST test split (10,000), GHN-predicted weights of {FLAGS.eval_architectures} "
-                           "unseen 17-node architectures"},
-            preprocessing={"input_dtype": "uint8", "input_shape": [28, 28, 1], "scale": 1 / 255,
-                           "inputs": "a zoo.ghn.NetworkGraph (ghn.predict_parameters / ghn.build_network)",
-                           "network": {k: list(v) if isinstance(v, tuple) else v for k, v in network.items()}},
-            metrics={"mean_test_accuracy": round(summary["mean_test_accuracy"], 4),
-                     "mean_validation_accuracy": round(summary["mean_validation_accuracy"], 4),
-                     "architectures": FLAGS.eval_architectures, "test_examples": 10_000},
-            command=summary["command"],
-            training={"steps": config.steps, "meta_batch": config.meta_batch, "num_nodes": config.num_nodes,
-                      "lr": config.lr, "optimizer": "adamw", "weight_decay": config.weight_decay,
-                      "seed": config.seed, "init_from": FLAGS.init_from or None,
-                      "seconds": round(base_seconds + history["seconds"])})
+        training.write_weight_record(ghn, run, FLAGS.publish_as, summary=summary, config=config)
 
 
 def initial_weights(ghn, init_from):

@@ -12,7 +12,7 @@ import tensorflow as tf
 from zoo.data.fashion_mnist import load_fashion_mnist
 from zoo.ghn.graph import random_network
 from zoo.ghn.network import GraphNetwork, network_forward
-from zoo.training import distributed
+from zoo.training import distributed, records
 
 
 def load_splits(validation=10_000, seed=0):
@@ -237,6 +237,31 @@ def train_ghn(ghn, data, config, network_kwargs, checkpoint_dir=None, progress=N
         for averaged, variable in zip(average, ghn.trainable_variables):
             variable.assign(averaged)
     return history
+
+
+def write_weight_record(ghn, run, name, *, summary, config):
+    """Save the trained ``ghn`` as a manifest-ready weight record ``RUN/NAME`` (``tools/zoo/publish.py`` then adds
+    the golden outputs and the headline): Fashion-MNIST training, and ``summary`` (``tools/ghn/train.py``'s
+    ``RUN/summary.json``: the model, its builder options, the network skeleton, the scores of the unseen
+    architectures, the seconds and the command) with the :class:`GHNConfig` ``config`` it was trained with."""
+    network = summary["network"]
+    seconds = round(summary["train_seconds"])
+    return records.write_weight_record(
+        ghn, pathlib.Path(run), name, architecture=summary["model"], builder_kwargs=summary["builder_kwargs"],
+        dataset="fashion_mnist",
+        split={"train": "Fashion-MNIST train split less 10,000 held-out validation images (seed 0)",
+               "test": f"Fashion-MNIST test split (10,000), GHN-predicted weights of {summary['eval_architectures']} "
+                       "unseen 17-node architectures"},
+        preprocessing={"input_dtype": "uint8", "input_shape": [28, 28, 1], "scale": 1 / 255,
+                       "inputs": "a zoo.ghn.NetworkGraph (ghn.predict_parameters / ghn.build_network)",
+                       "network": {k: list(v) if isinstance(v, tuple) else v for k, v in network.items()}},
+        metrics={"mean_test_accuracy": round(summary["mean_test_accuracy"], 4),
+                 "mean_validation_accuracy": round(summary["mean_validation_accuracy"], 4),
+                 "architectures": summary["eval_architectures"], "test_examples": 10_000},
+        command=summary["command"],
+        training={"steps": config.steps, "meta_batch": config.meta_batch, "num_nodes": config.num_nodes,
+                  "lr": config.lr, "optimizer": "adamw", "weight_decay": config.weight_decay, "seed": config.seed,
+                  "init_from": summary["init_from"], "seconds": seconds})
 
 
 def replica_step(ghn, meta_batch):

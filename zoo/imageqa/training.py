@@ -10,7 +10,8 @@ import numpy as np
 import tensorflow as tf
 
 from zoo import registry
-from zoo.imageqa import data, encoder as encoder_lib, evaluation, networks
+from zoo.imageqa import data, evaluation, networks
+from zoo.imageqa import encoder as encoder_lib
 from zoo.training import distributed, records, steps
 
 TAG = "fmnist_qa"
