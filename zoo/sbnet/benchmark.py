@@ -4,10 +4,10 @@ Each measurement is a ratio in one process: the dense SAME computation and the s
 the mask included — the paper excluded it) on the same input, batch 1, inference, timed in interleaved rounds
 so that machine noise hits both alike; the median of each is kept. CPU execution is synchronous, so a call
 returns when its output is computed. Beside each speed-up, the sparse time is split into its ops by TensorFlow's
-profiler, tracing one more sparse call in each round (:func:`profiled_seconds`, :func:`breakdown`). The block size of each stage is the layers' own choice
-(:func:`zoo.sbnet.geometry.default_block_size`), not the best of a sweep; :func:`block_sweep` times the sizes
-around it and :func:`fallback_crossover` the density at which the dense computation catches up, the
-measurements behind the heuristic and behind :data:`zoo.sbnet.layers.DENSE_FALLBACK`.
+profiler, tracing one more sparse call in each round (:func:`profiled_seconds`, :func:`breakdown`). The block size
+of each stage is the layers' own choice (:func:`zoo.sbnet.geometry.default_block_size`), not the best of a sweep;
+:func:`block_sweep` times the sizes around it and :func:`fallback_crossover` the density at which the dense
+computation catches up, the measurements behind the heuristic and behind :data:`zoo.sbnet.layers.DENSE_FALLBACK`.
 :func:`speed_benchmark` runs it all (``tools/sbnet/bench.py``); :func:`forward_speedup` times a trained scene
 segmenter against its dense twin (``tools/sbnet/train.py``).
 """
