@@ -58,6 +58,8 @@ def test_scores_are_cached_and_averaged(truths, tmp_path):
     assert scores.indices == truths["seed 0"].indices and len(scores.accuracy) == 16 and path.is_file()
     again = levers.score(None, truths["seed 0"], data, 20, path)  # from the cache: no GHN needed
     np.testing.assert_array_equal(again.accuracy, scores.accuracy)
+    with pytest.raises(ValueError, match="no GHN given"):  # other validation images: not in the cache
+        levers.score(None, truths["seed 0"], data, 40, path)
     twin = levers.Scores(scores.indices, 1 - scores.accuracy, 2.0, 1.0)
     mean = levers.Scores.mean([scores, twin])
     np.testing.assert_allclose(mean.accuracy, 0.5)

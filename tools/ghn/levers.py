@@ -55,11 +55,13 @@ def main(argv):
     data = training.load_splits()
     scored, rows, missing = {}, [], []
     for label, family, names, examples in LEVERS:
-        if not truths[family] or any(not _available(n) for n in names):
+        paths = [_score_path(n, family, examples) for n in names]
+        if not truths[family] or any(not (_available(n) or path.is_file()) for n, path in zip(names, paths)):
             missing.append(label)
             continue
         first = next(iter(truths[family].values()))
-        parts = [levers.score(_load(n), first, data, examples, _score_path(n, family, examples)) for n in names]
+        parts = [levers.score(_load(n) if _available(n) else None, first, data, examples, path)
+                 for n, path in zip(names, paths)]
         scored[label] = (family, levers.Scores.mean(parts))
         rows.append(_row(label, family, scored[label][1], truths, scored.get("shipped GHN"), first))
     for family, family_truths in truths.items():

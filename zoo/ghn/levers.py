@@ -63,13 +63,17 @@ class Scores:
 
 def score(ghn, truth, data, validation_examples, path):
     """:class:`Scores` of ``ghn`` on the architectures of ``truth`` (validation accuracy of its predicted weights on
-    ``validation_examples`` held-out images, batch statistics per 250), cached as JSON at ``path``."""
+    ``validation_examples`` held-out images, batch statistics per 250), cached as JSON at ``path``; ``ghn`` may be
+    None when the cache holds these scores."""
     path = pathlib.Path(path)
     if path.is_file():
         cached = json.loads(path.read_text())
         if tuple(cached["indices"]) == truth.indices and cached["validation_examples"] == validation_examples:
             return Scores(tuple(cached["indices"]), np.array(cached["accuracy"]), cached["seconds"],
                           cached["trace_seconds"])
+    if ghn is None:
+        raise ValueError(f"no GHN given and {path} holds no scores of these {len(truth.indices)} architectures on "
+                         f"{validation_examples} validation images")
     result = search.score_architectures(ghn, list(truth.graphs), data, validation_examples, with_test=False)
     seconds = statistics.median(result["seconds"][1:]) if len(result["seconds"]) > 1 else result["seconds"][0]
     scores = Scores(truth.indices, np.array(result["validation_accuracy"]), seconds,
