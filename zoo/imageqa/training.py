@@ -164,17 +164,16 @@ def fit_with_early_stopping(model, train, validation, config, strategy, verbose=
 
     history = {"loss": [], "accuracy": [], "val_accuracy": []}
     best = {"accuracy": -1.0, "weights": None, "epoch": 0}
-
-    steps_history = []
+    epoch = []  # the metrics of the current epoch's steps
 
     def after_step(step, metrics):
-        steps_history.append(metrics)
+        epoch.append(metrics)
         if step % steps_per_epoch:
             return False
-        epoch = steps_history[-steps_per_epoch:]
         history["loss"].append(float(np.mean([m["loss"] for m in epoch])))
         history["accuracy"].append(float(np.mean([m["accuracy"] for m in epoch])))
         history["val_accuracy"].append(accuracy(model, *validation))
+        epoch.clear()
         if verbose:
             print(f"epoch {len(history['loss'])}: loss {history['loss'][-1]:.4f}, accuracy "
                   f"{history['accuracy'][-1]:.4f}, validation accuracy {history['val_accuracy'][-1]:.4f}", flush=True)
