@@ -138,7 +138,7 @@ def train_classifier(config: TrainConfig) -> dict:
                              steps_per_epoch * config.epochs, verbose=config.verbose)
 
     test_accuracy = accuracy(model, datasets.make_dataset(config.dataset, "test", 500, training=False,
-                                                          source_override=test_source))
+                                                          source_override=test_source, record=record))
     weight_record = records.write_weight_record(
         model, output, config.weight_name, architecture=config.model, builder_kwargs=builder_kwargs,
         dataset=config.dataset, split={"train": f"train[:{train_source.num_examples}]",
