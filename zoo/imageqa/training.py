@@ -2,6 +2,7 @@
 image encoder and its scene features, each model with early stopping, FULL from its trained members, GUESS, and the
 manifest-ready weight records. Every stage is cached in one directory, so a rerun continues where it stopped."""
 import dataclasses
+import functools
 import json
 import time
 
@@ -156,10 +157,13 @@ def fit_with_early_stopping(model, train, validation, config, strategy, verbose=
         optimizer = keras.optimizers.Adam(config.lr)
     loop = distributed.Loop(strategy, optimizer, model.trainable_variables)
 
+    @functools.lru_cache(maxsize=1)
+    def epoch_order(epoch):
+        return np.random.default_rng([config.seed, epoch]).permutation(len(answers))
+
     def batches(k):
         epoch, position = divmod(k, steps_per_epoch)
-        order = np.random.default_rng([config.seed, epoch]).permutation(len(answers))
-        index = order[position * config.batch_size:(position + 1) * config.batch_size]
+        index = epoch_order(epoch)[position * config.batch_size:(position + 1) * config.batch_size]
         return {key: value[index] for key, value in inputs.items()}, answers[index]
 
     history = {"loss": [], "accuracy": [], "val_accuracy": []}
