@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from zoo import registry
-from zoo.data import datasets, pipeline, preprocessing
+from zoo.data import datasets, preprocessing
 from zoo.training import distributed, records, schedules, steps, strategies
 
 
@@ -131,9 +131,9 @@ def train_classifier(config: TrainConfig) -> dict:
     loop = distributed.Loop(strategy, optimizer, model.trainable_variables, saved={"weights": model.weights},
                             checkpoint_dir=pathlib.Path(config.output) / "checkpoints",
                             checkpoint_every=config.checkpoint_every, summary_dir=output / "logs")
-    train_ds = pipeline.make_dataset(train_source, config.batch_size, True,
-                                     config.transform or datasets.spec(config.dataset).train_transform, record,
-                                     config.seed, loop.input_context())
+    train_ds = datasets.make_dataset(config.dataset, "train", config.batch_size, True, config.seed,
+                                     loop.input_context(), source_override=train_source,
+                                     transform=config.transform or None, record=record)
     steps_history = loop.run(steps.classification_step(model, config.batch_size), train_ds,
                              steps_per_epoch * config.epochs, verbose=config.verbose)
 
