@@ -44,9 +44,8 @@ def segmentation_notes(results, scenes=segmenter.SCENES):
 
 KIND_CAPTIONS = {"conv": "One 3×3 convolution (C → C)",
                  "res": "Residual units (bottleneck 1×1 C→C/4, 3×3, 1×1 C/4→C, BN-ReLU before each)"}
-OP_COLUMNS = (("reduce_mask", "reduce_mask"), ("gather", "gather"), ("convolution", "convolution"),
-              ("scatter", "scatter"), ("other", "other"))
-"""The breakdown's keys (:data:`zoo.sbnet.benchmark.OPS` and the rest) and their column names."""
+OP_COLUMNS = ("reduce_mask", "gather", "convolution", "scatter", "other")
+"""The breakdown's keys (:data:`zoo.sbnet.benchmark.OPS` and the rest), in column order; each names its column."""
 
 
 def _channels(stage, kind):
@@ -81,9 +80,9 @@ def breakdown_table(data, kind, densities=(0.1, 1.0)):
             sparse, parts = cell["sparse_ms"][i], cell["ops_ms"][i]
             rows.append([stage["name"], f"{density:.0%}", f"{cell['block_fraction'][i]:.0%}",
                          f"{cell['dense_ms'][i]:.2f}", f"{sparse:.2f}", f"{cell['speedup'][i]:.2f}×",
-                         *(f"{parts[key]:.2f} ({parts[key] / sparse:.0%})" for key, _ in OP_COLUMNS)])
+                         *(f"{parts[key]:.2f} ({parts[key] / sparse:.0%})" for key in OP_COLUMNS)])
     return reporting.Table(["stage", "density", "blocks active", "dense ms", "sparse ms", "speed-up",
-                            *(f"{name} ms" for _, name in OP_COLUMNS)], rows,
+                            *(f"{key} ms" for key in OP_COLUMNS)], rows,
                            f"Where the time goes — {KIND_CAPTIONS[kind][0].lower()}{KIND_CAPTIONS[kind][1:]}, "
                            "always sparse; each op's own time in a profiled call of the same rounds (ms and share of the "
                            "sparse time; the layers' small ops count as convolution; other = the rest: calling the "
