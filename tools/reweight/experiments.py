@@ -98,15 +98,11 @@ def recipe_for(setup):
 
 
 def paper_tasks(setup):
-    """The paper's task of ``setup`` on ``--dataset`` for a seed and a parameter (ratio or noise)."""
-    def task(seed, param):
-        where = {"data_dir": FLAGS.data_dir, "download": FLAGS.download}
-        if setup == "imbalance":
-            return sources.mnist_imbalance(float(param), FLAGS.imbalance_size, seed, **where)
-        return sources.noisy_cifar(FLAGS.dataset, setup, FLAGS.noise, seed, FLAGS.hyper_validation,
-                                   FLAGS.clean_per_class or None, **where)
-
-    return task
+    """The paper's task of ``setup`` for a seed and a parameter (ratio or noise); the imbalance is MNIST's."""
+    dataset = None if setup == "imbalance" else FLAGS.dataset
+    return lambda seed, param: sources.paper_task(
+        setup, dataset, seed, FLAGS.noise, float(param), FLAGS.imbalance_size, FLAGS.hyper_validation,
+        FLAGS.clean_per_class or None, FLAGS.data_dir, FLAGS.download)
 
 
 def record(setup):

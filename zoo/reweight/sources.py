@@ -48,14 +48,16 @@ class PaperTask:
     description: str
 
 
-def paper_task(setup, dataset=None, seed=0, noise=0.4, ratio=0.995, data_dir=None, download=False):
+def paper_task(setup, dataset=None, seed=0, noise=0.4, ratio=0.995, size=5000, validation=HYPER_VALIDATION,
+               clean_per_class=None, data_dir=None, download=False):
     """The paper's task ``setup`` (``"imbalance"``, ``"uniform"`` or ``"background"``) on ``dataset`` (default:
-    ``mnist`` for the imbalance, ``cifar10`` otherwise): :func:`mnist_imbalance` or :func:`noisy_cifar`."""
+    ``mnist`` for the imbalance, ``cifar10`` otherwise): :func:`mnist_imbalance` (``ratio``, ``size``) or
+    :func:`noisy_cifar` (``noise``, ``validation``, ``clean_per_class``)."""
     if setup == "imbalance":
         if dataset not in (None, "mnist"):
             raise ValueError(f"the imbalance setup is MNIST's, got dataset={dataset!r}")
-        return mnist_imbalance(ratio, seed=seed, data_dir=data_dir, download=download)
-    return noisy_cifar(dataset or "cifar10", setup, noise, seed, data_dir=data_dir, download=download)
+        return mnist_imbalance(ratio, size, seed, data_dir=data_dir, download=download)
+    return noisy_cifar(dataset or "cifar10", setup, noise, seed, validation, clean_per_class, data_dir, download)
 
 
 def noisy_cifar(dataset="cifar10", setup="uniform", noise=0.4, seed=0, validation=HYPER_VALIDATION,
