@@ -79,11 +79,9 @@ def replica_step(model, episodes_per_step, weight_decay):
                 losses.append(loss)
                 accuracies.append(tf.reduce_mean(tf.cast(tf.equal(
                     tf.argmax(logits, -1, output_type=tf.int32), episodes["query_labels"][e]), tf.float32)))
-            total = tf.add_n(losses) / episodes_per_step
-            if weight_decay:
-                total += distributed.replica_share(weight_decay * _kernel_penalty(model))
-        metrics = {"loss": tf.add_n(losses) / count + (weight_decay * _kernel_penalty(model) if weight_decay else 0.0),
-                   "accuracy": tf.add_n(accuracies) / count}
+            penalty = weight_decay * _kernel_penalty(model) if weight_decay else 0.0
+            total = tf.add_n(losses) / episodes_per_step + distributed.replica_share(penalty)
+        metrics = {"loss": tf.add_n(losses) / count + penalty, "accuracy": tf.add_n(accuracies) / count}
         return tape.gradient(total, model.trainable_variables), metrics
 
     return step
