@@ -53,9 +53,7 @@ def main(argv):
     keras.utils.set_random_seed(FLAGS.seed)
     run = pathlib.Path(FLAGS.output) / training.run_name(FLAGS.model, FLAGS.shots, FLAGS.distractors)
     run.mkdir(parents=True, exist_ok=True)
-    label_ratio = FLAGS.label_ratio
-    if label_ratio is None:
-        label_ratio = sources.PAPER_LABEL_RATIO.get(FLAGS.source, 0.4)
+    label_ratio = sources.paper_label_ratio(FLAGS.source) if FLAGS.label_ratio is None else FLAGS.label_ratio
     train_sampler, test_sampler = (
         sources.paper_sampler(FLAGS.source, split, FLAGS.shots, FLAGS.distractors, FLAGS.examples_per_class,
                               label_ratio, FLAGS.seed, FLAGS.num_classes or None, data_dir=FLAGS.data_dir,

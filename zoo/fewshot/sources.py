@@ -66,6 +66,11 @@ def load_source(name, split, examples_per_class=40, seed=0, download=False, data
     return images[..., None] if images.ndim == 3 else images, labels
 
 
+def paper_label_ratio(name):
+    """The labeled fraction of each class's images for source ``name``: :data:`PAPER_LABEL_RATIO`, else 0.4."""
+    return PAPER_LABEL_RATIO.get(name, 0.4)
+
+
 def paper_sampler(name, split, shots, distractors, examples_per_class=40, label_ratio=None, seed=0,
                   num_classes=None, progress=None, data_dir=None, download=False):
     """The paper's episode sampler of ``split`` of source ``name``: 5-way, ``shots``-shot, 5 queries per class,
@@ -75,7 +80,7 @@ def paper_sampler(name, split, shots, distractors, examples_per_class=40, label_
     if split not in PAPER_UNLABELED:
         raise ValueError(f"split must be one of {sorted(PAPER_UNLABELED)}, got {split!r}")
     if label_ratio is None:
-        label_ratio = PAPER_LABEL_RATIO.get(name, 0.4)
+        label_ratio = paper_label_ratio(name)
     images, labels = load_source(name, split, examples_per_class, seed, download, data_dir, num_classes, progress)
     config = EpisodeConfig(n_way=5, k_shot=shots, n_query=5, n_unlabeled=PAPER_UNLABELED[split],
                            n_distractor=5 if distractors else 0)
