@@ -311,8 +311,8 @@ void ScatterBlocksCpu(const T* blocks, const ImageShape& shape, const BlockGeome
                       bool transpose, T* y, Parallel&& parallel) {
   const int64_t c = shape.c, image_row = shape.w * c, plane = int64_t{g.size_h} * g.size_w;
   const int64_t block_elements = plane * c, rows = shape.n * shape.h;
-  const bool streaming = rows * image_row * static_cast<int64_t>(sizeof(T)) >= kStreamingBytes;
   const int64_t row_bytes = image_row * static_cast<int64_t>(sizeof(T));
+  const bool streaming = rows * row_bytes >= kStreamingBytes;
   // The span of block k's row yy (its pixels [xa, xb)), written over the image row that starts at dst_row.
   auto write_span = [&](int64_t k, const Window& w, int64_t yy, T* dst_row, const T* base_row, bool span_add) {
     const int64_t at = (yy - w.y0) * g.size_w + (w.xa - w.x0);
