@@ -49,22 +49,15 @@ __global__ void MaxPoolFlagsKernel(const float* mask, ImageShape shape, BlockGeo
   if (lane == 0) flags[b] = hit || (clipped && 0.0f > tol);
 }
 
-// Where element e of a block ([size_h, size_w, c], or [c, size_h, size_w] when transpose) lands in the image.
+// Where element e of a transposed block ([c, size_h, size_w]) lands in the image.
 struct BlockElement {
   int64_t y, x;
   int ch;
 };
 
-__device__ BlockElement Locate(int e, int c, const BlockGeometry& g, const Window& w, bool transpose) {
-  int ch, at;
-  if (transpose) {
-    const int plane = g.size_h * g.size_w;
-    ch = e / plane;
-    at = e - ch * plane;
-  } else {
-    at = e / c;
-    ch = e - at * c;
-  }
+__device__ BlockElement Locate(int e, const BlockGeometry& g, const Window& w) {
+  const int plane = g.size_h * g.size_w;
+  const int ch = e / plane, at = e - ch * plane;
   const int dy = at / g.size_w;
   return {w.y0 + dy, w.x0 + (at - dy * g.size_w), ch};
 }
@@ -114,11 +107,11 @@ __global__ void ScatterRowsKernel(const T* blocks, ImageShape shape, BlockGeomet
 // order, so the image side's accesses are strided by the plane.
 template <typename T>
 __global__ void GatherKernel(const T* x, ImageShape shape, BlockGeometry g, const int32_t* indices, int elements,
-                             bool transpose, T* blocks) {
+                             T* blocks) {
   const Window w = BlockWindow(shape, g, IndexRow(indices, blockIdx.x));
   T* out = blocks + int64_t{blockIdx.x} * elements;
   for (int e = threadIdx.x; e < elements; e += blockDim.x) {
-    const BlockElement p = Locate(e, static_cast<int>(shape.c), g, w, transpose);
+    const BlockElement p = Locate(e, g, w);
     const bool inside = p.y >= w.ya && p.y < w.yb && p.x >= w.xa && p.x < w.xb;
     out[e] = inside ? x[((w.n * shape.h + p.y) * shape.w + p.x) * shape.c + p.ch] : T(0.0f);
   }
@@ -126,11 +119,11 @@ __global__ void GatherKernel(const T* x, ImageShape shape, BlockGeometry g, cons
 
 template <typename T>
 __global__ void ScatterKernel(const T* blocks, ImageShape shape, BlockGeometry g, const int32_t* indices,
-                              int elements, ScatterMode mode, bool transpose, T* y) {
+                              int elements, ScatterMode mode, T* y) {
   const Window w = BlockWindow(shape, g, IndexRow(indices, blockIdx.x));
   const T* in = blocks + int64_t{blockIdx.x} * elements;
   for (int e = threadIdx.x; e < elements; e += blockDim.x) {
-    const BlockElement p = Locate(e, static_cast<int>(shape.c), g, w, transpose);
+    const BlockElement p = Locate(e, g, w);
     if (p.y < w.ya || p.y >= w.yb || p.x < w.xa || p.x >= w.xb) continue;
     T* dst = y + ((w.n * shape.h + p.y) * shape.w + p.x) * shape.c + p.ch;
     if (mode == ScatterMode::kWrite) {
@@ -192,7 +185,7 @@ cudaError_t GatherBlocksGpu(const T* x, const ImageShape& shape, const BlockGeom
   if (elements < 0) return cudaErrorInvalidValue;
   if (transpose) {
     GatherKernel<T><<<static_cast<unsigned>(num_blocks), ThreadsFor(elements), 0, stream>>>(x, shape, g, indices,
-                                                                                            elements, true, blocks);
+                                                                                            elements, blocks);
   } else {
     GatherRowsKernel<T><<<RowGrid(num_blocks, g.size_h), ThreadsFor(int64_t{g.size_w} * shape.c), 0, stream>>>(
         x, shape, g, indices, blocks);
@@ -209,7 +202,7 @@ cudaError_t ScatterBlocksGpu(const T* blocks, const ImageShape& shape, const Blo
   if (elements < 0) return cudaErrorInvalidValue;
   if (transpose) {
     ScatterKernel<T><<<static_cast<unsigned>(num_blocks), ThreadsFor(elements), 0, stream>>>(
-        blocks, shape, g, indices, elements, mode, true, y);
+        blocks, shape, g, indices, elements, mode, y);
   } else {
     ScatterRowsKernel<T><<<RowGrid(num_blocks, g.size_h), ThreadsFor(int64_t{g.size_w} * shape.c), 0, stream>>>(
         blocks, shape, g, indices, mode, y);
