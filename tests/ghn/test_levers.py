@@ -54,10 +54,18 @@ def test_scores_are_cached_and_averaged(truths, tmp_path):
     labels = rng.integers(0, 10, 60).astype(np.int32)
     data = {"validation": ((rng.uniform(0, 255, (60, 12, 12, 1))).astype(np.uint8), labels)}
     path = tmp_path / "scores.json"
-    scores = levers.score(GraphHyperNetwork(**TINY_GHN), truths["seed 0"], data, 20, path)
+    loads = []
+
+    def load():  # a loader is called only when the cache misses
+        loads.append(1)
+        return GraphHyperNetwork(**TINY_GHN)
+
+    scores = levers.score(load, truths["seed 0"], data, 20, path)
     assert scores.indices == truths["seed 0"].indices and len(scores.accuracy) == 16 and path.is_file()
-    again = levers.score(None, truths["seed 0"], data, 20, path)  # from the cache: no GHN needed
+    again = levers.score(load, truths["seed 0"], data, 20, path)  # from the cache: the GHN is not loaded again
     np.testing.assert_array_equal(again.accuracy, scores.accuracy)
+    assert len(loads) == 1
+    assert levers.score(None, truths["seed 0"], data, 20, path).indices == scores.indices
     with pytest.raises(ValueError, match="no GHN given"):  # other validation images: not in the cache
         levers.score(None, truths["seed 0"], data, 40, path)
     twin = levers.Scores(scores.indices, 1 - scores.accuracy, 2.0, 1.0)

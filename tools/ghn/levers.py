@@ -60,15 +60,15 @@ def main(argv):
             missing.append(label)
             continue
         first = next(iter(truths[family].values()))
-        parts = [levers.score(_load(n) if _available(n) else None, first, data, examples, path)
+        parts = [levers.score(_loader(n) if _available(n) else None, first, data, examples, path)
                  for n, path in zip(names, paths)]
         scored[label] = (family, levers.Scores.mean(parts))
         rows.append(_row(label, family, scored[label][1], truths, scored.get("shipped GHN"), first))
     for family, family_truths in truths.items():
         rows += _baselines(family_truths, family) if family_truths else []
-    notes = [f"Ground truths: {', '.join(f'{f} networks {len(t)} seed(s)' for f, t in truths.items() if t)}; "
+    notes = [(f"Ground truths: {', '.join(f'{f} networks {len(t)} seed(s)' for f, t in truths.items() if t)}; "
              "R with 95% bootstrap intervals over the architectures; cost ratio = median seconds of 1,000 SGD steps "
-             "over the ranking's seconds per architecture (its one-off graph trace per skeleton beside it)."]
+             "over the ranking's seconds per architecture (its one-off graph trace per skeleton beside it).")]
     if missing:
         notes.append(f"Not measured (runs missing): {'; '.join(missing)}.")
     if partial:
@@ -131,8 +131,11 @@ def _available(name):
     return name == SHIPPED or (pathlib.Path(FLAGS.runs) / name / "ghn.weights.h5").is_file()
 
 
-def _load(name):
-    return zoo.load(name) if name == SHIPPED else models.load_run(pathlib.Path(FLAGS.runs) / name)[0]
+def _loader(name):
+    """A function loading GHN ``name`` (a published weight or a run), so only a cache miss loads it."""
+    if name == SHIPPED:
+        return lambda: zoo.load(name)
+    return lambda: models.load_run(pathlib.Path(FLAGS.runs) / name)[0]
 
 
 def _score_path(name, family, examples):

@@ -14,6 +14,7 @@ import numpy as np
 
 from zoo.ghn import ranking, search
 from zoo.ghn.graph import NetworkGraph
+from zoo.ghn.hypernet import GraphHyperNetwork
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,8 +64,8 @@ class Scores:
 
 def score(ghn, truth, data, validation_examples, path):
     """:class:`Scores` of ``ghn`` on the architectures of ``truth`` (validation accuracy of its predicted weights on
-    ``validation_examples`` held-out images, batch statistics per 250), cached as JSON at ``path``; ``ghn`` may be
-    None when the cache holds these scores."""
+    ``validation_examples`` held-out images, batch statistics per 250), cached as JSON at ``path``. ``ghn`` may be
+    a function returning the GHN, called only when the cache misses, or None when the cache holds these scores."""
     path = pathlib.Path(path)
     if path.is_file():
         cached = json.loads(path.read_text())
@@ -74,6 +75,8 @@ def score(ghn, truth, data, validation_examples, path):
     if ghn is None:
         raise ValueError(f"no GHN given and {path} holds no scores of these {len(truth.indices)} architectures on "
                          f"{validation_examples} validation images")
+    if not isinstance(ghn, GraphHyperNetwork):
+        ghn = ghn()  # a loader
     result = search.score_architectures(ghn, list(truth.graphs), data, validation_examples, with_test=False)
     seconds = statistics.median(result["seconds"][1:]) if len(result["seconds"]) > 1 else result["seconds"][0]
     scores = Scores(truth.indices, np.array(result["validation_accuracy"]), seconds,
