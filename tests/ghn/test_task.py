@@ -39,9 +39,11 @@ def write(path, value):
 def test_read_inputs_takes_a_graph_or_a_ground_truth_record(tmp_path, weight):
     said = []
     small = TASK.read_inputs([write(tmp_path / "small.json", SMALL)], weight, said.append)
-    assert small["graph"] == NetworkGraph.from_dict(SMALL) and not said
+    assert small["graphs"] == [NetworkGraph.from_dict(SMALL)] and not said
     record = TASK.read_inputs([RECORD], weight, said.append)
-    assert record["graph"].cell.num_nodes == 17 and record["graph"] == search.evaluation_architecture(0)
+    [graph] = record["graphs"]
+    assert graph.cell.num_nodes == 17 and graph == search.evaluation_architecture(0)
+    assert record["sources"] == [RECORD]
     TASK.read_inputs([write(tmp_path / "wide.json", {**SMALL, "channels": 16})], weight, said.append)
     assert "extrapolation" in said[0]
 
@@ -89,9 +91,11 @@ def test_bad_architectures_are_one_line_errors_naming_file_and_field(tmp_path, w
     assert "\n" not in str(error.value) and str(path) in str(error.value)
 
 
-def test_read_inputs_wants_one_readable_file(tmp_path, weight):
-    with pytest.raises(ValueError, match="one architecture JSON file"):
-        TASK.read_inputs([RECORD, RECORD], weight)
+def test_read_inputs_wants_readable_files(tmp_path, weight):
+    with pytest.raises(ValueError, match="give an architecture JSON file"):
+        TASK.read_inputs([], weight)
+    with pytest.raises(ValueError, match="bad.json: num_classes"):  # every file of a ranking is checked
+        TASK.read_inputs([RECORD, write(tmp_path / "bad.json", break_("num_classes", 5))], weight)
     with pytest.raises(ValueError, match="cannot read architecture .*missing.json"):
         TASK.read_inputs([tmp_path / "missing.json"], weight)
 
@@ -108,6 +112,21 @@ def test_predict_reports_the_served_networks_accuracy_and_saves_it(ghn, weight, 
     reloaded = keras.saving.load_model(path)  # GraphNetwork is registered by importing zoo.ghn.network
     np.testing.assert_allclose(tf.nn.softmax(reloaded(images[:50, ..., None], training=False)),
                                served["probabilities"][:50], atol=1e-5)
+
+
+def test_predict_ranks_several_architectures_and_saves_the_ranking(ghn, weight, tmp_path):
+    dead = break_("cell.inputs", [[], [0], [0], [1, 2], [3]])
+    dead["cell"]["ops"] = ["cell_input", "sep_conv_3x3", "max_pool_3x3", "zero", "cell_output"]  # output is all zero
+    paths = [write(tmp_path / "dead.json", dead), write(tmp_path / "small.json", SMALL)]
+    prediction = TASK.predict(ghn, TASK.read_inputs(paths, weight), weight)
+    assert [r.index for r in prediction.ranked] == [1, 0] and prediction.ranked[1].accuracy < 0.2
+    lines = prediction.lines()
+    assert "2 architectures ranked" in lines[0] and "small.json" in lines[1] and "dead.json" in lines[2]
+    [path] = prediction.save(tmp_path / "out")
+    saved = json.loads(path.read_text())
+    assert [row["source"] for row in saved] == [str(paths[1]), str(paths[0])]
+    assert NetworkGraph.from_dict(saved[0]["architecture"]) == NetworkGraph.from_dict(SMALL)
+    assert saved[0]["accuracy"] == prediction.ranked[0].accuracy
 
 
 def test_the_sample_headline_is_the_mean_accuracy_of_unseen_7_node_architectures(ghn, weight):

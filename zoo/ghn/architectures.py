@@ -27,7 +27,7 @@ An architecture is a JSON object, :meth:`zoo.ghn.graph.NetworkGraph.to_dict` wri
 - ``cell_output_norm`` (optional): ``"none"`` (default) or ``"batch_norm"`` after each cell's output sum.
 
 The shipped GHN was trained on 7-node cells in the skeleton ``stages [1, 1, 1]``, ``channels 8``; it predicts weights
-for any cell size and skeleton. A record of ``tools/ghn_ground_truth.py`` (``docs/data/ghn/ground_truth/*.json``),
+for any cell size and skeleton. A record of ``tools/ghn/ground_truth.py`` (``docs/data/ghn/ground_truth/*.json``),
 whose ``"graph"`` key holds an architecture, is read as that architecture.
 """
 import dataclasses

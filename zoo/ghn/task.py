@@ -4,10 +4,13 @@
 schema), has the GHN predict all its weights, calibrates its batch-normalization statistics on the 2,000 embedded
 Fashion-MNIST test images (:meth:`~zoo.ghn.network.GraphNetwork.calibrate_statistics`) and reports the generated
 network's accuracy on those images; the prediction's ``save(directory)`` writes the network as ``network.keras``.
+``zoo predict ghn.fashion_mnist A.json B.json ...`` ranks several architectures by that accuracy, best first
+(:func:`zoo.ghn.architectures.rank_architectures`); ``save(directory)`` writes the ranking as ``ranking.json``.
 ``zoo export ghn.fashion_mnist DIR [--architecture ARCH.json]`` serves that generated network: uint8 images in,
 class probabilities out (the GHN itself is not in the export).
 """
 import dataclasses
+import json
 import pathlib
 
 import numpy as np
@@ -26,6 +29,7 @@ SAMPLE_NODES = 7
 GOLDEN_PARAMETERS = 4
 GOLDEN_VALUES_PER_PARAMETER = 8
 NETWORK_FILE = "network.keras"
+RANKING_FILE = "ranking.json"
 RELOAD_HINT = "zoo.layers.register_all(); keras.saving.load_model(PATH)"
 """How a saved generated network reloads: importing zoo.ghn.network registers its GraphNetwork class."""
 
@@ -58,33 +62,72 @@ class GeneratedNetwork(tasks.Prediction):
         return [path]
 
 
+@dataclasses.dataclass(frozen=True)
+class ArchitectureRanking(tasks.Prediction):
+    """Several architectures ranked by the accuracy of their GHN-predicted weights on ``examples`` embedded test
+    images: ``ranked`` is a list of :class:`~zoo.ghn.architectures.RankedArchitecture`, best first, and
+    ``sources`` the files in the order given (``ranked[k].index`` points into it)."""
+
+    sources: list
+    ranked: list
+    examples: int
+
+    def lines(self):
+        width = max(len(source) for source in self.sources)
+        return [f"{len(self.ranked)} architectures ranked by the accuracy of their GHN-predicted weights on the "
+                f"{self.examples:,} embedded Fashion-MNIST test images, batch-norm statistics of each 250 (as the "
+                "search scores them), best first:",
+                *(f"  {rank:>3}. {self.sources[r.index]:<{width}}  {100 * r.accuracy:6.2f}%"
+                  for rank, r in enumerate(self.ranked, 1))]
+
+    def save(self, directory):
+        directory = pathlib.Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / RANKING_FILE
+        path.write_text(json.dumps([{"rank": rank, "source": self.sources[r.index], "accuracy": r.accuracy,
+                                     "examples": self.examples, "architecture": r.graph.to_dict()}
+                                    for rank, r in enumerate(self.ranked, 1)], indent=1))
+        return [path]
+
+
 class GraphHyperNetworkTask(tasks.Task):
     """A GHN judged by the mean test accuracy of the weights it predicts for unseen architectures, and served as the
     network it generates for one architecture."""
 
     family = "ghn"
-    inputs_help = "ARCHITECTURE.json"
+    inputs_help = "ARCHITECTURE.json [MORE.json ...: rank them]"
     full_data_hint = ImageClassificationTask.full_data_hint
 
     def read_inputs(self, paths, weight, say=print):
-        if len(paths) != 1:
-            raise ValueError(f"give one architecture JSON file (zoo predict {weight.name} ARCH.json), got "
-                             f"{len(paths)} arguments")
-        graph = architectures.read_architecture(paths[0])
-        _check_fits(graph, weight, str(paths[0]))
+        """``{"graphs", "sources"}`` of the architecture JSON files ``paths`` (one: its generated network; several:
+        their ranking), each validated and checked against the weight's data."""
+        if not paths:
+            raise ValueError(f"give an architecture JSON file (zoo predict {weight.name} ARCH.json), or several to "
+                             "rank them")
         skeleton = _default_architecture(weight)
-        if (graph.stages, graph.channels) != (skeleton.stages, skeleton.channels):
-            say(f"{paths[0]}: the GHN was trained on networks with stages {list(skeleton.stages)} and "
-                f"{skeleton.channels} channels; this one (stages {list(graph.stages)}, {graph.channels} channels) "
-                "is extrapolation")
-        return {"graph": graph, "source": str(paths[0])}
+        graphs = []
+        for path in paths:
+            graph = architectures.read_architecture(path)
+            _check_fits(graph, weight, str(path))
+            if (graph.stages, graph.channels) != (skeleton.stages, skeleton.channels):
+                say(f"{path}: the GHN was trained on networks with stages {list(skeleton.stages)} and "
+                    f"{skeleton.channels} channels; this one (stages {list(graph.stages)}, {graph.channels} "
+                    "channels) is extrapolation")
+            graphs.append(graph)
+        return {"graphs": graphs, "sources": [str(path) for path in paths]}
 
     def predict(self, model, inputs, weight, top_k=3):
-        serving = self.serving(model, weight, architecture=inputs["graph"])
+        """The generated network of one architecture (:class:`GeneratedNetwork`), or the ranking of several
+        (:class:`ArchitectureRanking`)."""
         images, labels, _ = samples.load_sample()
+        if len(inputs["graphs"]) > 1:
+            ranked = architectures.rank_architectures(model, inputs["graphs"], images, labels)
+            return ArchitectureRanking(inputs["sources"], ranked, len(labels))
+        [graph], [source] = inputs["graphs"], inputs["sources"]
+        serving = self.serving(model, weight, architecture=graph)
         probabilities = serving.function(images=tf.constant(images[..., None]))["probabilities"].numpy()
         accuracy = float(np.mean(np.argmax(probabilities, axis=-1) == labels))
-        return GeneratedNetwork(inputs["source"], inputs["graph"], accuracy, len(labels), serving.models[0])
+        return GeneratedNetwork(source, graph, accuracy, len(labels), serving.models[0])
 
     def evaluate(self, model, weight, full=False, progress=None):
         """The mean test accuracy of the GHN-predicted weights of unseen evaluation architectures, batch
