@@ -147,6 +147,18 @@ def test_ranking_puts_a_cell_whose_output_is_all_zero_last(ghn):
         architectures.rank_architectures(ghn, [{**SMALL, "cell": {"inputs": []}}])
 
 
+def test_ranking_with_several_ghns_averages_their_accuracies(ghn):
+    graphs = [NetworkGraph.from_dict(SMALL), search.evaluation_architecture(0, num_nodes=7)]
+    images, labels, _ = samples.load_sample()
+    untrained = zoo.load("ghn", pretrained=False, layer_norm=True)
+    alone = [architectures.architecture_accuracies(g, graphs, images[:250, ..., None], labels[:250])
+             for g in (ghn, untrained)]
+    ranked = architectures.rank_architectures([ghn, untrained], graphs, images[:250], labels[:250])
+    np.testing.assert_allclose(sorted(r.accuracy for r in ranked), sorted(np.mean(alone, axis=0)))
+    with pytest.raises(ValueError, match="non-empty list of GHNs"):
+        architectures.rank_architectures([], graphs)
+
+
 def test_full_evaluation_without_the_test_split_is_a_missing_data_error(ghn, weight, monkeypatch):
     def missing(*args, **kwargs):
         raise FileNotFoundError("no Fashion-MNIST")

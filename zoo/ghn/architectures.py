@@ -99,7 +99,8 @@ def rank_architectures(ghn, architectures, images=None, labels=None, progress=No
     """Rank ``architectures`` by the accuracy of their GHN-predicted weights, best first (ties keep the given order).
 
     Args:
-        ghn: a trained :class:`~zoo.ghn.hypernet.GraphHyperNetwork`, e.g. ``zoo.load("ghn.fashion_mnist")``.
+        ghn: a trained :class:`~zoo.ghn.hypernet.GraphHyperNetwork`, e.g. ``zoo.load("ghn.fashion_mnist")``, or a
+            list of them, whose accuracies are averaged per architecture (an ensemble: lever 2a on the GHN page).
         architectures: graphs, ``to_dict()`` descriptions, or paths of JSON files (see the module docstring).
         images, labels: the data to score on; by default the 2,000 Fashion-MNIST test images embedded in the
             package.
@@ -120,6 +121,10 @@ def rank_architectures(ghn, architectures, images=None, labels=None, progress=No
         images, labels, _ = samples.load_sample()
     images = np.asarray(images)
     images = images[..., None] if images.ndim == 3 else images
-    accuracies = architecture_accuracies(ghn, graphs, images, np.asarray(labels), progress=progress)
+    ghns = ghn if isinstance(ghn, (list, tuple)) else [ghn]
+    if not ghns:
+        raise ValueError("give a GHN, or a non-empty list of GHNs to average")
+    accuracies = np.mean([architecture_accuracies(g, graphs, images, np.asarray(labels), progress=progress)
+                          for g in ghns], axis=0)
     order = np.argsort(-np.asarray(accuracies), kind="stable")
     return [RankedArchitecture(int(i), float(accuracies[i]), graphs[i]) for i in order]
