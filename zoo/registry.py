@@ -285,8 +285,9 @@ def check_keras_backend():
     import keras
 
     if keras.backend.backend() != "tensorflow":
-        raise ImportError(f"zoo needs Keras on the TensorFlow backend, but KERAS_BACKEND={os.environ.get('KERAS_BACKEND')!r}."
-                          " Set KERAS_BACKEND=tensorflow (or unset it) before importing keras or zoo.")
+        raise ImportError("zoo needs Keras on the TensorFlow backend, but "
+                          f"KERAS_BACKEND={os.environ.get('KERAS_BACKEND')!r}. Set KERAS_BACKEND=tensorflow (or unset "
+                          "it) before importing keras or zoo.")
 
 
 def _normalise(value):

@@ -15,8 +15,8 @@ def _variant(arch, **kwargs):
 def vis_lstm(**kwargs):
     """VIS+LSTM: the image (bias-free linear map) as the first word, dropout 0.2, LSTM 300, softmax at the last word.
 
-    Keyword arguments are those of :func:`~zoo.imageqa.networks.build_recurrent` (``vocab_size``, ``num_answers``, ``image_dim``,
-    ``max_len``, ``embedding_dim=500``, ``hidden=300``, ``dropout=0.2``, ``name``).
+    Keyword arguments are those of :func:`~zoo.imageqa.networks.build_recurrent` (``vocab_size``, ``num_answers``,
+    ``image_dim``, ``max_len``, ``embedding_dim=500``, ``hidden=300``, ``dropout=0.2``, ``name``).
     """
     return _variant("imageqa-vis-lstm", **kwargs)
 

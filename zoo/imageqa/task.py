@@ -192,8 +192,8 @@ class AnswerTask(KindTask):
                 description += f" (the recorded test split had {TEST_QUESTIONS:,}: the question generator changed)"
         else:
             arrays = _sample_questions(vocabulary, max_len)
-            description = (f"the questions generated from {SAMPLE_SCENES} 64×64 scenes of the Fashion-MNIST test images "
-                           "embedded in the package (zoo/data/samples), restricted to the model's answers")
+            description = (f"the questions generated from {SAMPLE_SCENES} 64×64 scenes of the Fashion-MNIST test "
+                           "images embedded in the package (zoo/data/samples), restricted to the model's answers")
         predicted = _answer_ids(model, _encoder(weight), arrays, progress)
         return tasks.Measurement(float(np.mean(predicted == arrays["answers"])), len(predicted), description)
 

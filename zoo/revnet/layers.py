@@ -113,7 +113,8 @@ class RevBlock(layers.Layer):
         self.weight_decay = weight_decay
         self.reconstruct = reconstruct
         half = filters // 2
-        self.f = ResidualFunction(half, stride, bottleneck, preactivate, weight_decay, name="f", dtype=self.dtype_policy)
+        self.f = ResidualFunction(half, stride, bottleneck, preactivate, weight_decay, name="f",
+                                  dtype=self.dtype_policy)
         self.g = ResidualFunction(half, 1, bottleneck, True, weight_decay, name="g", dtype=self.dtype_policy)
         self.projections = []
         self._input_channels = None

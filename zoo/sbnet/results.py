@@ -84,9 +84,9 @@ def breakdown_table(data, kind, densities=(0.1, 1.0)):
     return reporting.Table(["stage", "density", "blocks active", "dense ms", "sparse ms", "speed-up",
                             *(f"{key} ms" for key in OP_COLUMNS)], rows,
                            f"Where the time goes — {KIND_CAPTIONS[kind][0].lower()}{KIND_CAPTIONS[kind][1:]}, "
-                           "always sparse; each op's own time in a profiled call of the same rounds (ms and share of the "
-                           "sparse time; the layers' small ops count as convolution; other = the rest: calling the "
-                           "tf.function and the executor between the ops):")
+                           "always sparse; each op's own time in a profiled call of the same rounds (ms and share "
+                           "of the sparse time; the layers' small ops count as convolution; other = the rest: "
+                           "calling the tf.function and the executor between the ops):")
 
 
 def sweep_table(data, kind):

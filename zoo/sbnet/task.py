@@ -142,7 +142,8 @@ class SceneSegmentationTask(tasks.Task):
 
     def golden_outputs(self, model, inputs, weight):
         logits = np.asarray(model(tf.constant(inputs), training=False)["logits"])
-        return np.stack([logits[n][tasks.foreground_pixels(image, GOLDEN_PIXELS)].ravel() for n, image in enumerate(inputs)])
+        return np.stack([logits[n][tasks.foreground_pixels(image, GOLDEN_PIXELS)].ravel()
+                         for n, image in enumerate(inputs)])
 
     def signature(self, weight):
         height, width, channels = weight.preprocessing["input_shape"]
