@@ -1,6 +1,7 @@
 """The GHN ranking levers against the SGD ground truths of both seeds: one row per lever and combination with
-Pearson R (bootstrap interval), Spearman ρ, the correlation beyond structure, the paired interval of its gain over
-the shipped GHN, and its cost per architecture as a ratio to 1,000 SGD steps.
+Pearson R (bootstrap interval), Spearman ρ, the correlation beyond structure and its cost per architecture as a
+ratio to 1,000 SGD steps; a second table gives each lever's gain in R over the shipped GHN against each ground truth
+and their mean, with paired bootstrap intervals.
 
     python tools/ghn/levers.py            # rows whose GHN runs are missing under --runs are left out, with a note
 
@@ -39,8 +40,10 @@ LEVERS = [  # label, network family, GHNs (weights or runs) averaged, validation
     ("1: batch norm after the cell output", "cell-output BN", ["cellnorm"], 500),
     ("1 + 3", "cell-output BN", ["cellnorm_mix7to17"], 500),
 ]
+JUDGES = ("seed 0", "seed 1", "mean")
 HEADER = ("ranking", "network", "R vs seed 0", "R vs seed 1", "R vs mean", "ρ vs mean", "R beyond structure",
-          "ΔR vs shipped (mean)", "cost ratio", "trace s")
+          "cost ratio", "trace s")
+GAIN_HEADER = ("ranking", "cells", "ΔR vs seed 0", "ΔR vs seed 1", "ΔR vs mean")
 
 
 def main(argv):
@@ -53,7 +56,7 @@ def main(argv):
     partial = [f"{family} {seed} ({len(t.indices)} cells)" for family, seeds in read.items()
                for seed, t in seeds.items() if len(t.indices) < MIN_CELLS]
     data = training.load_splits()
-    scored, rows, missing = {}, [], []
+    scored, rows, gains, missing = {}, [], [], []
     for label, family, names, examples in LEVERS:
         paths = [_score_path(n, family, examples) for n in names]
         if not truths[family] or any(not (_available(n) or path.is_file()) for n, path in zip(names, paths)):
@@ -63,7 +66,9 @@ def main(argv):
         parts = [levers.score(_loader(n) if _available(n) else None, first, data, examples, path)
                  for n, path in zip(names, paths)]
         scored[label] = (family, levers.Scores.mean(parts))
-        rows.append(_row(label, family, scored[label][1], truths, scored.get("shipped GHN"), first))
+        rows.append(_row(label, family, scored[label][1], truths, first))
+        if label != "shipped GHN" and "shipped GHN" in scored:
+            gains.append(_gains(label, scored[label][1], truths[family], scored["shipped GHN"][1], truths["sum"]))
     for family, family_truths in truths.items():
         rows += _baselines(family_truths, family) if family_truths else []
     notes = [(f"Ground truths: {', '.join(f'{f} networks {len(t)} seed(s)' for f, t in truths.items() if t)}; "
@@ -73,38 +78,48 @@ def main(argv):
         notes.append(f"Not measured (runs missing): {'; '.join(missing)}.")
     if partial:
         notes.append(f"Ground truths in progress, not judged until they have {MIN_CELLS} cells: {'; '.join(partial)}.")
-    reporting.write_result("ghn_levers", shlex.join(["python", *sys.argv]),
-                           [reporting.Table(list(HEADER), rows)], notes=notes)
+    tables = [reporting.Table(list(HEADER), rows),
+              reporting.Table(list(GAIN_HEADER), gains, "Gain in R over the shipped GHN (paired bootstrap interval "
+                              "over the architectures both were judged on; each against its own networks' ground "
+                              "truth of the same seed):")]
+    reporting.write_result("ghn_levers", shlex.join(["python", *sys.argv]), tables, notes=notes)
     print(reporting.markdown_table(HEADER, rows))
+    print(reporting.markdown_table(GAIN_HEADER, gains))
 
 
-def _row(label, family, scores, truths, shipped, first):
+def _row(label, family, scores, truths, first):
     judged, count = levers.judge_lever(scores.accuracy, scores.indices, truths[family], FLAGS.resamples)
-    cells = [_r(judged.get(seed)) for seed in ("seed 0", "seed 1", "mean")]
     mean = judged.get("mean") or judged["seed 0"]
-    gain = "–"
-    if shipped is not None and label != "shipped GHN":
-        gain = "{:+.2f} ({:+.2f} to {:+.2f})".format(*_gain(scores, truths[family], shipped[1], truths["sum"]))
-    return (label, f"{family} ({count} cells)", *cells, f"{mean['spearman']:.2f}", f"{mean['partial']:.2f}", gain,
-            f"{first.sgd_1000_seconds / scores.seconds:.0f}×", f"{scores.trace_seconds:.0f}")
+    return (label, f"{family} ({count} cells)", *(_r(judged.get(judge)) for judge in JUDGES),
+            f"{mean['spearman']:.2f}", f"{mean['partial']:.2f}", f"{first.sgd_1000_seconds / scores.seconds:.0f}×",
+            f"{scores.trace_seconds:.0f}")
 
 
-def _gain(scores, truths, shipped, shipped_truths):
+def _gains(label, scores, truths, shipped, shipped_truths):
+    """The row of ``label``'s gain in R over the shipped GHN against each judge of :data:`JUDGES` that both network
+    families have, on the architectures every ground truth and both score sets share."""
     common = sorted(set(scores.indices) & set(shipped.indices) & set.intersection(
         *(set(t.indices) for t in (*truths.values(), *shipped_truths.values()))))
 
     def pick(values, indices):
         return np.asarray(values)[[list(indices).index(i) for i in common]]
 
-    def mean_truth(ts):
-        return np.mean([pick(t.accuracy, t.indices) for t in ts.values()], axis=0)
+    def truth(ts, judge):
+        seeds = list(ts) if judge == "mean" else [judge]
+        return np.mean([pick(ts[seed].accuracy, ts[seed].indices) for seed in seeds], axis=0)
 
-    delta = (ranking.correlations(mean_truth(truths), pick(scores.accuracy, scores.indices))["pearson"]
-             - ranking.correlations(mean_truth(shipped_truths), pick(shipped.accuracy, shipped.indices))["pearson"])
-    low, high = ranking.pearson_difference_interval(mean_truth(truths), pick(scores.accuracy, scores.indices),
-                                                    pick(shipped.accuracy, shipped.indices), mean_truth(shipped_truths),
-                                                    FLAGS.resamples)
-    return delta, low, high
+    mine, theirs = pick(scores.accuracy, scores.indices), pick(shipped.accuracy, shipped.indices)
+    cells = []
+    for judge in JUDGES:
+        if judge == "mean" and (len(truths) < 2 or len(shipped_truths) < 2) or (
+                judge != "mean" and (judge not in truths or judge not in shipped_truths)):
+            cells.append("–")
+            continue
+        a, b = truth(truths, judge), truth(shipped_truths, judge)
+        delta = ranking.correlations(a, mine)["pearson"] - ranking.correlations(b, theirs)["pearson"]
+        low, high = ranking.pearson_difference_interval(a, mine, theirs, b, FLAGS.resamples)
+        cells.append(f"{delta:+.2f} ({low:+.2f} to {high:+.2f})")
+    return (label, str(len(common)), *cells)
 
 
 def _baselines(truths, family):
@@ -118,8 +133,8 @@ def _baselines(truths, family):
         judged, count = levers.judge_lever(predicted, seed0.indices, truths, FLAGS.resamples)
         mean = judged.get("mean") or judged["seed 0"]
         beyond = f"{mean['partial']:.2f}" if cost != "–" else "–"  # the count is itself the structure
-        rows.append((label, f"{family} ({count} cells)", *(_r(judged.get(s)) for s in ("seed 0", "seed 1", "mean")),
-                     f"{mean['spearman']:.2f}", beyond, "–", cost, "–"))
+        rows.append((label, f"{family} ({count} cells)", *(_r(judged.get(s)) for s in JUDGES),
+                     f"{mean['spearman']:.2f}", beyond, cost, "–"))
     return rows
 
 
