@@ -74,6 +74,7 @@ def main(argv):
     notes = [(f"Ground truths: {', '.join(f'{f} networks {len(t)} seed(s)' for f, t in truths.items() if t)}; "
              "R with 95% bootstrap intervals over the architectures; cost ratio = median seconds of 1,000 SGD steps "
              "over the ranking's seconds per architecture (its one-off graph trace per skeleton beside it).")]
+    notes += [_spread(family, family_truths) for family, family_truths in truths.items() if family_truths]
     if missing:
         notes.append(f"Not measured (runs missing): {'; '.join(missing)}.")
     if partial:
@@ -136,6 +137,19 @@ def _baselines(truths, family):
         rows.append((label, f"{family} ({count} cells)", *(_r(judged.get(s)) for s in JUDGES),
                      f"{mean['spearman']:.2f}", beyond, cost, "–"))
     return rows
+
+
+def _spread(family, truths):
+    """A note on what there is to rank on ``family``'s networks: the spread of their test accuracy and how well the
+    two seeds' ground truths agree (the reliability that bounds any ranking's R against one seed)."""
+    stds = ", ".join(f"{100 * t.accuracy.std():.2f}" for t in truths.values())
+    note = f"{family} networks: test accuracy std {stds} points (per seed)"
+    if len(truths) > 1:
+        first, second = truths.values()
+        common = sorted(set(first.indices) & set(second.indices))
+        agreement = ranking.correlations(*(t.accuracy[[t.indices.index(i) for i in common]] for t in (first, second)))
+        note += f"; the two seeds' ground truths agree at R {agreement['pearson']:.2f} on {len(common)} cells"
+    return note + "."
 
 
 def _r(judged):
