@@ -35,6 +35,7 @@ SEEDS = [SHIPPED, "ln_mb4_seed1", "ln_mb4_seed2", "ln_mb4_seed3"]
 LEVERS = [  # label, network family, GHNs (weights or runs) averaged, validation images (batches of 250)
     ("shipped GHN", "sum", [SHIPPED], 500),
     *((f"2b: {n} validation batches", "sum", [SHIPPED], 250 * n) for n in (1, 4, 8, 16)),
+    *((f"2a: the seed-{k} GHN alone", "sum", [name], 500) for k, name in enumerate(SEEDS[1:], 1)),
     *((f"2a: {n} GHNs averaged", "sum", SEEDS[:n], 500) for n in (2, 3, 4)),
     ("3: trained on 7–17-node cells", "sum", ["mix7to17"], 500),
     ("1: batch norm after the cell output", "cell-output BN", ["cellnorm"], 500),
