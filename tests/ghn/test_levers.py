@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from zoo.ghn import graph as G
-from zoo.ghn import levers, ranking
+from zoo.ghn import levers, plots, ranking
 from zoo.ghn.hypernet import GraphHyperNetwork
 
 TINY_GHN = {"hidden": 8, "message_hidden": 8, "decoder_hidden": 8, "sweeps": 1, "max_shape": (5, 5, 4, 4)}
@@ -72,3 +72,16 @@ def test_scores_are_cached_and_averaged(truths, tmp_path):
     mean = levers.Scores.mean([scores, twin])
     np.testing.assert_allclose(mean.accuracy, 0.5)
     assert mean.seconds == scores.seconds + 2.0
+
+
+def test_the_levers_figure_draws_the_rankings_that_have_a_cost(tmp_path):
+    points = [{"ranking": "shipped GHN", "short": "shipped", "network": "sum", "r": 0.5, "interval": [0.4, 0.6],
+               "cost": 256.0, "ghn": True},
+              {"ranking": "SGD 10 steps", "short": "SGD 10", "network": "cell-output BN", "r": 0.2,
+               "interval": [0.0, 0.4], "cost": 100.0, "ghn": False},
+              {"ranking": "pooling count", "short": "", "network": "sum", "r": 0.7, "interval": [0.5, 0.8],
+               "cost": None, "ghn": False}]
+    figure = plots.levers(points, tmp_path / "levers.png")
+    assert (tmp_path / "levers.png").stat().st_size > 0
+    [axes] = figure.axes
+    assert sorted(text.get_text() for text in axes.texts) == ["SGD 10", "shipped"]  # no cost, no point

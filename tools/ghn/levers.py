@@ -17,7 +17,7 @@ from absl import app, flags
 
 import zoo
 from zoo import reporting
-from zoo.ghn import levers, models, ranking, training
+from zoo.ghn import levers, models, plots, ranking, training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("runs", "runs/ghn", "directory of tools/ghn/train.py runs")
@@ -28,18 +28,20 @@ GROUND_TRUTHS = {
     "cell-output BN": {"seed 0": "docs/data/ghn/ground_truth_cellnorm",
                        "seed 1": "docs/data/ghn/ground_truth_cellnorm_seed1"},
 }
+FIGURE = "images/ghn_levers.png"
+"""The R-against-cost figure, relative to docs/."""
 MIN_CELLS = 50
 """Cells a ground truth needs before it judges (the second seed of a network family needs at least 50)."""
 SHIPPED = "ghn.fashion_mnist"
 SEEDS = [SHIPPED, "ln_mb4_seed1", "ln_mb4_seed2", "ln_mb4_seed3"]
-LEVERS = [  # label, network family, GHNs (weights or runs) averaged, validation images (batches of 250)
-    ("shipped GHN", "sum", [SHIPPED], 500),
-    *((f"2b: {n} validation batches", "sum", [SHIPPED], 250 * n) for n in (1, 4, 8, 16)),
-    *((f"2a: the seed-{k} GHN alone", "sum", [name], 500) for k, name in enumerate(SEEDS[1:], 1)),
-    *((f"2a: {n} GHNs averaged", "sum", SEEDS[:n], 500) for n in (2, 3, 4)),
-    ("3: trained on 7–17-node cells", "sum", ["mix7to17"], 500),
-    ("1: batch norm after the cell output", "cell-output BN", ["cellnorm"], 500),
-    ("1 + 3", "cell-output BN", ["cellnorm_mix7to17"], 500),
+LEVERS = [  # label, its name in the figure, network family, GHNs (weights or runs) averaged, validation images
+    ("shipped GHN", "shipped", "sum", [SHIPPED], 500),
+    *((f"2b: {n} validation batches", f"2b ×{n}", "sum", [SHIPPED], 250 * n) for n in (1, 4, 8, 16)),
+    *((f"2a: the seed-{k} GHN alone", f"seed {k}", "sum", [name], 500) for k, name in enumerate(SEEDS[1:], 1)),
+    *((f"2a: {n} GHNs averaged", f"2a ×{n}", "sum", SEEDS[:n], 500) for n in (2, 3, 4)),
+    ("3: trained on 7–17-node cells", "3", "sum", ["mix7to17"], 500),
+    ("1: batch norm after the cell output", "1", "cell-output BN", ["cellnorm"], 500),
+    ("1 + 3", "1 + 3", "cell-output BN", ["cellnorm_mix7to17"], 500),
 ]
 JUDGES = ("seed 0", "seed 1", "mean")
 HEADER = ("ranking", "network", "R vs seed 0", "R vs seed 1", "R vs mean", "ρ vs mean", "R beyond structure",
@@ -57,8 +59,8 @@ def main(argv):
     partial = [f"{family} {seed} ({len(t.indices)} cells)" for family, seeds in read.items()
                for seed, t in seeds.items() if len(t.indices) < MIN_CELLS]
     data = training.load_splits()
-    scored, rows, gains, missing = {}, [], [], []
-    for label, family, names, examples in LEVERS:
+    scored, rows, points, gains, missing = {}, [], [], [], []
+    for label, short, family, names, examples in LEVERS:
         paths = [_score_path(n, family, examples) for n in names]
         if not truths[family] or any(not (_available(n) or path.is_file()) for n, path in zip(names, paths)):
             missing.append(label)
@@ -67,11 +69,16 @@ def main(argv):
         parts = [levers.score(_loader(n) if _available(n) else None, first, data, examples, path)
                  for n, path in zip(names, paths)]
         scored[label] = (family, levers.Scores.mean(parts))
-        rows.append(_row(label, family, scored[label][1], truths, first))
+        row, point = _row(label, short, family, scored[label][1], truths, first)
+        rows.append(row)
+        points.append(point)
         if label != "shipped GHN" and "shipped GHN" in scored:
             gains.append(_gains(label, scored[label][1], truths[family], scored["shipped GHN"][1], truths["sum"]))
     for family, family_truths in truths.items():
-        rows += _baselines(family_truths, family) if family_truths else []
+        if family_truths:
+            baseline_rows, baseline_points = _baselines(family_truths, family)
+            rows += baseline_rows
+            points += baseline_points
     notes = [(f"Ground truths: {', '.join(f'{f} networks {len(t)} seed(s)' for f, t in truths.items() if t)}; "
              "R with 95% bootstrap intervals over the architectures; cost ratio = median seconds of 1,000 SGD steps "
              "over the ranking's seconds per architecture (its one-off graph trace per skeleton beside it).")]
@@ -84,17 +91,26 @@ def main(argv):
               reporting.Table(list(GAIN_HEADER), gains, "Gain in R over the shipped GHN (paired bootstrap interval "
                               "over the architectures both were judged on; each against its own networks' ground "
                               "truth of the same seed):")]
-    reporting.write_result("ghn_levers", shlex.join(["python", *sys.argv]), tables, notes=notes)
+    plots.levers(points, pathlib.Path("docs") / FIGURE)
+    reporting.write_result("ghn_levers", shlex.join(["python", *sys.argv]), tables, figures=[FIGURE], notes=notes,
+                           data={"points": points})
     print(reporting.markdown_table(HEADER, rows))
     print(reporting.markdown_table(GAIN_HEADER, gains))
 
 
-def _row(label, family, scores, truths, first):
+def _row(label, short, family, scores, truths, first):
+    """The table row of a GHN ranking, and its point of the figure (R against the seed mean, over its cost)."""
     judged, count = levers.judge_lever(scores.accuracy, scores.indices, truths[family], FLAGS.resamples)
     mean = judged.get("mean") or judged["seed 0"]
-    return (label, f"{family} ({count} cells)", *(_r(judged.get(judge)) for judge in JUDGES),
-            f"{mean['spearman']:.2f}", f"{mean['partial']:.2f}", f"{first.sgd_1000_seconds / scores.seconds:.0f}×",
-            f"{scores.trace_seconds:.0f}")
+    cost = first.sgd_1000_seconds / scores.seconds
+    row = (label, f"{family} ({count} cells)", *(_r(judged.get(judge)) for judge in JUDGES),
+           f"{mean['spearman']:.2f}", f"{mean['partial']:.2f}", f"{cost:.0f}×", f"{scores.trace_seconds:.0f}")
+    return row, _point(label, short, family, mean, cost, ghn=True)
+
+
+def _point(label, short, family, judged, cost, ghn):
+    return {"ranking": label, "short": short, "network": family, "r": judged["pearson"],
+            "interval": list(judged["interval"]), "cost": cost, "ghn": ghn}
 
 
 def _gains(label, scores, truths, shipped, shipped_truths):
@@ -125,19 +141,21 @@ def _gains(label, scores, truths, shipped, shipped_truths):
 
 
 def _baselines(truths, family):
-    """Rows of the rankings that need no GHN on ``family``'s networks: SGD for k steps, and a structural count."""
+    """Rows and figure points of the rankings that need no GHN on ``family``'s networks: SGD for k steps, and a
+    structural count (no cost ratio: it runs no network)."""
     seed0 = truths["seed 0"]
     pooling = ranking.structural_rankings(seed0.graphs)["fewer live pooling nodes"]
-    rankings = [(f"SGD {k} steps (seed-0 run)", accuracy, f"{1000 / k:.0f}×")
+    rankings = [(f"SGD {k} steps (seed-0 run)", f"SGD {k}", accuracy, 1000 / k)
                 for k, accuracy in seed0.sgd_accuracy.items()]
-    rows = []
-    for label, predicted, cost in [*rankings, ("fewer live pooling nodes (no network)", pooling, "–")]:
+    rows, points = [], []
+    for label, short, predicted, cost in [*rankings, ("fewer live pooling nodes (no network)", "", pooling, None)]:
         judged, count = levers.judge_lever(predicted, seed0.indices, truths, FLAGS.resamples)
         mean = judged.get("mean") or judged["seed 0"]
-        beyond = f"{mean['partial']:.2f}" if cost != "–" else "–"  # the count is itself the structure
+        beyond = f"{mean['partial']:.2f}" if cost else "–"  # the count is itself the structure
         rows.append((label, f"{family} ({count} cells)", *(_r(judged.get(s)) for s in JUDGES),
-                     f"{mean['spearman']:.2f}", beyond, cost, "–"))
-    return rows
+                     f"{mean['spearman']:.2f}", beyond, f"{cost:.0f}×" if cost else "–", "–"))
+        points.append(_point(label, short, family, mean, cost, ghn=False))
+    return rows, points
 
 
 def _spread(family, truths):
