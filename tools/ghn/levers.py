@@ -8,6 +8,7 @@ and their mean, with paired bootstrap intervals.
 Lever 1 (batch norm after each cell's leaf sum) changes the networks, so it is judged against ground truths of those
 networks (tools/ghn/ground_truth.py --cell_output_norm=batch_norm). Scores are cached in docs/data/ghn/scores.
 """
+import itertools
 import pathlib
 import shlex
 import sys
@@ -59,7 +60,7 @@ def main(argv):
     partial = [f"{family} {seed} ({len(t.indices)} cells)" for family, seeds in read.items()
                for seed, t in seeds.items() if len(t.indices) < MIN_CELLS]
     data = training.load_splits()
-    scored, rows, points, gains, missing = {}, [], [], [], []
+    scored, rows, points, gains, missing, agreements = {}, [], [], [], [], []
     for label, short, family, names, examples in LEVERS:
         paths = [_score_path(n, family, examples) for n in names]
         if not truths[family] or any(not (_available(n) or path.is_file()) for n, path in zip(names, paths)):
@@ -69,6 +70,11 @@ def main(argv):
         parts = [levers.score(_loader(n) if _available(n) else None, first, data, examples, path)
                  for n, path in zip(names, paths)]
         scored[label] = (family, levers.Scores.mean(parts))
+        if len(parts) > 1:  # averaging only helps where the GHNs' errors differ
+            pairs = [ranking.correlations(a.accuracy, b.accuracy)["pearson"] for a, b in
+                     itertools.combinations(parts, 2)]
+            agreements.append(f"{label}: the GHNs' scores agree with each other at R {np.mean(pairs):.2f} (mean over "
+                              "pairs)")
         row, point = _row(label, short, family, scored[label][1], truths, first)
         rows.append(row)
         points.append(point)
@@ -83,6 +89,7 @@ def main(argv):
              "R with 95% bootstrap intervals over the architectures; cost ratio = median seconds of 1,000 SGD steps "
              "over the ranking's seconds per architecture (its one-off graph trace per skeleton beside it).")]
     notes += [_spread(family, family_truths) for family, family_truths in truths.items() if family_truths]
+    notes += [f"{'; '.join(agreements)}."] if agreements else []
     if missing:
         notes.append(f"Not measured (runs missing): {'; '.join(missing)}.")
     if partial:
