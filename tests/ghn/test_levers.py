@@ -85,3 +85,18 @@ def test_the_levers_figure_draws_the_rankings_that_have_a_cost(tmp_path):
     assert (tmp_path / "levers.png").stat().st_size > 0
     [axes] = figure.axes
     assert sorted(text.get_text() for text in axes.texts) == ["SGD 10", "shipped"]  # no cost, no point
+
+
+def test_gains_over_a_reference_are_judged_per_seed_and_on_the_mean(truths):
+    rng = np.random.default_rng(7)
+    indices = truths["seed 0"].indices
+    mine = levers.Scores(indices, rng.uniform(size=16), 1.0, 0.0)
+    reference = levers.Scores(indices, rng.uniform(size=16), 1.0, 0.0)
+    cells, gains = levers.gains_over(mine, truths, reference, truths, resamples=200)
+    assert cells == 12 and set(gains) == {"seed 0", "seed 1", "mean"}
+    seed1 = truths["seed 1"].accuracy
+    expected = np.corrcoef(seed1, mine.accuracy[4:])[0, 1] - np.corrcoef(seed1, reference.accuracy[4:])[0, 1]
+    assert gains["seed 1"][0] == pytest.approx(expected) and gains["seed 1"][1] <= expected <= gains["seed 1"][2]
+    assert set(levers.gains_over(mine, {"seed 0": truths["seed 0"]}, reference, truths, 200)[1]) == {"seed 0"}
+    r, common = levers.seed_agreement(truths["seed 0"], truths["seed 1"])
+    assert common == 12 and r == pytest.approx(np.corrcoef(truths["seed 0"].accuracy[4:], seed1)[0, 1])

@@ -121,30 +121,11 @@ def _point(label, short, family, judged, cost, ghn):
 
 
 def _gains(label, scores, truths, shipped, shipped_truths):
-    """The row of ``label``'s gain in R over the shipped GHN against each judge of :data:`JUDGES` that both network
-    families have, on the architectures every ground truth and both score sets share."""
-    common = sorted(set(scores.indices) & set(shipped.indices) & set.intersection(
-        *(set(t.indices) for t in (*truths.values(), *shipped_truths.values()))))
-
-    def pick(values, indices):
-        return np.asarray(values)[[list(indices).index(i) for i in common]]
-
-    def truth(ts, judge):
-        seeds = list(ts) if judge == "mean" else [judge]
-        return np.mean([pick(ts[seed].accuracy, ts[seed].indices) for seed in seeds], axis=0)
-
-    mine, theirs = pick(scores.accuracy, scores.indices), pick(shipped.accuracy, shipped.indices)
-    cells = []
-    for judge in JUDGES:
-        if judge == "mean" and (len(truths) < 2 or len(shipped_truths) < 2) or (
-                judge != "mean" and (judge not in truths or judge not in shipped_truths)):
-            cells.append("–")
-            continue
-        a, b = truth(truths, judge), truth(shipped_truths, judge)
-        delta = ranking.correlations(a, mine)["pearson"] - ranking.correlations(b, theirs)["pearson"]
-        low, high = ranking.pearson_difference_interval(a, mine, theirs, b, FLAGS.resamples)
-        cells.append(f"{delta:+.2f} ({low:+.2f} to {high:+.2f})")
-    return (label, str(len(common)), *cells)
+    """The gain row of ``label`` over the shipped GHN (:func:`zoo.ghn.levers.gains_over`), "–" for a judge that
+    either network family lacks."""
+    cells, gains = levers.gains_over(scores, truths, shipped, shipped_truths, FLAGS.resamples)
+    return (label, str(cells), *("{:+.2f} ({:+.2f} to {:+.2f})".format(*gains[j]) if j in gains else "–"
+                                 for j in JUDGES))
 
 
 def _baselines(truths, family):
@@ -171,10 +152,8 @@ def _spread(family, truths):
     stds = ", ".join(f"{100 * t.accuracy.std():.2f}" for t in truths.values())
     note = f"{family} networks: test accuracy std {stds} points (per seed)"
     if len(truths) > 1:
-        first, second = truths.values()
-        common = sorted(set(first.indices) & set(second.indices))
-        agreement = ranking.correlations(*(t.accuracy[[t.indices.index(i) for i in common]] for t in (first, second)))
-        note += f"; the two seeds' ground truths agree at R {agreement['pearson']:.2f} on {len(common)} cells"
+        agreement, cells = levers.seed_agreement(*truths.values())
+        note += f"; the two seeds' ground truths agree at R {agreement:.2f} on {cells} cells"
     return note + "."
 
 

@@ -104,3 +104,37 @@ def judge_lever(predicted, indices, truths, resamples=2000):
     if len(per_truth) > 1:
         judged["mean"] = ranking.judge(np.mean(list(per_truth.values()), axis=0), scores, structure, resamples)
     return judged, len(common)
+
+
+def gains_over(scores, truths, reference, reference_truths, resamples=2000):
+    """``(cells, {judge: (ΔR, low, high)})``: the gain in Pearson R of ``scores`` (judged by ``truths``) over
+    ``reference`` (judged by ``reference_truths``, e.g. another network family's ground truths of the same seeds),
+    against each seed both have and against their mean when both have two seeds, with paired bootstrap intervals,
+    on the ``cells`` architectures every ground truth and both score sets share."""
+    common = sorted(set(scores.indices) & set(reference.indices) & set.intersection(
+        *(set(t.indices) for t in (*truths.values(), *reference_truths.values()))))
+
+    def pick(values, indices):
+        return np.asarray(values)[[list(indices).index(i) for i in common]]
+
+    def truth(ts, seeds):
+        return np.mean([pick(ts[seed].accuracy, ts[seed].indices) for seed in seeds], axis=0)
+
+    judges = {seed: [seed] for seed in truths if seed in reference_truths}
+    if len(truths) > 1 and len(reference_truths) > 1:
+        judges["mean"] = list(truths)
+    mine, theirs = pick(scores.accuracy, scores.indices), pick(reference.accuracy, reference.indices)
+    gains = {}
+    for judge, seeds in judges.items():
+        a, b = truth(truths, seeds), truth(reference_truths, seeds if judge != "mean" else list(reference_truths))
+        delta = ranking.correlations(a, mine)["pearson"] - ranking.correlations(b, theirs)["pearson"]
+        gains[judge] = (delta, *ranking.pearson_difference_interval(a, mine, theirs, b, resamples))
+    return len(common), gains
+
+
+def seed_agreement(first, second):
+    """``(R, cells)``: Pearson R between two seeds' ground truths of the same network family on the architectures
+    both hold (their reliability, which bounds any ranking's R against one seed)."""
+    common = sorted(set(first.indices) & set(second.indices))
+    r = ranking.correlations(*(t.accuracy[[t.indices.index(i) for i in common]] for t in (first, second)))
+    return r["pearson"], len(common)
