@@ -100,3 +100,16 @@ def test_gains_over_a_reference_are_judged_per_seed_and_on_the_mean(truths):
     assert set(levers.gains_over(mine, {"seed 0": truths["seed 0"]}, reference, truths, 200)[1]) == {"seed 0"}
     r, common = levers.seed_agreement(truths["seed 0"], truths["seed 1"])
     assert common == 12 and r == pytest.approx(np.corrcoef(truths["seed 0"].accuracy[4:], seed1)[0, 1])
+
+
+def test_no_ghn_rankings_and_the_agreement_of_several_ghns(truths):
+    seed0 = truths["seed 0"]
+    rankings = levers.rankings_without_ghn(seed0)
+    assert [(label, cost) for label, _, _, cost in rankings] == [
+        ("SGD 10 steps (seed-0 run)", 100.0), ("SGD 1000 steps (seed-0 run)", 1.0),
+        ("fewer live pooling nodes (no network)", None)]
+    np.testing.assert_array_equal(rankings[0][2], seed0.sgd_accuracy[10])
+    rng = np.random.default_rng(3)
+    parts = [levers.Scores(seed0.indices, rng.uniform(size=16), 1.0, 0.0) for _ in range(3)]
+    pairs = [np.corrcoef(parts[i].accuracy, parts[j].accuracy)[0, 1] for i, j in ((0, 1), (0, 2), (1, 2))]
+    assert levers.mutual_agreement(parts) == pytest.approx(np.mean(pairs))

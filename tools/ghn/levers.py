@@ -8,17 +8,15 @@ and their mean, with paired bootstrap intervals.
 Lever 1 (batch norm after each cell's leaf sum) changes the networks, so it is judged against ground truths of those
 networks (tools/ghn/ground_truth.py --cell_output_norm=batch_norm). Scores are cached in docs/data/ghn/scores.
 """
-import itertools
 import pathlib
 import shlex
 import sys
 
-import numpy as np
 from absl import app, flags
 
 import zoo
 from zoo import reporting
-from zoo.ghn import levers, models, plots, ranking, training
+from zoo.ghn import levers, models, plots, training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("runs", "runs/ghn", "directory of tools/ghn/train.py runs")
@@ -70,11 +68,9 @@ def main(argv):
         parts = [levers.score(_loader(n) if _available(n) else None, first, data, examples, path)
                  for n, path in zip(names, paths)]
         scored[label] = (family, levers.Scores.mean(parts))
-        if len(parts) > 1:  # averaging only helps where the GHNs' errors differ
-            pairs = [ranking.correlations(a.accuracy, b.accuracy)["pearson"] for a, b in
-                     itertools.combinations(parts, 2)]
-            agreements.append(f"{label}: the GHNs' scores agree with each other at R {np.mean(pairs):.2f} (mean over "
-                              "pairs)")
+        if len(parts) > 1:
+            agreements.append(f"{label}: the GHNs' scores agree with each other at R "
+                              f"{levers.mutual_agreement(parts):.2f} (mean over pairs)")
         row, point = _row(label, short, family, scored[label][1], truths, first)
         rows.append(row)
         points.append(point)
@@ -132,11 +128,8 @@ def _baselines(truths, family):
     """Rows and figure points of the rankings that need no GHN on ``family``'s networks: SGD for k steps, and a
     structural count (no cost ratio: it runs no network)."""
     seed0 = truths["seed 0"]
-    pooling = ranking.structural_rankings(seed0.graphs)["fewer live pooling nodes"]
-    rankings = [(f"SGD {k} steps (seed-0 run)", f"SGD {k}", accuracy, 1000 / k)
-                for k, accuracy in seed0.sgd_accuracy.items()]
     rows, points = [], []
-    for label, short, predicted, cost in [*rankings, ("fewer live pooling nodes (no network)", "", pooling, None)]:
+    for label, short, predicted, cost in levers.rankings_without_ghn(seed0):
         judged, count = levers.judge_lever(predicted, seed0.indices, truths, FLAGS.resamples)
         mean = judged.get("mean") or judged["seed 0"]
         beyond = f"{mean['partial']:.2f}" if cost else "–"  # the count is itself the structure

@@ -6,6 +6,7 @@ with the cost per architecture as a ratio to 1,000 SGD steps.
 Scores are cached as JSON beside the results (``score_path``), so a table is rebuilt without rescoring.
 """
 import dataclasses
+import itertools
 import json
 import pathlib
 import statistics
@@ -138,3 +139,20 @@ def seed_agreement(first, second):
     common = sorted(set(first.indices) & set(second.indices))
     r = ranking.correlations(*(t.accuracy[[t.indices.index(i) for i in common]] for t in (first, second)))
     return r["pearson"], len(common)
+
+
+def mutual_agreement(parts):
+    """Mean Pearson R between the scores of every pair of ``parts`` (:class:`Scores` of several GHNs on the same
+    architectures): averaging GHNs only helps where their errors differ."""
+    return float(np.mean([ranking.correlations(a.accuracy, b.accuracy)["pearson"]
+                          for a, b in itertools.combinations(parts, 2)]))
+
+
+def rankings_without_ghn(truth):
+    """``[(label, short label, scores, cost ratio or None)]``: the rankings of ``truth``'s architectures that need no
+    GHN: the validation accuracy after k SGD steps of its own runs (cost 1000/k of the full 1,000 steps), and fewer
+    live pooling nodes first (no network, no cost)."""
+    pooling = ranking.structural_rankings(truth.graphs)["fewer live pooling nodes"]
+    return [*((f"SGD {k} steps (seed-0 run)", f"SGD {k}", accuracy, 1000 / k)
+              for k, accuracy in truth.sgd_accuracy.items()),
+            ("fewer live pooling nodes (no network)", "", pooling, None)]
