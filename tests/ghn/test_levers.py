@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from zoo.ghn import graph as G
-from zoo.ghn import levers, plots, ranking
+from zoo.ghn import levers, plots, ranking, training
 from zoo.ghn.hypernet import GraphHyperNetwork
 
 TINY_GHN = {"hidden": 8, "message_hidden": 8, "decoder_hidden": 8, "sweeps": 1, "max_shape": (5, 5, 4, 4)}
@@ -113,3 +113,20 @@ def test_no_ghn_rankings_and_the_agreement_of_several_ghns(truths):
     parts = [levers.Scores(seed0.indices, rng.uniform(size=16), 1.0, 0.0) for _ in range(3)]
     pairs = [np.corrcoef(parts[i].accuracy, parts[j].accuracy)[0, 1] for i, j in ((0, 1), (0, 2), (1, 2))]
     assert levers.mutual_agreement(parts) == pytest.approx(np.mean(pairs))
+
+
+def test_accuracy_by_cell_size_is_the_mean_over_each_size_and_cached(tmp_path):
+    rng = np.random.default_rng(1)
+    images = rng.uniform(0, 255, (40, 12, 12, 1)).astype(np.uint8)
+    data = {"validation": (images, rng.integers(0, 10, 40).astype(np.int32)),
+            "test": (images[::-1].copy(), rng.integers(0, 10, 40).astype(np.int32))}
+    graphs = {n: [G.random_network(n, np.random.default_rng([n, i]), **NETWORK) for i in range(2)] for n in (4, 5)}
+    ghn = GraphHyperNetwork(**TINY_GHN)
+    path = tmp_path / "sizes.json"
+    accuracy = levers.accuracy_by_cell_size(ghn, graphs, data, path)
+    for n, size_graphs in graphs.items():
+        expected = np.mean([training.accuracy(g, ghn.predict_parameters(g), *data["test"]) for g in size_graphs])
+        assert accuracy[n] == pytest.approx(expected)
+    assert levers.accuracy_by_cell_size(None, graphs, data, path) == accuracy  # from the cache: no GHN needed
+    with pytest.raises(ValueError, match="no GHN given"):
+        levers.accuracy_by_cell_size(None, {4: graphs[4]}, data, path)

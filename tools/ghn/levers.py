@@ -1,7 +1,8 @@
 """The GHN ranking levers against the SGD ground truths of both seeds: one row per lever and combination with
 Pearson R (bootstrap interval), Spearman ρ, the correlation beyond structure and its cost per architecture as a
 ratio to 1,000 SGD steps; a second table gives each lever's gain in R over the shipped GHN against each ground truth
-and their mean, with paired bootstrap intervals.
+and their mean, with paired bootstrap intervals; a third the test accuracy of GHN-predicted weights on 7- and 17-node
+cells, for the GHNs trained on 7-node cells and on 7–17-node cells (lever 3).
 
     python tools/ghn/levers.py            # rows whose GHN runs are missing under --runs are left out, with a note
 
@@ -16,7 +17,7 @@ from absl import app, flags
 
 import zoo
 from zoo import reporting
-from zoo.ghn import levers, models, plots, training
+from zoo.ghn import levers, models, plots, search, training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("runs", "runs/ghn", "directory of tools/ghn/train.py runs")
@@ -42,10 +43,18 @@ LEVERS = [  # label, its name in the figure, network family, GHNs (weights or ru
     ("1: batch norm after the cell output", "1", "cell-output BN", ["cellnorm"], 500),
     ("1 + 3", "1 + 3", "cell-output BN", ["cellnorm_mix7to17"], 500),
 ]
+SIZE_GHNS = [  # lever 3 beside the GHNs trained on 7-node cells only: label, network family, GHN
+    ("shipped GHN (7-node cells)", "sum", SHIPPED), ("3: 7–17-node cells", "sum", "mix7to17"),
+    ("1 (7-node cells)", "cell-output BN", "cellnorm"), ("1 + 3 (7–17-node cells)", "cell-output BN",
+                                                         "cellnorm_mix7to17")]
+CELL_SIZES = (7, 17)
+SIZE_ARCHITECTURES = 20
+"""Unseen evaluation architectures per cell size on which each GHN's predicted weights are tested."""
 JUDGES = ("seed 0", "seed 1", "mean")
 HEADER = ("ranking", "network", "R vs seed 0", "R vs seed 1", "R vs mean", "ρ vs mean", "R beyond structure",
           "cost ratio", "trace s")
 GAIN_HEADER = ("ranking", "cells", "ΔR vs seed 0", "ΔR vs seed 1", "ΔR vs mean")
+SIZE_HEADER = ("GHN", "network", *(f"test accuracy, {n}-node cells" for n in CELL_SIZES))
 
 
 def main(argv):
@@ -90,15 +99,35 @@ def main(argv):
         notes.append(f"Not measured (runs missing): {'; '.join(missing)}.")
     if partial:
         notes.append(f"Ground truths in progress, not judged until they have {MIN_CELLS} cells: {'; '.join(partial)}.")
+    sizes = _accuracy_by_cell_size(data)
     tables = [reporting.Table(list(HEADER), rows),
               reporting.Table(list(GAIN_HEADER), gains, "Gain in R over the shipped GHN (paired bootstrap interval "
                               "over the architectures both were judged on; each against its own networks' ground "
-                              "truth of the same seed):")]
+                              "truth of the same seed):"),
+              reporting.Table(list(SIZE_HEADER), sizes, f"Mean test accuracy of GHN-predicted weights on the first "
+                              f"{SIZE_ARCHITECTURES} unseen evaluation architectures of each cell size (batch "
+                              "statistics per 250 images):")]
     plots.levers(points, pathlib.Path("docs") / FIGURE)
     reporting.write_result("ghn_levers", shlex.join(["python", *sys.argv]), tables, figures=[FIGURE], notes=notes,
                            data={"points": points})
     print(reporting.markdown_table(HEADER, rows))
     print(reporting.markdown_table(GAIN_HEADER, gains))
+    print(reporting.markdown_table(SIZE_HEADER, sizes))
+
+
+def _accuracy_by_cell_size(data):
+    """Rows of the cell-size table: each available GHN of :data:`SIZE_GHNS` on 7- and 17-node cells."""
+    rows = []
+    for label, family, name in SIZE_GHNS:
+        path = pathlib.Path("docs/data/ghn/scores") / f"{name}.{_slug(family)}.cell_sizes.json"
+        if not (_available(name) or path.is_file()):
+            continue
+        norm = "none" if family == "sum" else "batch_norm"
+        graphs = {n: [search.evaluation_architecture(i, num_nodes=n, cell_output_norm=norm)
+                      for i in range(SIZE_ARCHITECTURES)] for n in CELL_SIZES}
+        accuracy = levers.accuracy_by_cell_size(_loader(name) if _available(name) else None, graphs, data, path)
+        rows.append((label, family, *(f"{100 * accuracy[n]:.1f}%" for n in CELL_SIZES)))
+    return rows
 
 
 def _row(label, short, family, scores, truths, first):
@@ -166,8 +195,11 @@ def _loader(name):
 
 
 def _score_path(name, family, examples):
-    slug = "cellnorm" if family != "sum" else "sum"
-    return pathlib.Path("docs/data/ghn/scores") / f"{name}.{slug}.{examples}.json"
+    return pathlib.Path("docs/data/ghn/scores") / f"{name}.{_slug(family)}.{examples}.json"
+
+
+def _slug(family):
+    return "cellnorm" if family != "sum" else "sum"
 
 
 if __name__ == "__main__":

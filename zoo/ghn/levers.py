@@ -89,6 +89,28 @@ def score(ghn, truth, data, validation_examples, path):
     return scores
 
 
+def accuracy_by_cell_size(ghn, graphs_by_size, data, path):
+    """``{cell size: mean test accuracy}`` of the weights ``ghn`` predicts for each list of ``graphs_by_size``
+    (``{nodes per cell: [NetworkGraph]}``), cached as JSON at ``path``: how well a GHN serves the cells it trained on
+    and the larger ones it ranks. ``ghn`` may be a loader, called only when the cache misses."""
+    path = pathlib.Path(path)
+    counts = {str(size): len(graphs) for size, graphs in graphs_by_size.items()}
+    if path.is_file():
+        cached = json.loads(path.read_text())
+        if cached["architectures"] == counts:
+            return {int(size): accuracy for size, accuracy in cached["test_accuracy"].items()}
+    if ghn is None:
+        raise ValueError(f"no GHN given and {path} holds no accuracies for {counts} architectures per cell size")
+    if not isinstance(ghn, GraphHyperNetwork):
+        ghn = ghn()
+    accuracy = {size: float(np.mean(search.score_architectures(ghn, list(graphs), data, validation_examples=250)
+                                    ["test_accuracy"])) for size, graphs in graphs_by_size.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"architectures": counts,
+                                "test_accuracy": {str(size): a for size, a in accuracy.items()}}))
+    return accuracy
+
+
 def judge_lever(predicted, indices, truths, resamples=2000):
     """``{judge name: ranking.judge(...)}`` of ``predicted`` (scores of architectures ``indices``) against each of
     ``truths`` (``{name: GroundTruth}`` of the same network family) and their mean, on the architectures all share."""
