@@ -3,7 +3,7 @@
     python tools/ghn/ground_truth.py --lane=0 --lanes=2 &  python tools/ghn/ground_truth.py --lane=1 --lanes=2
 
 Architecture i is ``zoo.ghn.search.evaluation_architecture(i)`` (17-node cells, its own seed stream, so never one
-the GHN trained on); ``--cells_per_stage=2`` trains the same cells in a deeper skeleton, ``--channels=32`` in a
+the GHN trained on); ``--num_nodes=7`` trains cells of the GHN's training size instead, ``--cells_per_stage=2`` trains the same cells in a deeper skeleton, ``--channels=32`` in a
 wider one, ``--seed=1`` from other initial weights and minibatches. Each result is written to
 OUTPUT/arch_{i:03d}.json as soon as it is done; a rerun skips finished ones, so the run resumes where it stopped.
 The default OUTPUT is tracked in git (``search.GROUND_TRUTH``); ``tools/ghn/levers.py`` and ``tools/ghn/search.py``
@@ -24,6 +24,7 @@ flags.DEFINE_integer("architectures", 100, "random architectures to train (the p
 flags.DEFINE_integer("lane", 0, "this process trains architectures i with i % lanes == lane")
 flags.DEFINE_integer("lanes", 1, "parallel processes")
 flags.DEFINE_integer("steps", 1500, "SGD steps per architecture (the ground truth)")
+flags.DEFINE_integer("num_nodes", 17, "nodes per cell (the paper evaluates 17; the GHN trains on 7)")
 flags.DEFINE_integer("cells_per_stage", 1, "cells in each of the skeleton's 3 stages (the same cell at any depth)")
 flags.DEFINE_integer("channels", search.NETWORK["channels"], "channels of the skeleton's first stage (the paper: 32)")
 flags.DEFINE_integer("seed", 0, "seed of the initial weights and the minibatch order (a second seed measures the "
@@ -44,11 +45,11 @@ def main(argv):
         path = output / f"arch_{i:03d}.json"
         if path.exists():
             continue
-        graph = search.evaluation_architecture(i, cells_per_stage=FLAGS.cells_per_stage, channels=FLAGS.channels,
-                                               cell_output_norm=FLAGS.cell_output_norm)
+        graph = search.evaluation_architecture(i, num_nodes=FLAGS.num_nodes, cells_per_stage=FLAGS.cells_per_stage,
+                                               channels=FLAGS.channels, cell_output_norm=FLAGS.cell_output_norm)
         start = time.time()
         _, result = training.train_network(
-            graph, data, config, progress=lambda step, loss: print(f"\r  arch {i}: step {step}/{config.steps} "
+            graph, data, config, progress=lambda step, loss, i=i: print(f"\r  arch {i}: step {step}/{config.steps} "
                                                                    f"loss {loss:.3f}", end="", flush=True))
         record = {"index": i, "graph": graph.to_dict(), "config": vars(config), **result,
                   "wall_seconds": time.time() - start, "command": " ".join(["python"] + sys.argv)}
