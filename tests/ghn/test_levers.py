@@ -130,3 +130,24 @@ def test_accuracy_by_cell_size_is_the_mean_over_each_size_and_cached(tmp_path):
     assert levers.accuracy_by_cell_size(None, graphs, data, path) == accuracy  # from the cache: no GHN needed
     with pytest.raises(ValueError, match="no GHN given"):
         levers.accuracy_by_cell_size(None, {4: graphs[4]}, data, path)
+
+
+def reaches_output(cell):
+    """Whether a path of non-zero operations leads from the cell input to its output (a forward search)."""
+    reached = {0}
+    for v in range(1, cell.num_nodes - 1):
+        if cell.ops[v] != "zero" and reached & set(cell.inputs[v]):
+            reached.add(v)
+    return bool(reached & set(cell.inputs[-1]))
+
+
+def test_with_live_output_drops_the_cells_whose_output_is_dead():
+    graphs = [G.random_network(5, np.random.default_rng(i), **NETWORK) for i in range(300)]
+    dead = [i for i, g in enumerate(graphs) if not reaches_output(g.cell)]
+    live = [i for i, g in enumerate(graphs) if reaches_output(g.cell)]
+    assert dead, "some random cell routes every path through a zero operation"
+    indices = (live[0], dead[0], live[1], live[2])
+    truth = levers.GroundTruth("", indices, tuple(graphs[i] for i in indices), np.linspace(0.1, 0.9, 4), {}, 1.0)
+    kept = levers.with_live_output(levers.Scores(indices, np.arange(4.0), 1.0, 0.5), truth)
+    assert kept.indices == (live[0], live[1], live[2])
+    np.testing.assert_array_equal(kept.accuracy, [0.0, 2.0, 3.0])

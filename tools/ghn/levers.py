@@ -13,6 +13,7 @@ import pathlib
 import shlex
 import sys
 
+import numpy as np
 from absl import app, flags
 
 import zoo
@@ -33,20 +34,21 @@ FIGURE = "images/ghn_levers.png"
 MIN_CELLS = 50
 """Cells a ground truth needs before it judges (the second seed of a network family needs at least 50)."""
 SHIPPED = "ghn.fashion_mnist"
-SEEDS = [SHIPPED, "ln_mb4_seed1", "ln_mb4_seed2", "ln_mb4_seed3"]
+SEEDS = [SHIPPED, "ln_mb4_seed1", "ln_mb4_seed2"]
 LEVERS = [  # label, its name in the figure, network family, GHNs (weights or runs) averaged, validation images
     ("shipped GHN", "shipped", "sum", [SHIPPED], 500),
     *((f"2b: {n} validation batches", f"2b ×{n}", "sum", [SHIPPED], 250 * n) for n in (1, 4, 8, 16)),
     *((f"2a: the seed-{k} GHN alone", f"seed {k}", "sum", [name], 500) for k, name in enumerate(SEEDS[1:], 1)),
-    *((f"2a: {n} GHNs averaged", f"2a ×{n}", "sum", SEEDS[:n], 500) for n in (2, 3, 4)),
+    *((f"2a: {n} GHNs averaged", f"2a ×{n}", "sum", SEEDS[:n], 500) for n in range(2, len(SEEDS) + 1)),
     ("3: trained on 7–17-node cells", "3", "sum", ["mix7to17"], 500),
     ("1: batch norm after the cell output", "1", "cell-output BN", ["cellnorm"], 500),
     ("1 + 3", "1 + 3", "cell-output BN", ["cellnorm_mix7to17"], 500),
 ]
-SIZE_GHNS = [  # lever 3 beside the GHNs trained on 7-node cells only: label, network family, GHN
-    ("shipped GHN (7-node cells)", "sum", SHIPPED), ("3: 7–17-node cells", "sum", "mix7to17"),
-    ("1 (7-node cells)", "cell-output BN", "cellnorm"), ("1 + 3 (7–17-node cells)", "cell-output BN",
-                                                         "cellnorm_mix7to17")]
+SIZE_LEVERS = ["shipped GHN", "3: trained on 7–17-node cells", "1: batch norm after the cell output", "1 + 3"]
+"""Lever 3 beside the GHNs trained on 7-node cells only, judged on both cell sizes."""
+SMALL_CELL_TRUTHS = {"sum": "docs/data/ghn/ground_truth_7nodes",
+                     "cell-output BN": "docs/data/ghn/ground_truth_cellnorm_7nodes"}
+"""SGD ground truths (seed 0) of 7-node evaluation cells, the size the GHNs train on."""
 CELL_SIZES = (7, 17)
 SIZE_ARCHITECTURES = 20
 """Unseen evaluation architectures per cell size on which each GHN's predicted weights are tested."""
@@ -54,7 +56,8 @@ JUDGES = ("seed 0", "seed 1", "mean")
 HEADER = ("ranking", "network", "R vs seed 0", "R vs seed 1", "R vs mean", "ρ vs mean", "R beyond structure",
           "cost ratio", "trace s")
 GAIN_HEADER = ("ranking", "cells", "ΔR vs seed 0", "ΔR vs seed 1", "ΔR vs mean")
-SIZE_HEADER = ("GHN", "network", *(f"test accuracy, {n}-node cells" for n in CELL_SIZES))
+SIZE_HEADER = ("GHN", "network", *(f"test accuracy, {n}-node cells" for n in CELL_SIZES),
+               "R on live 7-node cells (seed 0)", "R on 17-node cells (mean)")
 
 
 def main(argv):
@@ -99,14 +102,17 @@ def main(argv):
         notes.append(f"Not measured (runs missing): {'; '.join(missing)}.")
     if partial:
         notes.append(f"Ground truths in progress, not judged until they have {MIN_CELLS} cells: {'; '.join(partial)}.")
-    sizes = _accuracy_by_cell_size(data)
+    sizes, size_notes = _cell_size_rows(data, scored, truths)
+    notes += size_notes
     tables = [reporting.Table(list(HEADER), rows),
               reporting.Table(list(GAIN_HEADER), gains, "Gain in R over the shipped GHN (paired bootstrap interval "
                               "over the architectures both were judged on; each against its own networks' ground "
                               "truth of the same seed):"),
-              reporting.Table(list(SIZE_HEADER), sizes, f"Mean test accuracy of GHN-predicted weights on the first "
-                              f"{SIZE_ARCHITECTURES} unseen evaluation architectures of each cell size (batch "
-                              "statistics per 250 images):")]
+              reporting.Table(list(SIZE_HEADER), sizes, f"Both cell sizes: mean test accuracy of GHN-predicted "
+                              f"weights (SGD: of the trained networks) on the first {SIZE_ARCHITECTURES} unseen "
+                              "evaluation architectures of each size, and the ranking R by accuracy on each size's "
+                              "ground truth (7-node cells: seed 0 only, the cells whose output is live; cells judged "
+                              "in brackets):")]
     plots.levers(points, pathlib.Path("docs") / FIGURE)
     reporting.write_result("ghn_levers", shlex.join(["python", *sys.argv]), tables, figures=[FIGURE], notes=notes,
                            data={"points": points})
@@ -115,19 +121,49 @@ def main(argv):
     print(reporting.markdown_table(SIZE_HEADER, sizes))
 
 
-def _accuracy_by_cell_size(data):
-    """Rows of the cell-size table: each available GHN of :data:`SIZE_GHNS` on 7- and 17-node cells."""
+def _cell_size_rows(data, scored, truths):
+    """Rows of the cell-size table (each scored lever of :data:`SIZE_LEVERS` and the SGD ground truths, on 7- and
+    17-node cells) and notes on the 7-node cells left out of its R."""
+    small = {family: levers.GroundTruth.read(d) for family, d in SMALL_CELL_TRUTHS.items()
+             if len(list(pathlib.Path(d).glob("arch_*.json"))) >= MIN_CELLS}
+    notes = []
+    for family, truth in small.items():
+        dead = sorted(set(truth.indices) - set(levers.with_live_output(levers.Scores(
+            truth.indices, truth.accuracy, 0.0, 0.0), truth).indices))
+        dead_accuracy = truth.accuracy[[truth.indices.index(i) for i in dead]]
+        live_accuracy = np.delete(truth.accuracy, [truth.indices.index(i) for i in dead])
+        notes.append(f"7-node {family} cells: {len(dead)} of {len(truth.indices)} have no live path to their output "
+                     f"(SGD test accuracy {', '.join(f'{a:.1%}' for a in dead_accuracy)}: chance); left out of the "
+                     f"7-node R, which they alone would push towards 1. The live ones: test accuracy std "
+                     f"{100 * live_accuracy.std():.2f} points.")
     rows = []
-    for label, family, name in SIZE_GHNS:
-        path = pathlib.Path("docs/data/ghn/scores") / f"{name}.{_slug(family)}.cell_sizes.json"
-        if not (_available(name) or path.is_file()):
+    for label, _, family, names, examples in (lever for lever in LEVERS if lever[0] in SIZE_LEVERS):
+        if label not in scored:
             continue
+        [name] = names
         norm = "none" if family == "sum" else "batch_norm"
         graphs = {n: [search.evaluation_architecture(i, num_nodes=n, cell_output_norm=norm)
                       for i in range(SIZE_ARCHITECTURES)] for n in CELL_SIZES}
+        path = pathlib.Path("docs/data/ghn/scores") / f"{name}.{_slug(family)}.cell_sizes.json"
         accuracy = levers.accuracy_by_cell_size(_loader(name) if _available(name) else None, graphs, data, path)
-        rows.append((label, family, *(f"{100 * accuracy[n]:.1f}%" for n in CELL_SIZES)))
-    return rows
+        small_r = "–"
+        if family in small:
+            scores = levers.score(_loader(name) if _available(name) else None, small[family], data, examples,
+                                  _score_path(name, family, examples, nodes=7))
+            small_r = _judged_r(levers.with_live_output(scores, small[family]), {"seed 0": small[family]}, "seed 0")
+        rows.append((label, family, *(f"{100 * accuracy[n]:.1f}%" for n in CELL_SIZES), small_r,
+                     _judged_r(scored[label][1], truths[family], "mean")))
+    for family, small_truth in small.items():
+        if "seed 0" in truths[family]:
+            rows.append(("SGD (the ground truth, seed 0)", family, *(
+                f"{100 * t.accuracy[np.array(t.indices) < SIZE_ARCHITECTURES].mean():.1f}%"
+                for t in (small_truth, truths[family]["seed 0"])), "–", "–"))
+    return rows, notes
+
+
+def _judged_r(scores, truths, judge):
+    judged, count = levers.judge_lever(scores.accuracy, scores.indices, truths, FLAGS.resamples)
+    return f"{_r(judged[judge])} [{count}]"
 
 
 def _row(label, short, family, scores, truths, first):
@@ -194,8 +230,9 @@ def _loader(name):
     return lambda: models.load_run(pathlib.Path(FLAGS.runs) / name)[0]
 
 
-def _score_path(name, family, examples):
-    return pathlib.Path("docs/data/ghn/scores") / f"{name}.{_slug(family)}.{examples}.json"
+def _score_path(name, family, examples, nodes=17):
+    cells = "" if nodes == 17 else f".{nodes}nodes"
+    return pathlib.Path("docs/data/ghn/scores") / f"{name}.{_slug(family)}{cells}.{examples}.json"
 
 
 def _slug(family):

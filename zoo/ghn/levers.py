@@ -14,7 +14,7 @@ import statistics
 import numpy as np
 
 from zoo.ghn import ranking, search
-from zoo.ghn.graph import NetworkGraph
+from zoo.ghn.graph import NetworkGraph, cell_structure
 from zoo.ghn.hypernet import GraphHyperNetwork
 
 
@@ -61,6 +61,16 @@ class Scores:
             raise ValueError("scores to average must cover the same architectures")
         return cls(scores[0].indices, np.mean([s.accuracy for s in scores], axis=0),
                    sum(s.seconds for s in scores), sum(s.trace_seconds for s in scores))
+
+
+def with_live_output(scores, truth):
+    """``scores`` restricted to the architectures of ``truth`` whose cell output is live (some path of non-``zero``
+    operations reaches it from the cell input): a dead cell outputs zeros, trains to chance whatever ranks it, and
+    would dominate a Pearson R on its own."""
+    graphs = dict(zip(truth.indices, truth.graphs))
+    keep = [k for k, i in enumerate(scores.indices)
+            if i in graphs and cell_structure(graphs[i].cell)["live_output_inputs"] > 0]
+    return Scores(tuple(scores.indices[k] for k in keep), scores.accuracy[keep], scores.seconds, scores.trace_seconds)
 
 
 def score(ghn, truth, data, validation_examples, path):
