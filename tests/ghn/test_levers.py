@@ -148,6 +148,7 @@ def test_with_live_output_drops_the_cells_whose_output_is_dead():
     assert dead, "some random cell routes every path through a zero operation"
     indices = (live[0], dead[0], live[1], live[2])
     truth = levers.GroundTruth("", indices, tuple(graphs[i] for i in indices), np.linspace(0.1, 0.9, 4), {}, 1.0)
+    assert levers.dead_cells(truth) == (dead[0],)
     kept = levers.with_live_output(levers.Scores(indices, np.arange(4.0), 1.0, 0.5), truth)
     assert kept.indices == (live[0], live[1], live[2])
     np.testing.assert_array_equal(kept.accuracy, [0.0, 2.0, 3.0])

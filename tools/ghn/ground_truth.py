@@ -3,11 +3,11 @@
     python tools/ghn/ground_truth.py --lane=0 --lanes=2 &  python tools/ghn/ground_truth.py --lane=1 --lanes=2
 
 Architecture i is ``zoo.ghn.search.evaluation_architecture(i)`` (17-node cells, its own seed stream, so never one
-the GHN trained on); ``--num_nodes=7`` trains cells of the GHN's training size instead, ``--cells_per_stage=2`` trains the same cells in a deeper skeleton, ``--channels=32`` in a
-wider one, ``--seed=1`` from other initial weights and minibatches. Each result is written to
-OUTPUT/arch_{i:03d}.json as soon as it is done; a rerun skips finished ones, so the run resumes where it stopped.
-The default OUTPUT is tracked in git (``search.GROUND_TRUTH``); ``tools/ghn/levers.py`` and ``tools/ghn/search.py``
-read it.
+the GHN trained on); ``--num_nodes=7`` trains cells of the GHN's training size instead, ``--cells_per_stage=2`` the
+same cells in a deeper skeleton, ``--channels=32`` in a wider one, ``--seed=1`` from other initial weights and
+minibatches. Each result is written to OUTPUT/arch_{i:03d}.json as soon as it is done; a rerun skips finished ones,
+so the run resumes where it stopped. The default OUTPUT is tracked in git (``search.GROUND_TRUTH``);
+``tools/ghn/levers.py`` and ``tools/ghn/search.py`` read it.
 """
 import json
 import pathlib
@@ -49,8 +49,8 @@ def main(argv):
                                                channels=FLAGS.channels, cell_output_norm=FLAGS.cell_output_norm)
         start = time.time()
         _, result = training.train_network(
-            graph, data, config, progress=lambda step, loss, i=i: print(f"\r  arch {i}: step {step}/{config.steps} "
-                                                                   f"loss {loss:.3f}", end="", flush=True))
+            graph, data, config, progress=lambda step, loss, i=i: print(
+                f"\r  arch {i}: step {step}/{config.steps} loss {loss:.3f}", end="", flush=True))
         record = {"index": i, "graph": graph.to_dict(), "config": vars(config), **result,
                   "wall_seconds": time.time() - start, "command": " ".join(["python"] + sys.argv)}
         path.write_text(json.dumps(record, indent=1))

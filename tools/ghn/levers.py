@@ -128,14 +128,11 @@ def _cell_size_rows(data, scored, truths):
              if len(list(pathlib.Path(d).glob("arch_*.json"))) >= MIN_CELLS}
     notes = []
     for family, truth in small.items():
-        dead = sorted(set(truth.indices) - set(levers.with_live_output(levers.Scores(
-            truth.indices, truth.accuracy, 0.0, 0.0), truth).indices))
-        dead_accuracy = truth.accuracy[[truth.indices.index(i) for i in dead]]
-        live_accuracy = np.delete(truth.accuracy, [truth.indices.index(i) for i in dead])
-        notes.append(f"7-node {family} cells: {len(dead)} of {len(truth.indices)} have no live path to their output "
-                     f"(SGD test accuracy {', '.join(f'{a:.1%}' for a in dead_accuracy)}: chance); left out of the "
+        dead = np.isin(truth.indices, levers.dead_cells(truth))
+        notes.append(f"7-node {family} cells: {dead.sum()} of {len(dead)} have no live path to their output (SGD "
+                     f"test accuracy {', '.join(f'{a:.1%}' for a in truth.accuracy[dead])}: chance); left out of the "
                      f"7-node R, which they alone would push towards 1. The live ones: test accuracy std "
-                     f"{100 * live_accuracy.std():.2f} points.")
+                     f"{100 * truth.accuracy[~dead].std():.2f} points.")
     rows = []
     for label, _, family, names, examples in (lever for lever in LEVERS if lever[0] in SIZE_LEVERS):
         if label not in scored:

@@ -63,13 +63,16 @@ class Scores:
                    sum(s.seconds for s in scores), sum(s.trace_seconds for s in scores))
 
 
+def dead_cells(truth):
+    """Indices of ``truth``'s architectures whose cell output is dead: no path of non-``zero`` operations reaches it
+    from the cell input, so the cell outputs zeros and the network trains to chance whatever ranks it."""
+    return tuple(i for i, g in zip(truth.indices, truth.graphs) if cell_structure(g.cell)["live_output_inputs"] == 0)
+
+
 def with_live_output(scores, truth):
-    """``scores`` restricted to the architectures of ``truth`` whose cell output is live (some path of non-``zero``
-    operations reaches it from the cell input): a dead cell outputs zeros, trains to chance whatever ranks it, and
-    would dominate a Pearson R on its own."""
-    graphs = dict(zip(truth.indices, truth.graphs))
-    keep = [k for k, i in enumerate(scores.indices)
-            if i in graphs and cell_structure(graphs[i].cell)["live_output_inputs"] > 0]
+    """``scores`` without the :func:`dead_cells` of ``truth``, which would dominate a Pearson R on their own."""
+    dead = set(dead_cells(truth))
+    keep = [k for k, i in enumerate(scores.indices) if i not in dead]
     return Scores(tuple(scores.indices[k] for k in keep), scores.accuracy[keep], scores.seconds, scores.trace_seconds)
 
 
