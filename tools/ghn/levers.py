@@ -42,9 +42,10 @@ LEVERS = [  # label, its name in the figure, network family, GHNs (weights or ru
     *((f"2a: {n} GHNs averaged", f"2a ×{n}", "sum", SEEDS[:n], 500) for n in range(2, len(SEEDS) + 1)),
     ("3: trained on 7–17-node cells", "3", "sum", ["mix7to17"], 500),
     ("1: batch norm after the cell output", "1", "cell-output BN", ["cellnorm"], 500),
-    ("1 + 3", "1 + 3", "cell-output BN", ["cellnorm_mix7to17"], 500),
+    ("1 + 3 (1,000 steps)", "1 + 3", "cell-output BN", ["cellnorm_mix7to17"], 500),
 ]
-SIZE_LEVERS = ["shipped GHN", "3: trained on 7–17-node cells", "1: batch norm after the cell output", "1 + 3"]
+SIZE_LEVERS = ["shipped GHN", "3: trained on 7–17-node cells", "1: batch norm after the cell output",
+               "1 + 3 (1,000 steps)"]
 """Lever 3 beside the GHNs trained on 7-node cells only, judged on both cell sizes."""
 SMALL_CELL_TRUTHS = {"sum": "docs/data/ghn/ground_truth_7nodes",
                      "cell-output BN": "docs/data/ghn/ground_truth_cellnorm_7nodes"}
