@@ -74,21 +74,22 @@ def main(argv):
     scored, rows, points, gains, missing, agreements = {}, [], [], [], [], []
     for label, short, family, names, examples in LEVERS:
         paths = [_score_path(n, family, examples) for n in names]
-        if not truths[family] or any(not (_available(n) or path.is_file()) for n, path in zip(names, paths)):
+        if not truths[family] or any(_loader(n) is None and not path.is_file() for n, path in zip(names, paths)):
             missing.append(label)
             continue
         first = next(iter(truths[family].values()))
-        parts = [levers.score(_loader(n) if _available(n) else None, first, data, examples, path)
-                 for n, path in zip(names, paths)]
-        scored[label] = (family, levers.Scores.mean(parts))
+        parts = [levers.score(_loader(n), first, data, examples, path) for n, path in zip(names, paths)]
+        scores = levers.Scores.mean(parts)
+        judged, count = levers.judge_lever(scores.accuracy, scores.indices, truths[family], FLAGS.resamples)
+        scored[label] = (scores, judged.get("mean") or judged["seed 0"], count)
         if len(parts) > 1:
             agreements.append(f"{label}: the GHNs' scores agree with each other at R "
                               f"{levers.mutual_agreement(parts):.2f} (mean over pairs)")
-        row, point = _row(label, short, family, scored[label][1], truths, first)
+        row, point = _row(label, short, family, scores, judged, count, first)
         rows.append(row)
         points.append(point)
         if label != "shipped GHN" and "shipped GHN" in scored:
-            gains.append(_gains(label, scored[label][1], truths[family], scored["shipped GHN"][1], truths["sum"]))
+            gains.append(_gains(label, scores, truths[family], scored["shipped GHN"][0], truths["sum"]))
     for family, family_truths in truths.items():
         if family_truths:
             baseline_rows, baseline_points = _baselines(family_truths, family)
@@ -125,8 +126,8 @@ def main(argv):
 def _cell_size_rows(data, scored, truths):
     """Rows of the cell-size table (each scored lever of :data:`SIZE_LEVERS` and the SGD ground truths, on 7- and
     17-node cells) and notes on the 7-node cells left out of its R."""
-    small = {family: levers.GroundTruth.read(d) for family, d in SMALL_CELL_TRUTHS.items()
-             if len(list(pathlib.Path(d).glob("arch_*.json"))) >= MIN_CELLS}
+    small = {family: levers.GroundTruth.read(d) for family, d in SMALL_CELL_TRUTHS.items() if pathlib.Path(d).is_dir()}
+    small = {family: truth for family, truth in small.items() if len(truth.indices) >= MIN_CELLS}
     notes = []
     for family, truth in small.items():
         dead = np.isin(truth.indices, levers.dead_cells(truth))
@@ -143,14 +144,17 @@ def _cell_size_rows(data, scored, truths):
         graphs = {n: [search.evaluation_architecture(i, num_nodes=n, cell_output_norm=norm)
                       for i in range(SIZE_ARCHITECTURES)] for n in CELL_SIZES}
         path = pathlib.Path("docs/data/ghn/scores") / f"{name}.{_slug(family)}.cell_sizes.json"
-        accuracy = levers.accuracy_by_cell_size(_loader(name) if _available(name) else None, graphs, data, path)
+        accuracy = levers.accuracy_by_cell_size(_loader(name), graphs, data, path)
         small_r = "–"
         if family in small:
-            scores = levers.score(_loader(name) if _available(name) else None, small[family], data, examples,
-                                  _score_path(name, family, examples, nodes=7))
-            small_r = _judged_r(levers.with_live_output(scores, small[family]), {"seed 0": small[family]}, "seed 0")
+            scores = levers.with_live_output(levers.score(_loader(name), small[family], data, examples,
+                                                          _score_path(name, family, examples, nodes=7)), small[family])
+            judged, count = levers.judge_lever(scores.accuracy, scores.indices, {"seed 0": small[family]},
+                                               FLAGS.resamples)
+            small_r = f"{_r(judged['seed 0'])} [{count}]"
+        _, mean, count = scored[label]
         rows.append((label, family, *(f"{100 * accuracy[n]:.1f}%" for n in CELL_SIZES), small_r,
-                     _judged_r(scored[label][1], truths[family], "mean")))
+                     f"{_r(mean)} [{count}]"))
     for family, small_truth in small.items():
         if "seed 0" in truths[family]:
             rows.append(("SGD (the ground truth, seed 0)", family, *(
@@ -159,14 +163,9 @@ def _cell_size_rows(data, scored, truths):
     return rows, notes
 
 
-def _judged_r(scores, truths, judge):
-    judged, count = levers.judge_lever(scores.accuracy, scores.indices, truths, FLAGS.resamples)
-    return f"{_r(judged[judge])} [{count}]"
-
-
-def _row(label, short, family, scores, truths, first):
-    """The table row of a GHN ranking, and its point of the figure (R against the seed mean, over its cost)."""
-    judged, count = levers.judge_lever(scores.accuracy, scores.indices, truths[family], FLAGS.resamples)
+def _row(label, short, family, scores, judged, count, first):
+    """The table row of a GHN ranking (``judged`` on ``count`` cells by :func:`zoo.ghn.levers.judge_lever`), and
+    its point of the figure (R against the seed mean, over its cost)."""
     mean = judged.get("mean") or judged["seed 0"]
     cost = first.sgd_1000_seconds / scores.seconds
     row = (label, f"{family} ({count} cells)", *(_r(judged.get(judge)) for judge in JUDGES),
@@ -217,15 +216,13 @@ def _r(judged):
     return "–" if judged is None else "{:.2f} ({:.2f}–{:.2f})".format(judged["pearson"], *judged["interval"])
 
 
-def _available(name):
-    return name == SHIPPED or (pathlib.Path(FLAGS.runs) / name / "ghn.weights.h5").is_file()
-
-
 def _loader(name):
-    """A function loading GHN ``name`` (a published weight or a run), so only a cache miss loads it."""
+    """A function loading GHN ``name`` (a published weight or a run), so only a cache miss loads it; None when the
+    run is not here (its scores must then be cached)."""
     if name == SHIPPED:
         return lambda: zoo.load(name)
-    return lambda: models.load_run(pathlib.Path(FLAGS.runs) / name)[0]
+    run = pathlib.Path(FLAGS.runs) / name
+    return (lambda: models.load_run(run)[0]) if (run / "ghn.weights.h5").is_file() else None
 
 
 def _score_path(name, family, examples, nodes=17):
