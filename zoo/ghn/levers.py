@@ -86,11 +86,8 @@ def score(ghn, truth, data, validation_examples, path):
         if tuple(cached["indices"]) == truth.indices and cached["validation_examples"] == validation_examples:
             return Scores(tuple(cached["indices"]), np.array(cached["accuracy"]), cached["seconds"],
                           cached["trace_seconds"])
-    if ghn is None:
-        raise ValueError(f"no GHN given and {path} holds no scores of these {len(truth.indices)} architectures on "
-                         f"{validation_examples} validation images")
-    if not isinstance(ghn, GraphHyperNetwork):
-        ghn = ghn()  # a loader
+    ghn = _ghn_on_cache_miss(ghn, f"{path} holds no scores of these {len(truth.indices)} architectures on "
+                                  f"{validation_examples} validation images")
     result = search.score_architectures(ghn, list(truth.graphs), data, validation_examples, with_test=False)
     seconds = statistics.median(result["seconds"][1:]) if len(result["seconds"]) > 1 else result["seconds"][0]
     scores = Scores(truth.indices, np.array(result["validation_accuracy"]), seconds,
@@ -112,16 +109,21 @@ def accuracy_by_cell_size(ghn, graphs_by_size, data, path):
         cached = json.loads(path.read_text())
         if cached["architectures"] == counts:
             return {int(size): accuracy for size, accuracy in cached["test_accuracy"].items()}
-    if ghn is None:
-        raise ValueError(f"no GHN given and {path} holds no accuracies for {counts} architectures per cell size")
-    if not isinstance(ghn, GraphHyperNetwork):
-        ghn = ghn()
+    ghn = _ghn_on_cache_miss(ghn, f"{path} holds no accuracies for {counts} architectures per cell size")
     accuracy = {size: float(np.mean(search.score_architectures(ghn, list(graphs), data, validation_examples=250)
                                     ["test_accuracy"])) for size, graphs in graphs_by_size.items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"architectures": counts,
                                 "test_accuracy": {str(size): a for size, a in accuracy.items()}}))
     return accuracy
+
+
+def _ghn_on_cache_miss(ghn, missing):
+    """The GHN to compute what the cache lacks (``missing`` says what): ``ghn`` itself or what its loader returns;
+    a clear error when none was given."""
+    if ghn is None:
+        raise ValueError(f"no GHN given and {missing}")
+    return ghn if isinstance(ghn, GraphHyperNetwork) else ghn()
 
 
 def judge_lever(predicted, indices, truths, resamples=2000):
